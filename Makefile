@@ -1,0 +1,39 @@
+# Stride: every target creates the virtual environment first when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.DEFAULT_GOAL := help
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(VENV)/.runtime ## install (first time) and start the app on http://localhost:$(PORT)
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+test: $(VENV)/.dev ## run the whole test suite (unit, page and browser tests)
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev ## measure speed as ratios against same-run baselines (not part of CI)
+	$(PY) -m benchmarks
+
+lint: $(VENV)/.dev ## ruff check and format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev ## format the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+.PHONY: help run test bench lint format

@@ -1,0 +1,1 @@
+"""Stride's domain: convolution rules, models, data and training, importable without Streamlit."""

@@ -1,0 +1,384 @@
+"""Background training jobs: a FIFO queue, a cap on concurrent runs, one worker process per run.
+
+The pages talk to a small interface, :class:`JobBackend` (submit, status, cancel, list_jobs,
+reconcile), so that a backend on an existing distributed engine (Ray jobs) can replace the local
+one without touching them. :class:`LocalJobs` is the default: each run is a
+``python -m core.train --run RUN_ID`` process on this machine.
+
+All queue state lives in the run store, never in memory: a run waits with status "queued",
+ordered by ``queued_at``, so every app process and replica that shares the store sees the same
+queue and positions. :meth:`LocalJobs.schedule` starts queued runs while fewer than
+``max_concurrent_runs`` run on this host; the app calls it on each page rerun and from a
+background thread (:meth:`LocalJobs.start_background`) that never touches Streamlit.
+
+Process start plus ``import torch`` costs about 3 s on a 2-core machine, as long as a small run
+itself, so a launcher keeps one *warm* worker: a process that has imported everything and waits
+on its stdin for a run id. It is refilled only while a slot is free, so it never competes with
+a running job for the CPU.
+
+Failure handling:
+- cancel: a ``cancel`` file the worker checks between steps (it stops within a step); a worker
+  still alive ``cancel_grace_s`` later is terminated. Either way the run ends "cancelled" with
+  its metrics and last checkpoint kept.
+- a worker that dies without reporting (SIGKILL, out of memory, power cut): its pid is gone (or a
+  zombie, or reused by another process), so the run becomes "interrupted", resumable from its
+  last checkpoint. Only pids of this host are judged; runs of other hosts are theirs to check.
+- on server start, :meth:`LocalJobs.reconcile` does the same for every run. Workers run in their
+  own session, so a restarted server usually finds them still alive and leaves them be.
+  Queued runs stay queued: the scheduler starts them, so a restart loses no one's place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from core.i18n import Message, UserError
+from core.runs import RunInfo, RunStatus, RunStore, process_alive, process_start_ticks
+from core.settings import Settings
+from core.train import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the worker runs `-m core.train` from here
+LOCK_FILE = ".scheduler.lock"
+CLAIM_TIMEOUT_S = 60.0  # a claimed run still queued this long after lost its launcher
+RESUMABLE_STATES = frozenset({"interrupted", "cancelled", "failed"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as the queue sees it."""
+
+    run_id: str
+    owner: str | None
+    status: RunStatus
+    position: int | None  # place in the queue, 0 = starts next; None unless queued
+
+    @property
+    def state(self) -> str:
+        return self.status.state
+
+
+class JobBackend(Protocol):
+    """What the pages may ask of any job backend."""
+
+    def submit(self, config: TrainConfig, owner: str | None = None) -> str: ...
+
+    def status(self, run_id: str) -> Job: ...
+
+    def cancel(self, run_id: str) -> Job: ...
+
+    def list_jobs(self) -> list[Job]: ...
+
+    def reconcile(self) -> list[str]: ...
+
+
+def _queue_order(runs: list[RunInfo]) -> list[RunInfo]:
+    queued = [r for r in runs if r.status.state == "queued"]
+    return sorted(queued, key=lambda r: (r.status.queued_at or r.created_at, r.run_id))
+
+
+def _end_process(pid: int, pid_start: int | None, wait_s: float = 0.5) -> None:
+    """Terminate a worker (SIGTERM, then SIGKILL) if it is still the process we started."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not process_alive(pid, pid_start):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and process_alive(pid, pid_start):
+            time.sleep(0.02)
+
+
+class LocalJobs:
+    """The local backend: worker processes on this machine, queue and statuses in the run store."""
+
+    def __init__(
+        self,
+        runs_dir: Path,
+        *,
+        max_concurrent_runs: int,
+        torch_threads_per_run: int,
+        warm_worker: bool = True,
+        cancel_grace_s: float = 2.0,
+        worker_command: Sequence[str] | None = None,
+    ):
+        self.store = RunStore(Path(runs_dir))
+        self.max_concurrent_runs = max_concurrent_runs
+        self.torch_threads_per_run = torch_threads_per_run
+        self.warm_worker = warm_worker
+        self.cancel_grace_s = cancel_grace_s
+        # The worker's argv before "--run ID ..."; tests put a stand-in here.
+        self.worker_command = list(worker_command or [sys.executable, "-m", "core.train"])
+        self._spare: subprocess.Popen | None = None  # the warm worker, waiting for a run id
+        self._spare_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> LocalJobs:
+        settings = settings or Settings.from_env()
+        return cls(
+            settings.runs_dir,
+            max_concurrent_runs=settings.max_concurrent_runs,
+            torch_threads_per_run=settings.torch_threads_per_run,
+        )
+
+    # --- the interface ----------------------------------------------------------------------------
+
+    def submit(self, config: TrainConfig, owner: str | None = None) -> str:
+        """Queue a run of ``config``; return its run id. Starts it at once if a slot is free."""
+        config.check()
+        run_id = self.store.create_run(config.to_dict(), owner=owner, state="queued").run_id
+        self.schedule()
+        return run_id
+
+    def resume(self, run_id: str) -> Job:
+        """Queue an interrupted, cancelled or failed run again; it continues from its last checkpoint."""
+        with self._locked():
+            status = self.store.read_status(run_id)
+            if status.state not in RESUMABLE_STATES:
+                raise UserError(Message("jobs.not_resumable", {"run_id": run_id, "state": status.state}))
+            self.store.clear_cancel_request(run_id)
+            self.store.release_claim(run_id)
+            now = time.time()
+            self.store.write_status(
+                run_id, RunStatus("queued", created_at=status.created_at, queued_at=now, started_at=status.started_at)
+            )
+        self.schedule()
+        return self.status(run_id)
+
+    def status(self, run_id: str) -> Job:
+        """Return the run's status and, while it waits, its place in the queue."""
+        info = self.store.read_run(run_id)
+        if info.status.state != "queued":
+            return Job(run_id, info.owner, info.status, None)
+        order = [r.run_id for r in _queue_order(self.store.list_runs())]
+        return Job(run_id, info.owner, info.status, order.index(run_id) if run_id in order else None)
+
+    def list_jobs(self) -> list[Job]:
+        """Return every run, newest first, with queue positions for the queued ones."""
+        runs = self.store.list_runs()
+        position = {r.run_id: i for i, r in enumerate(_queue_order(runs))}
+        return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
+
+    def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
+        """Stop a run: a queued one at once; a running one is asked, then ended after the grace time.
+
+        Waits up to ``wait_s`` (default: the grace time) for the worker to finish; with
+        ``wait_s=0`` it only asks, and :meth:`schedule` ends a worker that overstays its grace.
+        """
+        with self._locked():
+            status = self.store.read_status(run_id)
+            if status.state == "queued":
+                self.store.write_status(
+                    run_id,
+                    RunStatus(
+                        "cancelled",
+                        reason=Message("jobs.cancelled_in_queue"),
+                        created_at=status.created_at,
+                        queued_at=status.queued_at,
+                        ended_at=time.time(),
+                    ),
+                )
+                return self.status(run_id)
+            if status.state != "running":
+                return self.status(run_id)
+            self.store.request_cancel(run_id)
+        deadline = time.monotonic() + (self.cancel_grace_s if wait_s is None else wait_s)
+        while time.monotonic() < deadline:
+            status = self.store.read_status(run_id)
+            if status.state != "running" or not self._alive(status):
+                break
+            time.sleep(0.05)
+        with self._locked():
+            if wait_s is None or wait_s >= self.cancel_grace_s:
+                self._enforce_cancel(run_id, force=True)
+            self._reconcile_locked()
+        return self.status(run_id)
+
+    def reconcile(self) -> list[str]:
+        """Mark runs of this host whose worker is gone: "interrupted" (or "cancelled" if asked); return their ids."""
+        with self._locked():
+            return self._reconcile_locked()
+
+    def _reconcile_locked(self) -> list[str]:
+        changed = []
+        for info in self.store.list_runs():
+            status = info.status
+            claimed_at = self.store.claimed_at(info.run_id)
+            if status.state == "queued" and claimed_at is not None and time.time() - claimed_at > CLAIM_TIMEOUT_S:
+                self.store.release_claim(info.run_id)  # its launcher died between claiming and starting
+            if status.state != "running" or status.host not in (None, self.store.host) or self._alive(status):
+                continue
+            status = self.store.read_status(info.run_id)  # it may have reported just before exiting
+            if status.state != "running" or self._alive(status):
+                continue
+            epoch = self.store.checkpoint_meta(info.run_id).get("epoch", 0)
+            if self.store.cancel_requested_at(info.run_id) is not None:
+                reason = Message("train.cancelled", {"epoch": epoch, "step": "-"})
+                self.store.update_status(info.run_id, state="cancelled", reason=reason, ended_at=time.time())
+            else:
+                reason = Message("jobs.worker_died", {"pid": status.pid or "?", "epoch": epoch})
+                self.store.update_status(info.run_id, state="interrupted", reason=reason, ended_at=time.time())
+                logger.warning("run %s: worker %s is gone; marked interrupted", info.run_id, status.pid)
+            changed.append(info.run_id)
+        return changed
+
+    # --- scheduling ----------------------------------------------------------------------------------
+
+    def schedule(self) -> list[str]:
+        """Reconcile, end workers that ignored a cancel, start queued runs while slots are free; return the started ids."""
+        started = []
+        with self._locked():
+            self._reconcile_locked()
+            runs = self.store.list_runs()
+            running_here = 0
+            for info in runs:
+                if info.status.state == "running" and info.status.host == self.store.host:
+                    self._enforce_cancel(info.run_id, force=False)
+                    running_here += 1
+            for info in _queue_order(runs):
+                if running_here >= self.max_concurrent_runs:
+                    break
+                if not self.store.claim(info.run_id, f"{self.store.host}:{os.getpid()}"):
+                    continue  # another app process or replica is starting it
+                self._start(info.run_id)
+                started.append(info.run_id)
+                running_here += 1
+            if self.warm_worker and running_here < self.max_concurrent_runs:
+                self._ensure_spare()
+        return started
+
+    def start_background(self, interval_s: float = 1.0) -> threading.Event:
+        """Call :meth:`schedule` every ``interval_s`` seconds in a daemon thread; set the returned event to stop."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval_s):
+                try:
+                    self.schedule()
+                except Exception:  # keep scheduling; one bad run directory must not stop the queue
+                    logger.exception("job scheduler tick failed")
+
+        threading.Thread(target=loop, name="stride-job-scheduler", daemon=True).start()
+        return stop
+
+    def close(self) -> None:
+        """Let the warm worker go (it exits when its stdin closes). Running workers carry on."""
+        with self._spare_lock:
+            if self._spare is not None and self._spare.stdin is not None:
+                self._spare.stdin.close()
+            self._spare = None
+
+    # --- internals -----------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the store-wide scheduler lock (between threads and processes of this host)."""
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        with open(self.store.root / LOCK_FILE, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _alive(self, status: RunStatus) -> bool:
+        return status.pid is not None and process_alive(status.pid, status.pid_start)
+
+    def _enforce_cancel(self, run_id: str, force: bool) -> None:
+        """End a running worker that was asked to stop and has not, once the grace time is over."""
+        asked_at = self.store.cancel_requested_at(run_id)
+        status = self.store.read_status(run_id)
+        if asked_at is None or status.state != "running" or status.pid is None:
+            return
+        if not force and time.time() - asked_at < self.cancel_grace_s:
+            return
+        if self._alive(status):
+            logger.warning("run %s: worker %s ignored the cancel request; ending it", run_id, status.pid)
+            _end_process(status.pid, status.pid_start)
+            epoch = self.store.checkpoint_meta(run_id).get("epoch", 0)
+            reason = Message("jobs.cancel_forced", {"grace_s": self.cancel_grace_s, "epoch": epoch})
+            self.store.update_status(run_id, state="cancelled", reason=reason, ended_at=time.time())
+
+    def _worker_env(self) -> dict[str, str]:
+        threads = str(self.torch_threads_per_run)
+        python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+        # The thread caps must be set before torch starts its thread pools.
+        return {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONPATH": python_path}
+
+    def _popen(self, run_arg: str, log_path: Path | None) -> subprocess.Popen:
+        argv = [
+            *self.worker_command,
+            "--run",
+            run_arg,
+            "--runs-dir",
+            str(self.store.root.resolve()),
+            "--max-threads",
+            str(self.torch_threads_per_run),
+        ]
+        log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            return subprocess.Popen(
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self._worker_env(),
+                stdin=subprocess.PIPE if run_arg == "-" else subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C or a restart of the app does not kill the run
+            )
+        finally:
+            if log_path is not None:
+                log.close()
+
+    def _start(self, run_id: str) -> None:
+        """Start the worker of a claimed run (the warm one if it is ready) and mark the run running."""
+        process = self._take_spare()
+        if process is not None:
+            self._mark_running(run_id, process.pid)  # before it gets the id: its own reports come after
+            try:
+                process.stdin.write(f"{run_id}\n".encode())
+                process.stdin.close()
+            except OSError:  # it died while waiting
+                process = None
+        if process is None:
+            process = self._popen(run_id, self.store.worker_log_path(run_id))
+            self._mark_running(run_id, process.pid)
+        # The Popen object is dropped on purpose: the run outlives it, liveness is judged by
+        # pid, and Python's subprocess module reaps the exited child on a later Popen call.
+
+    def _mark_running(self, run_id: str, pid: int) -> None:
+        self.store.update_status(
+            run_id,
+            state="running",
+            reason=None,
+            pid=pid,
+            pid_start=process_start_ticks(pid),
+            host=self.store.host,
+            started_at=time.time(),
+        )
+
+    def _take_spare(self) -> subprocess.Popen | None:
+        with self._spare_lock:
+            spare, self._spare = self._spare, None
+        if spare is None or spare.poll() is not None:
+            return None
+        return spare
+
+    def _ensure_spare(self) -> None:
+        with self._spare_lock:
+            if self._spare is not None and self._spare.poll() is None:
+                return
+            self._spare = self._popen("-", log_path=None)

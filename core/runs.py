@@ -1,0 +1,517 @@
+"""The run store: one directory per training run, shared by the app, the workers and the CLI.
+
+```
+<root>/<run_id>/config.json         the TrainConfig, plus run id, owner and creation time
+<root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
+<root>/<run_id>/metrics.jsonl       one JSON object per line, appended and flushed as they happen
+<root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
+<root>/<run_id>/model.safetensors   the weights alone (state dict), for prediction
+<root>/<run_id>/model.json          spec, class names, input shape, preprocessing, final metrics
+<root>/<run_id>/cancel              present once someone asked the run to stop
+<root>/<run_id>/claim               present once a launcher took the run from the queue
+<root>/<run_id>/worker.log          the worker process's stdout and stderr
+```
+
+Every fact lives in a file, so any app process or replica that sees the directory sees the same
+runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
+reader sees the old version or the new one, never half of one; the metrics log is append-only
+and its readers ignore a half-written last line. Nothing here unpickles: tensors are
+safetensors, everything else JSON. Run ids come from URLs, so every public method checks them
+against a strict pattern before touching the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import secrets
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save as safetensors_bytes
+
+from core.i18n import Message, UserError
+
+logger = logging.getLogger(__name__)
+
+STATES = ("queued", "running", "finished", "failed", "cancelled", "interrupted")
+ACTIVE_STATES = frozenset({"queued", "running"})  # a process is (or will be) working on these
+
+# Letters, digits, "_" and "-", starting with a letter or digit: safe in a URL and as a
+# directory name, and no way to spell "..", "/" or a hidden file.
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+CONFIG_FILE = "config.json"
+STATUS_FILE = "status.json"
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_FILE = "checkpoint.safetensors"
+MODEL_WEIGHTS_FILE = "model.safetensors"
+MODEL_INFO_FILE = "model.json"
+CANCEL_FILE = "cancel"
+CLAIM_FILE = "claim"
+WORKER_LOG_FILE = "worker.log"
+
+_META_KEY = "stride"  # the safetensors header key that holds our JSON metadata
+
+
+def check_run_id(run_id: object) -> str:
+    """Return ``run_id`` if it is a well-formed run id; raise :class:`UserError` otherwise."""
+    if isinstance(run_id, str) and RUN_ID_PATTERN.fullmatch(run_id):
+        return run_id
+    raise UserError(Message("runs.bad_id", {"run_id": repr(run_id)[:80]}))
+
+
+def new_run_id() -> str:
+    """Return a fresh run id: creation time (sorts by age) plus 32 random bits (unguessable)."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Return when process ``pid`` started (clock ticks since boot; Linux only), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 of /proc/<pid>/stat. Field 2, the command name, may hold spaces and ")".
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def process_alive(pid: int, pid_start: int | None = None) -> bool:
+    """Return whether process ``pid`` runs, and is the same process that started at ``pid_start``.
+
+    A dead process's pid can be given to a new one, and a child that exited stays a zombie
+    until reaped; both count as dead here.
+    """
+    try:
+        os.kill(pid, 0)  # signal 0 checks that the process exists without touching it
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): os.kill is all we can know
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):  # zombie or dead: it has exited
+        return False
+    return pid_start is None or int(fields[19]) == pid_start
+
+
+def _message_to_dict(message: Message | None) -> dict | None:
+    return None if message is None else {"key": message.key, "params": dict(message.params)}
+
+
+def _message_from_dict(data: Any) -> Message | None:
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return None
+    return Message(data["key"], dict(data.get("params") or {}))
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What a run is doing, as stored in ``status.json``. Times are Unix seconds."""
+
+    state: str  # one of STATES
+    reason: Message | None = None  # why it failed / was cancelled / was interrupted
+    pid: int | None = None  # the worker process, while running
+    pid_start: int | None = None  # that process's start time (Linux clock ticks): detects pid reuse
+    host: str | None = None  # the machine the worker runs on; pids mean nothing elsewhere
+    created_at: float | None = None
+    queued_at: float | None = None  # FIFO order of the queue
+    started_at: float | None = None
+    ended_at: float | None = None
+    updated_at: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["reason"] = _message_to_dict(self.reason)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunStatus:
+        state = data.get("state")
+        if state not in STATES:
+            raise ValueError(f"unknown run state {state!r}; expected one of {', '.join(STATES)}")
+        known = {f for f in cls.__dataclass_fields__ if f not in ("state", "reason")}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(state=state, reason=_message_from_dict(data.get("reason")), **values)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run as listed: its id, who started it, its stored config and its status."""
+
+    run_id: str
+    path: Path
+    owner: str | None
+    created_at: float
+    config: dict  # the TrainConfig as a JSON dict
+    status: RunStatus
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Everything needed to continue a run: weights, optimizer state and where it stopped."""
+
+    model_state: dict[str, torch.Tensor]
+    optimizer_state: dict | None  # as ``optimizer.state_dict()`` returns it, or None
+    meta: dict  # JSON: at least the last finished ``epoch`` and the global ``step``
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _atomic_write_json(path: Path, data: Any) -> None:
+    _atomic_write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN; the reason for a NaN lives in status.json
+    return value
+
+
+def _split_tensors(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
+    """Return ``obj`` as JSON with each tensor replaced by a reference into ``tensors``."""
+    if isinstance(obj, torch.Tensor):
+        tensors[prefix] = obj.detach().cpu().contiguous()
+        return {"__tensor__": prefix}
+    if isinstance(obj, dict):
+        # JSON keys are strings; optimizer state is keyed by int parameter index.
+        return {"__dict__": [[k, _split_tensors(v, f"{prefix}/{k}", tensors)] for k, v in obj.items()]}
+    if isinstance(obj, list | tuple):
+        return [_split_tensors(v, f"{prefix}/{i}", tensors) for i, v in enumerate(obj)]
+    return obj
+
+
+def _join_tensors(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if isinstance(obj, dict) and "__tensor__" in obj:
+        return tensors[obj["__tensor__"]]
+    if isinstance(obj, dict) and "__dict__" in obj:
+        return {k: _join_tensors(v, tensors) for k, v in obj["__dict__"]}
+    if isinstance(obj, list):
+        return [_join_tensors(v, tensors) for v in obj]
+    return obj
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        header = f.metadata() or {}
+        tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 (safe_open has no __iter__)
+    return tensors, json.loads(header.get(_META_KEY, "{}"))
+
+
+class MetricsWriter:
+    """Appends records to a run's ``metrics.jsonl``, one flushed line each."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "ab+")  # noqa: SIM115 (closed by close() / the context manager)
+        # A worker killed mid-write leaves a last line without its newline. Appending after it
+        # would glue the next record onto the fragment, so cut the fragment off first.
+        size = self._file.seek(0, os.SEEK_END)
+        if size:
+            self._file.seek(size - 1)
+            if self._file.read(1) != b"\n":
+                self._file.seek(0)
+                self._file.truncate(self._file.read().rfind(b"\n") + 1)
+
+    def write(self, record: dict) -> None:
+        clean = {k: _finite_or_none(v) for k, v in record.items()}
+        self._file.write(json.dumps(clean, separators=(",", ":")).encode() + b"\n")
+        self._file.flush()  # a live page reads the file while we write it
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> MetricsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class RunStore:
+    """The runs under ``root``; every method takes a run id and validates it first."""
+
+    root: Path
+    host: str = field(default_factory=socket.gethostname)
+
+    def run_dir(self, run_id: str) -> Path:
+        """Return the directory of ``run_id`` (checked against RUN_ID_PATTERN, never joined raw)."""
+        return Path(self.root) / check_run_id(run_id)
+
+    def exists(self, run_id: str) -> bool:
+        return (self.run_dir(run_id) / CONFIG_FILE).is_file()
+
+    def _existing_dir(self, run_id: str) -> Path:
+        path = self.run_dir(run_id)
+        if not (path / CONFIG_FILE).is_file():
+            raise UserError(Message("runs.not_found", {"run_id": run_id}))
+        return path
+
+    # --- creating, listing, deleting ---------------------------------------------------------
+
+    def create_run(self, config: dict, owner: str | None = None, state: str = "queued") -> RunInfo:
+        """Create a run directory with its config and a first status; return the new run."""
+        Path(self.root).mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        while True:
+            run_id = new_run_id()
+            # Build the directory under a hidden name and rename it into place, so other
+            # processes never list a run that has a config but no status yet.
+            staging = Path(self.root) / f".new-{run_id}"
+            staging.mkdir()
+            _atomic_write_json(
+                staging / CONFIG_FILE,
+                {"run_id": run_id, "owner": owner, "created_at": now, "config": config},
+            )
+            status = RunStatus(state, created_at=now, queued_at=now, updated_at=now)
+            _atomic_write_json(staging / STATUS_FILE, status.to_dict())
+            try:
+                os.rename(staging, Path(self.root) / run_id)
+                break
+            except OSError:  # the same id in the same second: astronomically rare, try again
+                shutil.rmtree(staging, ignore_errors=True)
+        return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status)
+
+    def read_run(self, run_id: str) -> RunInfo:
+        path = self._existing_dir(run_id)
+        stored = json.loads((path / CONFIG_FILE).read_text())
+        return RunInfo(
+            run_id=run_id,
+            path=path,
+            owner=stored.get("owner"),
+            created_at=float(stored.get("created_at") or 0.0),
+            config=stored.get("config") or {},
+            status=self.read_status(run_id),
+        )
+
+    def read_config(self, run_id: str) -> dict:
+        """Return the stored TrainConfig dict of ``run_id``."""
+        return self.read_run(run_id).config
+
+    def list_runs(self) -> list[RunInfo]:
+        """Return every readable run, newest first; damaged directories are skipped and logged."""
+        root = Path(self.root)
+        if not root.is_dir():
+            return []
+        runs = []
+        for entry in root.iterdir():
+            if not RUN_ID_PATTERN.fullmatch(entry.name) or not (entry / CONFIG_FILE).is_file():
+                continue
+            try:
+                runs.append(self.read_run(entry.name))
+            except (OSError, ValueError, UserError) as exc:
+                logger.warning("skipping unreadable run %s: %s", entry.name, exc)
+        runs.sort(key=lambda r: (r.created_at, r.run_id), reverse=True)
+        return runs
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run and all its files; refuse while it is queued or running."""
+        path = self._existing_dir(run_id)
+        if self.read_status(run_id).active:
+            raise UserError(Message("runs.delete_active", {"run_id": run_id}))
+        shutil.rmtree(path)
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def read_status(self, run_id: str) -> RunStatus:
+        path = self.run_dir(run_id) / STATUS_FILE
+        try:
+            return RunStatus.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise UserError(Message("runs.not_found", {"run_id": run_id})) from None
+
+    def write_status(self, run_id: str, status: RunStatus) -> RunStatus:
+        """Replace the status of ``run_id`` (atomically); return what was written."""
+        status = replace(status, updated_at=time.time())
+        _atomic_write_json(self._existing_dir(run_id) / STATUS_FILE, status.to_dict())
+        return status
+
+    def update_status(self, run_id: str, **changes: Any) -> RunStatus:
+        """Change some fields of the status, keep the others; return the new status."""
+        return self.write_status(run_id, replace(self.read_status(run_id), **changes))
+
+    # --- metrics ----------------------------------------------------------------------------------
+
+    def metrics_writer(self, run_id: str) -> MetricsWriter:
+        """Open the metrics log of ``run_id`` for appending (use as a context manager)."""
+        return MetricsWriter(self._existing_dir(run_id) / METRICS_FILE)
+
+    def append_metrics(self, run_id: str, *records: dict) -> None:
+        with self.metrics_writer(run_id) as writer:
+            for record in records:
+                writer.write(record)
+
+    def read_metrics(self, run_id: str, since_line: int = 0) -> tuple[list[dict], int]:
+        """Return the records from line ``since_line`` on, and the line number to ask for next.
+
+        Only complete lines count: a half-written last line is left for the next read, so
+        calling again with the returned number gives exactly the records written since.
+        """
+        path = self.run_dir(run_id) / METRICS_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return [], 0
+        lines = data.split(b"\n")[:-1]  # the piece after the last newline is unfinished
+        records = []
+        for number, line in enumerate(lines[since_line:], start=since_line):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                logger.warning("run %s: metrics line %d is not JSON; skipped", run_id, number + 1)
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records, len(lines)
+
+    # --- checkpoints and the trained model --------------------------------------------------------
+
+    def save_checkpoint(
+        self,
+        run_id: str,
+        model_state: dict[str, torch.Tensor],
+        optimizer_state: dict | None,
+        meta: dict,
+    ) -> None:
+        """Write weights, optimizer state and ``meta`` as one safetensors file, atomically."""
+        tensors = {f"model/{k}": v.detach().cpu().contiguous() for k, v in model_state.items()}
+        optimizer_json = _split_tensors(optimizer_state, "optimizer", tensors)
+        header = {"meta": meta, "optimizer": optimizer_json}
+        data = safetensors_bytes(tensors, metadata={_META_KEY: json.dumps(header)})
+        _atomic_write_bytes(self._existing_dir(run_id) / CHECKPOINT_FILE, data)
+
+    def load_checkpoint(self, run_id: str) -> Checkpoint | None:
+        """Return the last checkpoint of ``run_id``, or None if it never finished an epoch."""
+        path = self._existing_dir(run_id) / CHECKPOINT_FILE
+        if not path.is_file():
+            return None
+        tensors, header = _read_safetensors(path)
+        model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+        optimizer_state = _join_tensors(header.get("optimizer"), tensors)
+        return Checkpoint(model_state, optimizer_state, header.get("meta") or {})
+
+    def checkpoint_meta(self, run_id: str) -> dict:
+        """Return the checkpoint's metadata (``epoch``, ``step``, metrics) without loading tensors; {} if none."""
+        path = self.run_dir(run_id) / CHECKPOINT_FILE
+        try:
+            with safe_open(str(path), framework="pt", device="cpu") as f:
+                header = f.metadata() or {}
+        except (OSError, ValueError) as exc:  # absent, or being replaced right now
+            logger.debug("run %s: no readable checkpoint (%s)", run_id, exc)
+            return {}
+        return json.loads(header.get(_META_KEY, "{}")).get("meta") or {}
+
+    def save_model(self, run_id: str, state_dict: dict[str, torch.Tensor], info: dict) -> None:
+        """Write the trained weights (``model.safetensors``) and ``model.json``, each atomically."""
+        path = self._existing_dir(run_id)
+        tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+        _atomic_write_bytes(path / MODEL_WEIGHTS_FILE, safetensors_bytes(tensors))
+        _atomic_write_json(path / MODEL_INFO_FILE, info)
+
+    def load_model(self, run_id: str) -> tuple[dict[str, torch.Tensor], dict]:
+        """Return the state dict and ``model.json`` of a run's trained model."""
+        path = self._existing_dir(run_id)
+        if not (path / MODEL_INFO_FILE).is_file():
+            raise UserError(Message("runs.no_model", {"run_id": run_id}))
+        tensors, _ = _read_safetensors(path / MODEL_WEIGHTS_FILE)
+        return tensors, json.loads((path / MODEL_INFO_FILE).read_text())
+
+    def model_files(self, run_id: str) -> list[Path]:
+        """Return the files a user downloads to keep the trained model (those that exist)."""
+        path = self._existing_dir(run_id)
+        return [p for p in (path / MODEL_WEIGHTS_FILE, path / MODEL_INFO_FILE) if p.is_file()]
+
+    # --- cancel requests and worker logs -------------------------------------------------------
+
+    def request_cancel(self, run_id: str) -> None:
+        """Ask the run's worker to stop; it checks for this file between steps."""
+        (self._existing_dir(run_id) / CANCEL_FILE).write_text(str(time.time()))
+
+    def cancel_requested(self, run_id: str) -> bool:
+        return (self.run_dir(run_id) / CANCEL_FILE).exists()
+
+    def cancel_requested_at(self, run_id: str) -> float | None:
+        """Return when a stop was asked for (Unix seconds), or None if it was not."""
+        try:
+            return (self.run_dir(run_id) / CANCEL_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def clear_cancel_request(self, run_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.run_dir(run_id) / CANCEL_FILE).unlink()
+
+    def claim(self, run_id: str, owner: str) -> bool:
+        """Mark the run as taken by a worker launcher; return False if another launcher has it.
+
+        ``O_EXCL`` creation is atomic even on network file systems, so two app replicas that
+        see the same queued run cannot both start it.
+        """
+        try:
+            fd = os.open(self.run_dir(run_id) / CLAIM_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as f:
+            f.write(owner)
+        return True
+
+    def claimed_at(self, run_id: str) -> float | None:
+        """Return when the run was claimed (Unix seconds), or None if it is not."""
+        try:
+            return (self.run_dir(run_id) / CLAIM_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def release_claim(self, run_id: str) -> None:
+        """Let the run be started again (when it is queued once more to resume)."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.run_dir(run_id) / CLAIM_FILE).unlink()
+
+    def worker_log_path(self, run_id: str) -> Path:
+        return self._existing_dir(run_id) / WORKER_LOG_FILE
+
+
+def current_records(records: list[dict], kind: str) -> list[dict]:
+    """Return the records of one ``kind`` ("step", "epoch", ...), minus those a resume superseded.
+
+    A run resumed from its epoch-``e`` checkpoint repeats the steps after it; the records the
+    interrupted attempt wrote for those steps stay in the log (nothing is lost) but are hidden
+    here, so curves show each step once.
+    """
+    kept: list[dict] = []
+    for record in records:
+        if record.get("kind") == "resume":
+            step = record.get("step", 0)
+            kept = [r for r in kept if r.get("step", 0) <= step]
+        elif record.get("kind") == kind:
+            kept.append(record)
+    return kept

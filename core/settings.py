@@ -1,0 +1,53 @@
+"""Limits and paths, read from ``STRIDE_*`` environment variables with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a whole number; unset it to use {default}") from exc
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r} must be positive; unset it to use {default}")
+    return value
+
+
+def _usable_cores() -> int:
+    """Return the cores this process may run on (a container's CPU set, not the whole machine)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_upload_mb: int = 10  # per uploaded file; Streamlit's own cap is set in .streamlit/config.toml
+    max_image_pixels: int = 40_000_000  # below Pillow's decompression-bomb limit (~89 M)
+    max_image_side: int = 1024  # photos are scaled down to this before convolving (keeps reruns fast)
+    data_dir: Path = Path("data")  # torchvision data sets (MNIST, CIFAR-10) when present
+    runs_dir: Path = Path("runs")  # the run store
+    # Training runs at once; more wait in a FIFO queue. Two cores per run: one run per core pair
+    # keeps each run's matrix multiplies fast instead of every run crawling.
+    max_concurrent_runs: int = max(1, _usable_cores() // 2)
+    torch_threads_per_run: int = max(1, _usable_cores() // max(1, _usable_cores() // 2))  # cores / runs
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            max_upload_mb=_int("STRIDE_MAX_UPLOAD_MB", cls.max_upload_mb),
+            max_image_pixels=_int("STRIDE_MAX_IMAGE_PIXELS", cls.max_image_pixels),
+            max_image_side=_int("STRIDE_MAX_IMAGE_SIDE", cls.max_image_side),
+            data_dir=Path(os.environ.get("STRIDE_DATA_DIR") or cls.data_dir),
+            runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
+            max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),
+            torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, _usable_cores() // runs)),
+        )

@@ -1,0 +1,16 @@
+"""Stride's entry point: the navigation over the pages and the shared sidebar."""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="Stride", page_icon=":material/grid_on:", layout="wide")
+ui.language_selector()
+page = st.navigation(
+    [
+        st.Page(path, title=ui.t(title_key), icon=icon, default=(path == "pages/home.py"))
+        for path, title_key, _, icon in ui.PAGES
+    ]
+)
+ui.device_info()
+page.run()

@@ -1,0 +1,83 @@
+"""Streamlit helpers shared by the pages: language, messages, figures and tables.
+
+Session-state keys owned here: "lang" (the reader's language, also the `lang` URL parameter).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from core import i18n
+from core.figures import format_number
+from core.i18n import Message
+
+# (file, title key, description key, icon): the pages in navigation order; home links to each
+PAGES = [
+    ("pages/home.py", "nav.home", None, ":material/home:"),
+    ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
+]
+
+
+def lang() -> str:
+    """Return the reader's language code ("en" or "zh")."""
+    return st.session_state.get("lang", "en")
+
+
+def t(key: str, **params) -> str:
+    """Return the UI text for key in the reader's language."""
+    return i18n.t(key, lang(), **params)
+
+
+def show(message: Message, kind: str = "error") -> None:
+    """Render a core Message as an error, warning or info box."""
+    getattr(st, kind)(message.text(lang()))
+
+
+def language_selector() -> None:
+    """Draw the language switch in the sidebar; its value is kept in the URL as `lang`."""
+    st.sidebar.segmented_control(
+        i18n.t("sidebar.language", lang()),
+        i18n.LANGS,
+        format_func=i18n.LANG_NAMES.get,
+        key="lang",
+        default="en",
+        required=True,
+        bind="query-params",
+    )
+
+
+def device_info() -> None:
+    """Show which device torch computes on, in the sidebar."""
+    if torch.cuda.is_available():
+        st.sidebar.caption(t("sidebar.device_cuda", name=torch.cuda.get_device_name(0)))
+    else:
+        st.sidebar.caption(t("sidebar.device_cpu", threads=torch.get_num_threads()))
+    st.sidebar.caption(t("sidebar.versions", torch=torch.__version__.split("+")[0], streamlit=st.__version__))
+
+
+def matrix_table(values: np.ndarray) -> pd.DataFrame:
+    """Return a matrix as a table of formatted numbers: the text form of a heatmap."""
+    values = np.asarray(values, dtype=np.float64)
+    return pd.DataFrame([[format_number(v) for v in row] for row in values])
+
+
+def plot(fig, key: str | None = None) -> None:
+    """Draw a plotly figure at full width with the toolbar hidden."""
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
+
+
+def leave_folder_mode() -> None:
+    """Rerun through streamlit_app.py when Streamlit ran this page file on its own.
+
+    Streamlit treats a `pages/` folder as an old-style multipage app until the first run of the
+    main script reaches st.navigation; on a fresh server, a first visit to /convolution would
+    otherwise run the page without the app's navigation, sidebar and settings.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
