@@ -1,8 +1,12 @@
 """Stride's entry point: the navigation over the pages and the shared sidebar."""
 
 import streamlit as st
+import torch
 
 import ui
+from core.settings import Settings
+
+torch.set_num_threads(Settings.from_env().app_torch_threads)
 
 st.set_page_config(page_title="Stride", page_icon=":material/grid_on:", layout="wide")
 ui.language_selector()

@@ -5,10 +5,13 @@ Session-state keys owned here: "lang" (the reader's language, also the `lang` UR
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitAPIException
 
 from core import i18n
 from core.figures import format_number
@@ -18,6 +21,7 @@ from core.i18n import Message
 PAGES = [
     ("pages/home.py", "nav.home", None, ":material/home:"),
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
+    ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
 ]
 
 
@@ -31,22 +35,51 @@ def t(key: str, **params) -> str:
     return i18n.t(key, lang(), **params)
 
 
+def translator():
+    """Return t() bound to the language of this run, for format_func callbacks.
+
+    Streamlit may call format_func outside the script thread, where session state is not
+    available; a bound translator never needs it.
+    """
+    current = lang()
+    return lambda key, **params: i18n.t(key, current, **params)
+
+
 def show(message: Message, kind: str = "error") -> None:
     """Render a core Message as an error, warning or info box."""
     getattr(st, kind)(message.text(lang()))
 
 
 def language_selector() -> None:
-    """Draw the language switch in the sidebar; its value is kept in the URL as `lang`."""
+    """Draw the language switch in the sidebar; the language is also the `lang` URL parameter."""
+    state = st.session_state
+    raw = st.query_params.get("lang")
+    if raw != state.get("_lang_url"):  # a link (or the first visit) chose the language
+        state["_lang_url"] = raw
+        if raw in i18n.LANGS:
+            state["lang"] = raw
+    state.setdefault("lang", "en")
     st.sidebar.segmented_control(
         i18n.t("sidebar.language", lang()),
         i18n.LANGS,
         format_func=i18n.LANG_NAMES.get,
         key="lang",
-        default="en",
         required=True,
-        bind="query-params",
+        on_change=_resend_translated_widgets,
+        persist_state="session",
     )
+    st.query_params["lang"] = state["_lang_url"] = lang()
+
+
+def _resend_translated_widgets() -> None:
+    # The browser remembers a choice widget's value by its label; when the labels change
+    # language, the value must be sent again or the widget shows nothing selected.
+    for key in list(st.session_state):
+        value = st.session_state[key]
+        if isinstance(key, str) and "." in key and isinstance(value, str):
+            # buttons, uploaders and editors cannot be set, and have no translated options
+            with contextlib.suppress(StreamlitAPIException):
+                st.session_state[key] = value
 
 
 def device_info() -> None:

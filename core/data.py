@@ -1,12 +1,13 @@
 """Data sets as tensors ready for training, and the preprocessing that turns an image into one.
 
 Owns: the catalogue of data sets (:data:`DATASETS`), the embedded ones that work offline at
-first start (scikit-learn's 8x8 digits, generated shapes, the curriculum's 3-feature set,
+first start (scikit-learn's 8x8 digits, the generated shapes, the curriculum's 3-feature set,
 scikit-learn's iris / wine / breast-cancer tables), the torchvision ones (MNIST,
-FashionMNIST, CIFAR-10) when their files are in ``STRIDE_DATA_DIR``, user uploads (a zip of
-class folders, a CSV), deterministic train / validation / test splits, and
-:class:`Preprocessing`, the one description of "image -> model input" that training uses and
-that is saved with every model and reused for prediction.
+FashionMNIST, CIFAR-10) when their files are in ``STRIDE_DATA_DIR``, deterministic train /
+validation / test splits, and :class:`Preprocessing`, the one description of "image -> model
+input" that training uses and that is saved with every model and reused for prediction.
+Drawing the shapes lives in :mod:`core.shapes`; user uploads (a zip of class folders, a CSV)
+in :mod:`core.uploads`, which builds its :class:`LoadedData` with the helpers here.
 
 Everything comes back as a :class:`LoadedData` of whole tensors: the data sets are small, so
 the trainer keeps them on the device and shuffles and augments there. Problems a user can fix
@@ -18,15 +19,10 @@ raise :class:`~core.i18n.UserError`; nothing here formats text or imports Stream
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
-import io
 import logging
 import math
-import re
-import stat
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +32,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 from core.i18n import Message, UserError
-from core.images import decode_image, to_gray, to_rgb
+from core.images import to_gray, to_rgb
 from core.settings import Settings
+from core.shapes import SHAPE_CLASSES, SHAPES_COUNT, draw_shapes, shape_params
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +42,11 @@ INPUT_SIZE_RANGE = (8, 64)  # px; 64 keeps CIFAR-10 (60,000 images) under 3 GB a
 FRACTION_RANGE = (0.0, 0.5)  # for val_fraction and test_fraction each
 MIN_SAMPLES = 10  # the smallest max_samples that still leaves something to split
 
-SHAPES_COUNT = 6_000  # a tenth of CIFAR-10, the set it stands in for
-SHAPES_SIZE = 32  # px, like CIFAR-10
-SHAPE_CLASSES = ("circle", "ring", "square", "triangle", "diamond", "plus", "cross", "star", "heart", "crescent")
 SYNTHETIC3_COUNT = 10_000  # as in the curriculum
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+
+# One random stream per purpose, so that e.g. a smaller max_samples never changes the shapes drawn.
+_STREAM_SPLIT, _STREAM_SUBSAMPLE, _STREAM_SYNTHETIC3 = 1, 2, 4  # 3 is core.shapes' stream
 
 # Image preprocessing modes. Both interpolate bilinearly with antialiasing (what torchvision's
 # Resize does), so shrinking a photo averages its pixels instead of skipping them.
@@ -57,10 +54,6 @@ RESIZE_MODES = (
     "bilinear",  # stretch to (H, W); the aspect ratio is not kept (torchvision Resize((H, W)))
     "bilinear_center_crop",  # scale so the image covers (H, W), keep the aspect, crop the centre
 )
-
-# One random stream per purpose, so that e.g. a smaller max_samples never changes the shapes drawn.
-_STREAM_SPLIT, _STREAM_SUBSAMPLE, _STREAM_SHAPES, _STREAM_SYNTHETIC3 = 1, 2, 3, 4
-
 
 # ---------------------------------------------------------------------------------------------
 # Preprocessing: image -> tensor, the one source of truth for training and prediction
@@ -122,12 +115,14 @@ class Preprocessing:
                 std=tuple(float(s) for s in data["std"]),
                 invert=bool(data.get("invert", False)),
             )
+        except UserError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             raise _invalid_preprocessing("preprocessing", repr(data)[:200], "a dict written by to_dict()") from exc
 
     def apply(self, image: Image.Image) -> torch.Tensor:
         """Return ``image`` as the model input: a (C, H, W) float32 tensor, as in training."""
-        return self.normalize(self.to_unit(_pixels(self._convert(image))))[0]
+        return self.normalize(self.to_unit(image_pixels(self.convert(image))))[0]
 
     def steps(self, image: Image.Image) -> list[tuple[str, object]]:
         """Return ``(text key, result)`` for each stage of :meth:`apply`, to show on a page.
@@ -135,11 +130,11 @@ class Preprocessing:
         Results: the colour-converted picture, the inverted one (only when ``invert``), the
         resized one (PIL images) and the normalised (C, H, W) tensor, which equals ``apply``.
         """
-        converted = self._convert(image)
+        converted = self.convert(image)
         stages: list[tuple[str, object]] = [("data.step_convert", converted)]
-        pixels = _pixels(converted)
+        pixels = image_pixels(converted)
         if self.invert:
-            stages.append(("data.step_invert", _to_pil(1 - pixels.to(torch.float32) / 255)))
+            stages.append(("data.step_invert", _to_pil(1 - pixels[0].to(torch.float32) / 255)))
         unit = self.to_unit(pixels)
         stages.append(("data.step_resize", _to_pil(unit[0])))
         stages.append(("data.step_normalize", self.normalize(unit)[0]))
@@ -167,7 +162,8 @@ class Preprocessing:
         std = torch.tensor(self.std, dtype=torch.float32).view(-1, 1, 1)
         return _to_pil(x.detach().cpu().to(torch.float32) * std + mean)
 
-    def _convert(self, image: Image.Image) -> Image.Image:
+    def convert(self, image: Image.Image) -> Image.Image:
+        """Return ``image`` in ``mode``, converted as core.images does (transparency on white)."""
         if image.mode == self.mode:
             return image
         rgb, _ = to_rgb(image)  # transparency on white, 16-bit scaled: images.py decides
@@ -178,7 +174,7 @@ def _invalid_preprocessing(field_name: str, value: object, allowed: str) -> User
     return UserError(Message("data.preprocessing_invalid", {"field": field_name, "value": value, "allowed": allowed}))
 
 
-def _pixels(image: Image.Image) -> torch.Tensor:
+def image_pixels(image: Image.Image) -> torch.Tensor:
     """Return a mode "L" or "RGB" picture as (1, C, H, W) uint8."""
     pixels = torch.from_numpy(np.array(image, dtype=np.uint8))  # (H, W) or (H, W, C); a copy
     if pixels.ndim == 2:
@@ -386,9 +382,9 @@ def load_dataset(
     info = DATASETS.get(key)
     if info is None:
         raise UserError(Message("data.unknown_dataset", {"value": key, "choices": _closest(key, DATASETS)}))
-    _check_fraction("val_fraction", val_fraction)
-    _check_fraction("test_fraction", test_fraction)
-    if not isinstance(seed, int) or seed < 0:
+    check_fraction("val_fraction", val_fraction)
+    check_fraction("test_fraction", test_fraction)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise UserError(Message("data.bad_seed", {"value": seed}))
     if max_samples is not None and max_samples < MIN_SAMPLES:
         raise UserError(Message("data.too_few_samples", {"value": max_samples, "min": MIN_SAMPLES}))
@@ -397,10 +393,7 @@ def load_dataset(
             raise UserError(Message("data.input_size_tabular", {"value": input_size, "dataset": key}))
         return _load_table(key, val_fraction, test_fraction, seed, max_samples)
     size = info.input_shape[-1] if input_size is None else input_size
-    low, high = INPUT_SIZE_RANGE
-    if not isinstance(size, int) or not low <= size <= high:
-        nearest = min(max(size, low), high) if isinstance(size, int | float) else info.input_shape[-1]
-        raise UserError(Message("data.input_size_range", {"value": size, "min": low, "max": high, "nearest": int(nearest)}))
+    check_input_size(size)
     if key == "digits":
         return _load_digits(size, val_fraction, test_fraction, seed, max_samples)
     if key == "shapes":
@@ -409,11 +402,22 @@ def load_dataset(
     return _load_torchvision(key, folder, size, val_fraction, seed, max_samples)
 
 
-def _check_fraction(name: str, value: float) -> None:
+def check_input_size(size: int) -> None:
+    """Raise UserError, naming the nearest valid size, unless ``size`` (px) is in INPUT_SIZE_RANGE."""
+    low, high = INPUT_SIZE_RANGE
+    if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+        nearest = int(min(max(size, low), high)) if isinstance(size, int | float) and math.isfinite(size) else 32
+        raise UserError(Message("data.input_size_range", {"value": size, "min": low, "max": high, "nearest": nearest}))
+
+
+def check_fraction(name: str, value: float) -> None:
+    """Raise UserError, naming the nearest valid value, unless ``value`` is in FRACTION_RANGE."""
     low, high = FRACTION_RANGE
     if not isinstance(value, int | float) or not low <= value <= high:
         nearest = min(max(value, low), high) if isinstance(value, int | float) and math.isfinite(value) else 0.1
-        raise UserError(Message("data.fraction_range", {"name": name, "value": value, "min": low, "max": high, "nearest": nearest}))
+        raise UserError(
+            Message("data.fraction_range", {"name": name, "value": value, "min": low, "max": high, "nearest": nearest})
+        )
 
 
 def _closest(value: object, choices: dict) -> str:
@@ -421,32 +425,31 @@ def _closest(value: object, choices: dict) -> str:
     return ", ".join(close or choices)
 
 
-def _image_data(
+def image_data(
     key: str,
-    pixels: torch.Tensor,
+    unit: torch.Tensor,
+    draft: Preprocessing,
     labels: np.ndarray,
     classes: tuple[str, ...],
     splits: tuple[np.ndarray, np.ndarray, np.ndarray],
-    *,
-    mode: str,
-    size: int,
-    resize: str,
-    invert: bool,
     description: Message,
 ) -> LoadedData:
-    """Preprocess uint8 images (N, C, H0, W0) with the training split's mean and std."""
-    # Statistics first need the resized [0, 1] pixels; mean and std are placeholders until then.
-    draft = Preprocessing(mode, (size, size), resize, (0.0,) * pixels.shape[1], (1.0,) * pixels.shape[1], invert)
-    unit = draft.to_unit(pixels)  # (N, C, H, W) in [0, 1]
+    """Return LoadedData of [0, 1] images (N, C, H, W) made by ``draft``, normalised with the training split's stats."""
     preprocessing = _with_statistics(draft, unit[torch.from_numpy(splits[0])])
     x = preprocessing.normalize(unit)
+    return LoadedData(key, "image", classes, *_split(x, labels, splits), description, preprocessing=preprocessing)
+
+
+def _split(x: torch.Tensor, labels: np.ndarray, splits: tuple[np.ndarray, ...]) -> list[torch.Tensor]:
+    """Return [x_train, y_train, x_val, y_val, x_test, y_test]."""
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
-    train, val, test = (torch.from_numpy(s) for s in splits)
-    return LoadedData(
-        key=key, kind="image", classes=classes,
-        x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val], x_test=x[test], y_test=y[test],
-        description=description, preprocessing=preprocessing,
-    )  # fmt: skip
+    return [t[torch.from_numpy(rows)] for rows in splits for t in (x, y)]
+
+
+def draft_preprocessing(mode: str, size: int, resize: str, invert: bool = False) -> Preprocessing:
+    """Return a preprocessing whose mean and std are still to be measured (0 and 1)."""
+    channels = 1 if mode == "L" else 3
+    return Preprocessing(mode, (size, size), resize, (0.0,) * channels, (1.0,) * channels, invert)
 
 
 def _with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preprocessing:
@@ -463,15 +466,16 @@ def _with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preproce
     )
 
 
-def _load_digits(size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None) -> LoadedData:
+def _load_digits(
+    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
+) -> LoadedData:
     pixels, labels = digits_source()
     keep = _subsample(labels, max_samples or len(labels), seed)
     pixels, labels = pixels[keep], labels[keep]
-    return _image_data(
-        "digits", pixels, labels, DIGIT_CLASSES, split_indices(labels, val_fraction, test_fraction, seed),
-        mode="L", size=size, resize="bilinear", invert=True,
-        description=Message("data.desc_digits", {"count": len(labels), "size": size}),
-    )  # fmt: skip
+    draft = draft_preprocessing("L", size, "bilinear", invert=True)
+    splits = split_indices(labels, val_fraction, test_fraction, seed)
+    description = Message("data.desc_digits", {"count": len(labels), "size": size})
+    return image_data("digits", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)
 
 
 def digits_source() -> tuple[torch.Tensor, np.ndarray]:
@@ -487,119 +491,18 @@ def digits_source() -> tuple[torch.Tensor, np.ndarray]:
     return torch.from_numpy(255 - ink)[:, None], bunch.target.astype(np.int64)
 
 
-def _load_shapes(size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None) -> LoadedData:
-    params = _shape_params(SHAPES_COUNT, seed)
+def _load_shapes(
+    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
+) -> LoadedData:
+    params = shape_params(SHAPES_COUNT, seed)
     keep = _subsample(params["label"], max_samples or SHAPES_COUNT, seed)
-    images = _render_shapes(params, keep)  # (n, 32, 32, 3) uint8
+    images = draw_shapes(params, keep)  # (n, 32, 32, 3) uint8
     labels = params["label"][keep]
     pixels = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # (n, H, W, 3) -> (n, 3, H, W)
-    return _image_data(
-        "shapes", pixels, labels, SHAPE_CLASSES, split_indices(labels, val_fraction, test_fraction, seed),
-        mode="RGB", size=size, resize="bilinear", invert=False,
-        description=Message("data.desc_shapes", {"count": len(labels), "seed": seed, "size": size}),
-    )  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
-# The generated shapes set
-# ---------------------------------------------------------------------------------------------
-
-
-def render_shapes(count: int = SHAPES_COUNT, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``count`` generated shape pictures, (N, 32, 32, 3) uint8, and labels (N,) int64.
-
-    Classes are balanced (``count // 10`` each, the rest spread) and shuffled. Each picture
-    has its own foreground and background colour (at least 0.3 apart in every channel),
-    size, position, rotation (within +-15 degrees, so a square never turns into a diamond)
-    and Gaussian noise. Fixed by ``seed``.
-    """
-    params = _shape_params(count, seed)
-    return _render_shapes(params, np.arange(count)), params["label"]
-
-
-def _shape_params(count: int, seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng((seed, _STREAM_SHAPES))
-    radius = rng.uniform(0.2, 0.42, count)  # of the picture's side
-    fg = rng.uniform(0, 1, (count, 3))
-    return {
-        "label": rng.permutation(np.arange(count) % len(SHAPE_CLASSES)).astype(np.int64),
-        "radius": radius,
-        "cx": radius + rng.uniform(0, 1, count) * (1 - 2 * radius),  # fully inside the picture
-        "cy": radius + rng.uniform(0, 1, count) * (1 - 2 * radius),
-        "angle": np.deg2rad(rng.uniform(-15, 15, count)),
-        "fg": fg,
-        "bg": (fg + rng.uniform(0.3, 0.7, (count, 3))) % 1.0,  # 0.3..0.7 away in each channel
-        "noise": rng.uniform(0, 0.08, count),  # std of the Gaussian noise, in [0, 1] units
-        "noise_seed": rng.integers(0, 2**63, count),
-    }
-
-
-def _shape_mask(label: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Return where shape ``label`` covers the points (u, v): unit coordinates, v pointing down."""
-    r2 = u * u + v * v
-    name = SHAPE_CLASSES[label]
-    if name == "circle":
-        return r2 <= 1
-    if name == "ring":
-        return (r2 <= 1) & (r2 >= 0.55**2)
-    if name == "square":
-        return np.maximum(np.abs(u), np.abs(v)) <= 0.8
-    if name == "triangle":  # equilateral, corners on the unit circle, pointing up
-        half = math.sqrt(3) / 2
-        return (v <= 0.5) & (half * u - 0.5 * v <= 0.5) & (-half * u - 0.5 * v <= 0.5)
-    if name == "diamond":  # taller than wide, so it is no rotated square
-        return np.abs(u) / 0.6 + np.abs(v) <= 1
-    if name in ("plus", "cross"):
-        if name == "cross":  # a plus turned 45 degrees
-            u, v = (u + v) / math.sqrt(2), (u - v) / math.sqrt(2)
-        au, av = np.abs(u), np.abs(v)
-        return ((au <= 0.3) & (av <= 0.95)) | ((av <= 0.3) & (au <= 0.95))
-    if name == "star":  # five points: the radius goes from 0.42 between points to 1 at a point
-        sector = 2 * math.pi / 5
-        angle = np.arctan2(u, -v) % sector
-        towards_point = np.abs(angle - sector / 2) / (sector / 2)  # 0 between points, 1 at one
-        return np.sqrt(r2) <= 0.42 + 0.58 * towards_point
-    if name == "heart":  # the implicit heart curve (x^2 + y^2 - 1)^3 = x^2 y^3
-        x, y = u * 1.15, -v * 1.15 + 0.15
-        return (x * x + y * y - 1) ** 3 - x * x * y**3 <= 0
-    if name == "crescent":  # a disc with a bite taken out on the right
-        return (r2 <= 1) & ((u - 0.45) ** 2 + v * v >= 0.8**2)
-    raise ValueError(f"no drawing for shape {name!r}")
-
-
-def _render_shapes(params: dict[str, np.ndarray], indices: np.ndarray, chunk: int = 500) -> np.ndarray:
-    """Draw the pictures ``indices`` of ``params``: (n, 32, 32, 3) uint8, 2x2 supersampled edges."""
-    supersample = 2
-    side = SHAPES_SIZE * supersample
-    centres = (np.arange(side, dtype=np.float32) + 0.5) / side  # pixel centres in [0, 1]
-    py, px = np.meshgrid(centres, centres, indexing="ij")  # (side, side)
-    out = np.empty((len(indices), SHAPES_SIZE, SHAPES_SIZE, 3), dtype=np.uint8)
-    for start in range(0, len(indices), chunk):
-        idx = indices[start : start + chunk]
-
-        def column(name: str) -> np.ndarray:
-            return params[name][idx].astype(np.float32)[:, None, None]  # (n,) -> (n, 1, 1)
-
-        # Rotate by -angle about the centre and divide by the radius: the shape's own unit frame.
-        dx, dy = px - column("cx"), py - column("cy")  # (n, side, side)
-        cos, sin, radius = np.cos(column("angle")), np.sin(column("angle")), column("radius")
-        u, v = (cos * dx + sin * dy) / radius, (cos * dy - sin * dx) / radius
-        inside = np.zeros(u.shape, dtype=bool)
-        labels = params["label"][idx]
-        for label in np.unique(labels):
-            rows = np.flatnonzero(labels == label)
-            inside[rows] = _shape_mask(int(label), u[rows], v[rows])
-        # (n, side, side) -> (n, 32, 32, 1): the share of each pixel the shape covers
-        hits = inside.reshape(len(idx), SHAPES_SIZE, supersample, SHAPES_SIZE, supersample).sum(axis=(2, 4), dtype=np.uint8)
-        cover = hits[..., None].astype(np.float32) / supersample**2
-        fg = params["fg"][idx].astype(np.float32)[:, None, None, :]  # (n, 1, 1, 3)
-        bg = params["bg"][idx].astype(np.float32)[:, None, None, :]
-        picture = bg + cover * (fg - bg)  # (n, 32, 32, 3)
-        for row, i in enumerate(idx):  # each picture's own noise stream: a subset draws the same noise
-            noise = np.random.default_rng(params["noise_seed"][i]).standard_normal(picture.shape[1:], dtype=np.float32)
-            picture[row] += noise * np.float32(params["noise"][i])
-        out[start : start + len(idx)] = np.clip(np.rint(picture * 255), 0, 255).astype(np.uint8)
-    return out
+    draft = draft_preprocessing("RGB", size, "bilinear")
+    splits = split_indices(labels, val_fraction, test_fraction, seed)
+    description = Message("data.desc_shapes", {"count": len(labels), "seed": seed, "size": size})
+    return image_data("shapes", draft.to_unit(pixels), draft, labels, SHAPE_CLASSES, splits, description)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -627,7 +530,9 @@ def _load_table(key: str, val_fraction: float, test_fraction: float, seed: int, 
         f"data.desc_{key}" if key == "synthetic3" else "data.desc_table",
         {"name": key, "rows": len(labels), "features": len(names), "classes": len(classes)},
     )
-    return _table_data(key, features, labels, names, classes, split_indices(labels, val_fraction, test_fraction, seed), description)
+    return table_data(
+        key, features, labels, names, classes, split_indices(labels, val_fraction, test_fraction, seed), description
+    )
 
 
 def synthetic3(count: int = SYNTHETIC3_COUNT, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -640,7 +545,7 @@ def synthetic3(count: int = SYNTHETIC3_COUNT, seed: int = 0) -> tuple[np.ndarray
     return features, np.where(total < 1, 0, np.where(total > 2, 2, 1)).astype(np.int64)
 
 
-def _table_data(
+def table_data(
     key: str,
     features: np.ndarray,
     labels: np.ndarray,
@@ -649,7 +554,7 @@ def _table_data(
     splits: tuple[np.ndarray, np.ndarray, np.ndarray],
     description: Message,
 ) -> LoadedData:
-    """Standardise (N, F) features with the training split's mean and std."""
+    """Return LoadedData of (N, F) features, standardised with the training split's mean and std."""
     train_rows = np.asarray(features, dtype=np.float64)[splits[0]]
     std = train_rows.std(axis=0)
     standardization = Standardization(
@@ -658,13 +563,7 @@ def _table_data(
         std=tuple(float(s) if s > 1e-12 else 1.0 for s in std),
     )
     x = standardization.apply(features)
-    y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
-    train, val, test = (torch.from_numpy(s) for s in splits)
-    return LoadedData(
-        key=key, kind="tabular", classes=classes,
-        x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val], x_test=x[test], y_test=y[test],
-        description=description, standardization=standardization,
-    )  # fmt: skip
+    return LoadedData(key, "tabular", classes, *_split(x, labels, splits), description, standardization=standardization)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -673,10 +572,25 @@ def _table_data(
 
 # key -> (torchvision class name, folder under data_dir, files that must be there, class names)
 _TORCHVISION = {
-    "mnist": ("MNIST", "MNIST/raw", ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"), DIGIT_CLASSES),
-    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw", ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"), ("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")),
-    "cifar10": ("CIFAR10", "cifar-10-batches-py", ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"), ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")),
-}  # fmt: skip
+    "mnist": (
+        "MNIST",
+        "MNIST/raw",
+        ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+        DIGIT_CLASSES,
+    ),
+    "fashion_mnist": (
+        "FashionMNIST",
+        "FashionMNIST/raw",
+        ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+        ("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"),
+    ),
+    "cifar10": (
+        "CIFAR10",
+        "cifar-10-batches-py",
+        ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"),
+        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+    ),
+}
 
 
 def files_present(key: str, data_dir: Path | str | None = None) -> bool:
@@ -688,13 +602,19 @@ def files_present(key: str, data_dir: Path | str | None = None) -> bool:
     return all((folder / sub / name).is_file() for name in files)
 
 
-def _load_torchvision(key: str, data_dir: Path, size: int, val_fraction: float, seed: int, max_samples: int | None) -> LoadedData:
+def _load_torchvision(
+    key: str, data_dir: Path, size: int, val_fraction: float, seed: int, max_samples: int | None
+) -> LoadedData:
     class_name, sub, _, classes = _TORCHVISION[key]
     if not files_present(key, data_dir):
         raise UserError(
             Message(
                 "data.torchvision_missing",
-                {"name": class_name, "folder": str((data_dir / sub).resolve()), "command": f"python -m core.data download {key} --data-dir {data_dir}"},
+                {
+                    "name": class_name,
+                    "folder": str((data_dir / sub).resolve()),
+                    "command": f"python -m core.data download {key} --data-dir {data_dir}",
+                },
             )
         )
     import torchvision  # slow to import; only these sets need it
@@ -706,7 +626,12 @@ def _load_torchvision(key: str, data_dir: Path, size: int, val_fraction: float, 
             parts.append((np.asarray(dataset.data), np.asarray(dataset.targets, dtype=np.int64)))
     except (RuntimeError, OSError, ValueError, EOFError) as exc:  # damaged or partial files
         logger.info("could not read %s from %s: %r", class_name, data_dir, exc)
-        raise UserError(Message("data.torchvision_unreadable", {"name": class_name, "folder": str(data_dir / sub), "detail": str(exc)[:200]})) from exc
+        raise UserError(
+            Message(
+                "data.torchvision_unreadable",
+                {"name": class_name, "folder": str(data_dir / sub), "detail": str(exc)[:200]},
+            )
+        ) from exc
     (train_images, train_labels), (test_images, test_labels) = parts
     if max_samples is not None:  # cap both official parts, keeping their proportions
         n_train = round(max_samples * len(train_labels) / (len(train_labels) + len(test_labels)))
@@ -715,17 +640,20 @@ def _load_torchvision(key: str, data_dir: Path, size: int, val_fraction: float, 
         train_images, train_labels = train_images[keep_train], train_labels[keep_train]
         test_images, test_labels = test_images[keep_test], test_labels[keep_test]
     images = np.concatenate([train_images, test_images])
-    pixels = torch.from_numpy(images)[:, None] if images.ndim == 3 else torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    pixels = (
+        torch.from_numpy(images)[:, None]
+        if images.ndim == 3
+        else torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    )
     if key == "mnist":  # shown as dark ink on white, like the digits; see digits_source()
         pixels = 255 - pixels
     labels = np.concatenate([train_labels, test_labels])
     train, val, _ = split_indices(train_labels, val_fraction, 0.0, seed)
     test = np.arange(len(train_labels), len(labels))
-    return _image_data(
-        key, pixels, labels, classes, (train, val, test),
-        mode="RGB" if key == "cifar10" else "L", size=size, resize="bilinear", invert=key == "mnist",
-        description=Message("data.desc_torchvision", {"name": class_name, "train": len(train_labels), "test": len(test_labels), "size": size}),
-    )  # fmt: skip
+    draft = draft_preprocessing("RGB" if key == "cifar10" else "L", size, "bilinear", invert=key == "mnist")
+    sizes = {"name": class_name, "train": len(train_labels), "test": len(test_labels), "size": size}
+    description = Message("data.desc_torchvision", sizes)
+    return image_data(key, draft.to_unit(pixels), draft, labels, classes, (train, val, test), description)
 
 
 def download(key: str, data_dir: Path, timeout_s: float) -> None:
@@ -745,262 +673,6 @@ def download(key: str, data_dir: Path, timeout_s: float) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# User uploads: a zip of class folders
-# ---------------------------------------------------------------------------------------------
-
-_JUNK_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}  # and every name starting with "."
-_ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
-RATIO_CHECK_BYTES = 1 << 20  # entries this large (uncompressed) must respect max_ratio; small ones can't hurt
-
-
-def load_image_zip(
-    data: bytes,
-    *,
-    input_size: int = 32,
-    mode: str = "RGB",
-    max_bytes: int | None = None,
-    max_entries: int = 5_000,
-    max_total_bytes: int = 200 * 1024 * 1024,
-    max_ratio: int = 100,
-    val_fraction: float = 0.1,
-    test_fraction: float = 0.2,
-    seed: int = 0,
-) -> tuple[LoadedData, list[Message]]:
-    """Return a data set from a zip of class folders, and a message for each file left out.
-
-    The class of an image is the folder that directly holds it (``ants/1.jpg`` and
-    ``train/ants/2.jpg`` are both "ants"), as in torchvision's ImageFolder. Entries are read in
-    memory, never written to disk. The whole zip is refused when it is larger than
-    ``max_bytes`` (default: the upload cap), has more than ``max_entries`` entries, would
-    unpack to more than ``max_total_bytes``, has an entry over ``RATIO_CHECK_BYTES`` that
-    expands more than ``max_ratio`` times, or has a path that leaves its folder or a symbolic
-    link. ``__MACOSX``, ``.DS_Store`` and hidden files are ignored; nested archives, files
-    outside class folders and pictures that do not decode are left out and listed. Pictures are
-    resized (shorter side to ``input_size``, centre cropped) and normalised with the training
-    split's statistics.
-    """
-    settings = Settings.from_env()
-    max_bytes = max_bytes if max_bytes is not None else settings.max_upload_mb * 1024 * 1024
-    if len(data) > max_bytes:
-        raise UserError(Message("data.upload_too_big", {"size_mb": _mb(len(data)), "max_mb": _mb(max_bytes)}))
-    low, high = INPUT_SIZE_RANGE
-    if not low <= input_size <= high:
-        raise UserError(Message("data.input_size_range", {"value": input_size, "min": low, "max": high, "nearest": min(max(input_size, low), high)}))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise UserError(Message("data.zip_not_zip", {"detail": str(exc)[:200]})) from exc
-    with archive:
-        entries = archive.infolist()
-        _check_zip_entries(entries, max_entries=max_entries, max_total_bytes=max_total_bytes, max_ratio=max_ratio)
-        pictures, problems = _read_zip_pictures(archive, entries, max_total_bytes=max_total_bytes, settings=settings)
-
-    folders = sorted({folder for folder, _ in pictures})
-    if len(folders) < 2:
-        raise UserError(Message("data.zip_too_few_classes", {"count": len(folders), "found": ", ".join(folders) or "-"}))
-    class_index = {folder: i for i, folder in enumerate(folders)}
-    labels = np.array([class_index[folder] for folder, _ in pictures], dtype=np.int64)
-    splits = split_indices(labels, val_fraction, test_fraction, seed)
-    channels = 1 if mode == "L" else 3
-    draft = Preprocessing(mode, (input_size, input_size), "bilinear_center_crop", (0.0,) * channels, (1.0,) * channels)
-    # Pictures differ in size, so each goes through the pipeline on its own: (n, C, size, size)
-    unit = torch.cat([draft.to_unit(_pixels(draft._convert(picture))) for _, picture in pictures])
-    preprocessing = _with_statistics(draft, unit[torch.from_numpy(splits[0])])
-    x = preprocessing.normalize(unit)
-    y = torch.from_numpy(labels)
-    train, val, test = (torch.from_numpy(s) for s in splits)
-    description = Message("data.desc_zip", {"images": len(labels), "classes": len(folders), "size": input_size, "skipped": len(problems)})
-    loaded = LoadedData(
-        key="zip", kind="image", classes=tuple(folders),
-        x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val], x_test=x[test], y_test=y[test],
-        description=description, preprocessing=preprocessing,
-    )  # fmt: skip
-    return loaded, problems
-
-
-def _check_zip_entries(entries: list[zipfile.ZipInfo], *, max_entries: int, max_total_bytes: int, max_ratio: int) -> None:
-    """Refuse the whole zip for any rule that a well-meaning zip never breaks."""
-    if len(entries) > max_entries:
-        raise UserError(Message("data.zip_too_many_entries", {"count": len(entries), "max": max_entries}))
-    total = 0
-    for entry in entries:
-        name = entry.filename.replace("\\", "/")
-        parts = name.split("/")
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-            raise UserError(Message("data.zip_absolute_path", {"name": _short(entry.filename)}))
-        if ".." in parts:
-            raise UserError(Message("data.zip_path_escape", {"name": _short(entry.filename)}))
-        if stat.S_ISLNK(entry.external_attr >> 16):  # Unix mode bits live in the top 16 bits
-            raise UserError(Message("data.zip_symlink", {"name": _short(entry.filename)}))
-        if entry.is_dir():
-            continue
-        if entry.file_size > RATIO_CHECK_BYTES and entry.file_size > max_ratio * max(1, entry.compress_size):
-            ratio = entry.file_size / max(1, entry.compress_size)
-            raise UserError(Message("data.zip_ratio", {"name": _short(entry.filename), "ratio": round(ratio), "max": max_ratio}))
-        total += entry.file_size
-        if total > max_total_bytes:
-            raise UserError(Message("data.zip_too_big_unpacked", {"size_mb": _mb(total), "max_mb": _mb(max_total_bytes)}))
-
-
-def _read_zip_pictures(
-    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], *, max_total_bytes: int, settings: Settings
-) -> tuple[list[tuple[str, Image.Image]], list[Message]]:
-    """Return ``(class folder, RGB picture)`` for each good picture and a message per file left out."""
-    pictures: list[tuple[str, Image.Image]] = []
-    problems: list[Message] = []
-    read_total = 0
-    for entry in entries:
-        parts = [p for p in entry.filename.replace("\\", "/").split("/") if p]
-        if entry.is_dir() or not parts or any(p in _JUNK_NAMES or p.startswith(".") for p in parts):
-            continue
-        name = _short(entry.filename)
-        if parts[-1].lower().endswith(_ARCHIVE_SUFFIXES):
-            problems.append(Message("data.zip_nested_archive", {"name": name}))
-            continue
-        if len(parts) < 2:
-            problems.append(Message("data.zip_outside_folder", {"name": name}))
-            continue
-        try:
-            with archive.open(entry) as stream:
-                blob = stream.read(entry.file_size + 1)  # never more than the header declared
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:  # CRC, encryption
-            problems.append(Message("data.zip_unreadable_entry", {"name": name, "detail": str(exc)[:200]}))
-            continue
-        read_total += len(blob)
-        if len(blob) > entry.file_size or read_total > max_total_bytes:
-            raise UserError(Message("data.zip_too_big_unpacked", {"size_mb": _mb(read_total), "max_mb": _mb(max_total_bytes)}))
-        if blob.startswith(b"PK\x03\x04"):
-            problems.append(Message("data.zip_nested_archive", {"name": name}))
-            continue
-        try:
-            decoded = decode_image(
-                blob, name, max_bytes=settings.max_upload_mb * 1024 * 1024,
-                max_pixels=settings.max_image_pixels, max_side=settings.max_image_side,
-            )  # fmt: skip
-        except UserError as err:
-            problems.append(err.message)
-            continue
-        pictures.append((parts[-2], decoded.image))
-    return pictures, problems
-
-
-def _short(name: str, limit: int = 120) -> str:
-    return name if len(name) <= limit else name[: limit - 3] + "..."
-
-
-def _mb(size_bytes: int) -> float:
-    return size_bytes / 2**20
-
-
-# ---------------------------------------------------------------------------------------------
-# User uploads: a CSV table
-# ---------------------------------------------------------------------------------------------
-
-
-def load_csv(
-    data: bytes,
-    *,
-    max_bytes: int | None = None,
-    max_rows: int = 100_000,
-    max_columns: int = 1_000,
-    val_fraction: float = 0.1,
-    test_fraction: float = 0.2,
-    seed: int = 0,
-) -> LoadedData:
-    """Return a tabular data set from CSV bytes: numeric feature columns, then the label column.
-
-    UTF-8 text; separated by commas, semicolons or tabs. The first row is a header when none of
-    its feature cells is a number. Labels may be words or whole numbers (then sorted
-    numerically). Features are standardised with the training split's statistics. Each broken
-    rule raises UserError naming the row and column (both counted from 1, as in a spreadsheet).
-    """
-    max_bytes = max_bytes if max_bytes is not None else Settings.from_env().max_upload_mb * 1024 * 1024
-    if len(data) > max_bytes:
-        raise UserError(Message("data.upload_too_big", {"size_mb": _mb(len(data)), "max_mb": _mb(max_bytes)}))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(Message("data.csv_not_utf8", {"position": exc.start})) from exc
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows: list[tuple[int, list[str]]] = []  # (line number, cells)
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        for cells in reader:
-            cells = [c.strip() for c in cells]
-            if not any(cells):
-                continue
-            rows.append((reader.line_num, cells))
-            if len(rows) > max_rows + 1:  # one more for a possible header
-                raise UserError(Message("data.csv_too_many_rows", {"max": max_rows}))
-    except csv.Error as exc:
-        raise UserError(Message("data.csv_malformed", {"row": reader.line_num, "detail": str(exc)[:200]})) from exc
-    if not rows:
-        raise UserError(Message("data.csv_empty"))
-
-    columns = len(rows[0][1])
-    if columns < 2:
-        raise UserError(Message("data.csv_too_few_columns", {"columns": columns}))
-    if columns > max_columns:
-        raise UserError(Message("data.csv_too_many_columns", {"columns": columns, "max": max_columns}))
-    has_header = not any(_is_number(cell) for cell in rows[0][1][:-1])
-    names = tuple(rows[0][1][:-1]) if has_header else tuple(f"x{i}" for i in range(1, columns))
-    body = rows[1:] if has_header else rows
-    if not body:
-        raise UserError(Message("data.csv_empty"))
-    if len(body) > max_rows:
-        raise UserError(Message("data.csv_too_many_rows", {"max": max_rows}))
-
-    features = np.empty((len(body), columns - 1), dtype=np.float64)
-    raw_labels: list[str] = []
-    for r, (line, cells) in enumerate(body):
-        if len(cells) != columns:
-            raise UserError(Message("data.csv_ragged", {"row": line, "cells": len(cells), "columns": columns}))
-        for c, cell in enumerate(cells[:-1]):
-            features[r, c] = _csv_number(cell, line, c + 1, names[c])
-        if not cells[-1]:
-            raise UserError(Message("data.csv_empty_cell", {"row": line, "column": columns, "name": "label"}))
-        raw_labels.append(cells[-1])
-
-    if all(re.fullmatch(r"[+-]?\d+", label) for label in raw_labels):  # whole numbers: 2 < 10
-        values = [int(label) for label in raw_labels]
-        classes = tuple(str(v) for v in sorted(set(values)))
-        labels = np.array([classes.index(str(v)) for v in values], dtype=np.int64)
-    else:
-        classes = tuple(sorted(set(raw_labels)))
-        index = {name: i for i, name in enumerate(classes)}
-        labels = np.array([index[label] for label in raw_labels], dtype=np.int64)
-    if len(classes) < 2:
-        raise UserError(Message("data.csv_one_class", {"label": classes[0]}))
-    _check_fraction("val_fraction", val_fraction)
-    _check_fraction("test_fraction", test_fraction)
-    description = Message("data.desc_csv", {"rows": len(labels), "features": columns - 1, "classes": len(classes)})
-    return _table_data("csv", features, labels, names, classes, split_indices(labels, val_fraction, test_fraction, seed), description)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _csv_number(cell: str, row: int, column: int, name: str) -> float:
-    if not cell:
-        raise UserError(Message("data.csv_empty_cell", {"row": row, "column": column, "name": name}))
-    try:
-        value = float(cell)
-    except ValueError:
-        raise UserError(Message("data.csv_not_number", {"row": row, "column": column, "name": name, "value": _short(cell, 40)})) from None
-    if not math.isfinite(value):
-        raise UserError(Message("data.csv_not_finite", {"row": row, "column": column, "name": name, "value": cell}))
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------
 
@@ -1009,17 +681,28 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m core.data list`` or ``python -m core.data download KEY [--data-dir DIR]``."""
     parser = argparse.ArgumentParser(prog="python -m core.data", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="list the data sets and whether each can be loaded here")
+    listing = commands.add_parser("list", help="list the data sets and whether each can be loaded here")
     fetch = commands.add_parser("download", help="download a torchvision data set (needs the internet)")
     fetch.add_argument("key", choices=sorted(_TORCHVISION), help="which data set")
-    fetch.add_argument("--data-dir", type=Path, default=None, help="target folder (default: STRIDE_DATA_DIR or ./data)")
-    fetch.add_argument("--timeout-s", type=float, default=60.0, help="give up when the server is silent this long (default: 60)")
+    fetch.add_argument(
+        "--timeout-s", type=float, default=60.0, help="give up when the server is silent this long (default: 60)"
+    )
+    for command in (listing, fetch):
+        command.add_argument(
+            "--data-dir", type=Path, default=None, help="data folder (default: STRIDE_DATA_DIR or ./data)"
+        )
     args = parser.parse_args(argv)
-    data_dir = args.data_dir if getattr(args, "data_dir", None) is not None else Settings.from_env().data_dir
+    data_dir = args.data_dir if args.data_dir is not None else Settings.from_env().data_dir
     if args.command == "list":
         for key, info in DATASETS.items():
-            where = "embedded" if info.offline else ("present" if files_present(key, data_dir) else f"missing in {data_dir}")
-            print(f"{key:14} {info.kind:8} {'x'.join(map(str, info.input_shape)):10} {info.num_classes:3} classes  {where}")
+            where = (
+                "embedded"
+                if info.offline
+                else ("present" if files_present(key, data_dir) else f"missing in {data_dir}")
+            )
+            print(
+                f"{key:14} {info.kind:8} {'x'.join(map(str, info.input_shape)):10} {info.num_classes:3} classes  {where}"
+            )
         return 0
     try:
         download(args.key, data_dir, args.timeout_s)

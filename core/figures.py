@@ -32,7 +32,8 @@ def matrix_figure(
     """Return a heatmap of a matrix with every value written in its cell.
 
     Padding cells (pad_mask True) are drawn grey with their values; highlighted cells get a
-    thick outline. Row 0 is at the top, as in a printed matrix.
+    thick outline; infinite values (max pooling's padding) are written as -∞. Row 0 is at the
+    top, as in a printed matrix.
     """
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
@@ -40,38 +41,59 @@ def matrix_figure(
     if pad_mask is not None:
         z = np.where(pad_mask, np.nan, z)
     text = [[format_number(v) for v in row] for row in values]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14 if max(rows, cols) <= 8 else 11},
-            colorscale=colorscale,
-            showscale=False,
-            hoverongaps=False,
-            xgap=2,
-            ygap=2,
-            hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
+    cell = {
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 14 if max(rows, cols) <= 8 else 11},
+        "showscale": False,
+        "hoverongaps": False,
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": "row %{y}, col %{x}: %{text}<extra></extra>",
+    }
+    traces = [{"type": "heatmap", "z": z, "colorscale": colorscale, **cell}]
+    if pad_mask is not None and pad_mask.any():
+        # padding cells as a second, single-colour layer, so they never take a colour of the scale
+        pad_text = [[v if m else "" for v, m in zip(row, mask_row)] for row, mask_row in zip(text, pad_mask)]
+        pad = np.where(pad_mask, 0.0, np.nan)
+        traces.append(
+            {"type": "heatmap", "z": pad, "colorscale": [[0, PAD_COLOUR], [1, PAD_COLOUR]], **cell, "text": pad_text}
         )
-    )
-    for r, c in highlight:
-        fig.add_shape(
-            type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line={"color": WINDOW_COLOUR, "width": 4}
-        )
-    fig.update_xaxes(range=[-0.5, cols - 0.5], showgrid=False, zeroline=False, dtick=1, side="top")
-    fig.update_yaxes(
-        range=[rows - 0.5, -0.5], showgrid=False, zeroline=False, dtick=1, scaleanchor="x", constrain="domain"
-    )
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14}, "y": 0.98},
-        plot_bgcolor=PAD_COLOUR,
-        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
-        height=max(160, rows * cell_px + (90 if title else 60)),
-    )
+    outline = {"color": WINDOW_COLOUR, "width": 4}
+    layout = {
+        "xaxis": {
+            "range": [-0.5, cols - 0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "dtick": 1,
+            "side": "top",
+            "constrain": "domain",
+        },
+        "yaxis": {
+            "range": [rows - 0.5, -0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "dtick": 1,
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
+        "title": {"text": title, "font": {"size": 14}, "y": 0.98},
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "shapes": [
+            {"type": "rect", "x0": c - 0.5, "x1": c + 0.5, "y0": r - 0.5, "y1": r + 0.5, "line": outline}
+            for r, c in highlight
+        ],
+        "margin": {"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        "height": max(160, rows * cell_px + (90 if title else 60)),
+    }
+    # one constructor call: plotly validates each update_* call separately, and that dominated reruns
+    fig = go.Figure(data=traces, layout=layout)
     return fig
 
 
-def curves_figure(x: np.ndarray, curves: Mapping[str, np.ndarray], *, x_title: str = "x", y_title: str = "") -> go.Figure:
+def curves_figure(
+    x: np.ndarray, curves: Mapping[str, np.ndarray], *, x_title: str = "x", y_title: str = ""
+) -> go.Figure:
     """Return line plots of several named curves over the same x."""
     fig = go.Figure([go.Scatter(x=x, y=y, mode="lines", name=name) for name, y in curves.items()])
     fig.update_layout(
@@ -83,4 +105,90 @@ def curves_figure(x: np.ndarray, curves: Mapping[str, np.ndarray], *, x_title: s
     )
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.add_vline(x=0, line={"color": "#999", "width": 1})
+    return fig
+
+
+def format_count(n: int) -> str:
+    """Return a count as "61,706" below a million, "134.30 M" or "15.47 G" above (for metrics)."""
+    if abs(n) < 1_000_000:
+        return f"{n:,}"
+    if abs(n) < 1_000_000_000:
+        return f"{n / 1e6:.2f} M"
+    return f"{n / 1e9:.2f} G"
+
+
+def format_bytes(n: int) -> str:
+    """Return a size in decimal units: "241.0 kB", "537.2 MB"."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+# colour of each layer family in the shape diagram; layers that keep the shape are grey
+LAYER_COLOURS = {
+    "input": "#6c757d",
+    "Conv2d": "#1f77b4",
+    "ConvTranspose2d": "#17becf",
+    "MaxPool2d": "#ff7f0e",
+    "AvgPool2d": "#ff7f0e",
+    "AdaptiveAvgPool2d": "#ff7f0e",
+    "Flatten": "#9467bd",
+    "Linear": "#2ca02c",
+}
+OTHER_LAYER_COLOUR = "#c7c7c7"
+
+
+def shapes_figure(
+    names: list[str], layer_types: list[str], shapes: list[tuple[int, ...]], *, y_title: str = ""
+) -> go.Figure:
+    """Return the shapes flowing through a model: one block per layer, labelled with its output shape.
+
+    ``shapes`` are per sample, without the batch: (C, H, W) for images, (features,) for vectors. A
+    block's height is its channels (or features) on a log scale and its width grows with H, so a
+    CNN reads as images getting smaller and deeper, then a thin column of features.
+    """
+    images = [s for s in shapes if len(s) == 3]
+    max_h = max((s[1] for s in images), default=1)
+    heights = [s[0] for s in shapes]
+    widths = [0.25 + 0.65 * s[1] / max_h if len(s) == 3 else 0.18 for s in shapes]
+    labels = ["×".join(map(str, s)) for s in shapes]
+    colours = [LAYER_COLOURS.get(t, OTHER_LAYER_COLOUR) for t in layer_types]
+    fig = go.Figure(
+        go.Bar(
+            x=list(range(len(shapes))),
+            y=heights,
+            width=widths,
+            marker={"color": colours, "line": {"color": "#333", "width": 0.5}},
+            text=labels,
+            textposition="outside",
+            textangle=-90 if len(shapes) > 14 else 0,
+            textfont={"size": 11},
+            constraintext="none",  # plotly would shrink a narrow bar's label to its width
+            cliponaxis=False,
+            customdata=list(zip(names, layer_types, labels, strict=True)),
+            hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickvals=list(range(len(shapes))), ticktext=list(names), tickangle=-45 if len(shapes) > 8 else 0)
+    top = np.log10(max(heights, default=1)) + (1.3 if len(shapes) > 14 else 0.5)  # room for the labels
+    fig.update_yaxes(type="log", dtick=1, title=y_title, range=[-0.2, top])
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False, bargap=0)
+    return fig
+
+
+def weight_histograms_figure(weights: Mapping[str, np.ndarray], *, bins: int = 40) -> go.Figure:
+    """Return one histogram per layer's weights, side by side, each titled with the weights' std."""
+    from plotly.subplots import make_subplots
+
+    titles = [f"{name} · std {float(np.std(w)):.3g}" for name, w in weights.items()]
+    fig = make_subplots(rows=1, cols=max(1, len(weights)), subplot_titles=titles)
+    for col, w in enumerate(weights.values(), start=1):
+        counts, edges = np.histogram(np.asarray(w, dtype=np.float64).ravel(), bins=bins)
+        fig.add_trace(
+            go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), marker={"color": "#1f77b4"}),
+            row=1,
+            col=col,
+        )
+    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, bargap=0)
     return fig

@@ -1,14 +1,12 @@
 """Output sizes, parameter counts and validity rules for Conv2d, Max/AvgPool2d and ConvTranspose2d.
 
 The one home of the output-size formula: the convolution page, the shape table and the model builder
-all ask this module. A setting gets a ``problem`` exactly when PyTorch 2.14's native CPU kernels
-refuse to build the module or run it on ``torch.zeros(1, C, H, W)`` (hypothesis tests in
-``tests/test_geometry.py`` hold us to that). Deliberate differences, all outside any widget's range:
-``in_channels=0`` is refused (PyTorch runs it but returns 0 channels, not ``out_channels``); avg
-pooling with ``dilation != 1`` is refused (``nn.AvgPool2d`` has no such argument, so ``torch_kwargs``
-passes it and PyTorch refuses it too); and oneDNN, which PyTorch picks for some grouped or large
-transposed convolutions, skips two checks that the native kernel makes (dilation 0, output size 0):
-we keep the native rule.
+all ask here. Settings get a ``problem`` exactly when PyTorch 2.14's native CPU kernels refuse to build
+the layer or run it on ``torch.zeros(1, C, H, W)``; ``tests/test_geometry.py`` checks that with
+hypothesis. On purpose stricter, outside any widget's range: ``in_channels=0`` (PyTorch returns 0
+channels, not ``out_channels``), avg pooling with ``dilation != 1`` (no such argument: ``torch_kwargs``
+passes it so PyTorch refuses too), and two checks oneDNN skips for some transposed convs (dilation 0,
+an output size of 0), where we keep the native kernel's rule.
 """
 
 from __future__ import annotations
@@ -246,7 +244,11 @@ def _n(value: int) -> str:
     return f"({value})" if value < 0 else str(value)
 
 
-def _dim_report(axis: int, in_size: int, k: int, s: int, d: int, pb: int, pa: int, ceil_mode: bool) -> DimReport:
+def _dim_report(
+    axis: int, in_shape: tuple[int, int, int], kernel: Pair, stride: Pair, dilation: Pair, before: Pair, after: Pair,
+    ceil_mode: bool = False,
+) -> DimReport:  # fmt: skip
+    in_size, k, s, d, pb, pa = in_shape[1 + axis], kernel[axis], stride[axis], dilation[axis], before[axis], after[axis]
     pads = [f"2{op}{_n(pb)}" if pb == pa else f"{_n(pb)} + {_n(pa)}" for op in ("*", r" \cdot ")]
     inner = f"{in_size} + {pads[0]} - {_n(d)}*({_n(k)}-1) - 1"
     inner_tex = f"{in_size} + {pads[1]} - {_n(d)} \\cdot ({_n(k)}-1) - 1"
@@ -304,7 +306,7 @@ def _empty(in_shape: tuple[int, int, int]) -> Problem | None:
     return None
 
 
-def _weighted_problem(s: ConvSettings | ConvTransposeSettings, in_shape: tuple[int, int, int]) -> Problem | None:
+def _shared_conv_problem(s: ConvSettings | ConvTransposeSettings, in_shape: tuple[int, int, int]) -> Problem | None:
     """Check the rules Conv2d and ConvTranspose2d share: channels, groups, kernel, stride, dilation."""
     for name in ("in_channels", "out_channels"):
         if getattr(s, name) < 1:
@@ -335,7 +337,7 @@ def _conv_pads(s: ConvSettings) -> tuple[Pair, Pair]:
 
 
 def _conv_problem(s: ConvSettings, in_shape: tuple[int, int, int]) -> Problem | None:
-    if found := _weighted_problem(s, in_shape):
+    if found := _shared_conv_problem(s, in_shape):
         return found
     if isinstance(s.padding, str) and s.padding not in PADDING_STRINGS:
         near = _closest(s.padding, PADDING_STRINGS)
@@ -365,9 +367,8 @@ def _conv_problem(s: ConvSettings, in_shape: tuple[int, int, int]) -> Problem | 
             params |= {"pad_text": f"2×{_n(pb)}" if pb == pa else f"{_n(pb)} + {_n(pa)}"}
             params |= {"min_padding": -(-(effective - in_size) // 2)}
             if (max_kernel := (padded - 1) // d + 1) < 1:  # negative padding cropped the whole input away
-                return _msg("padding_crops_input", **params), replace(
-                    s, padding=_set(before, axis, params["min_padding"])
-                )
+                fix = replace(s, padding=_set(before, axis, params["min_padding"]))
+                return _msg("padding_crops_input", **params), fix
             fix = replace(s, kernel_size=_set(s.kernel_size, axis, max_kernel))
             return _msg("kernel_too_large", max_kernel=max_kernel, **params), fix
     return None
@@ -409,7 +410,7 @@ def _pool_problem(s: PoolSettings, in_shape: tuple[int, int, int]) -> Problem | 
 
 
 def _transpose_problem(s: ConvTransposeSettings, in_shape: tuple[int, int, int]) -> Problem | None:
-    if found := _weighted_problem(s, in_shape):
+    if found := _shared_conv_problem(s, in_shape):
         return found
     if s.padding_mode != "zeros":
         return _msg("transpose_padding_mode", value=s.padding_mode), replace(s, padding_mode="zeros")
@@ -443,7 +444,7 @@ def _settle(check: Check, s: Any, in_shape: tuple[int, int, int]) -> tuple[Messa
     if (found := check(s, in_shape)) is None:
         return None, None
     problem, fix = found
-    for _ in range(20):  # a repair never undoes an earlier one for good, so this ends well before 20
+    for _ in range(20):  # each repair moves one value into its valid range; chains take a few steps
         if fix is None or (found := check(fix, in_shape)) is None:
             return problem, fix
         fix = found[1]
@@ -461,7 +462,7 @@ def _in_shape(in_shape: Sequence[int]) -> tuple[int, int, int]:
 
 def _geometry(
     s: Any, in_shape: tuple[int, int, int], check: Check,
-    dims: tuple[DimReport, DimReport], out_channels: int, weight_rows_cols: Pair | None, uses_per_weight: int,
+    dims: tuple[DimReport, ...], out_channels: int, weight_rows_cols: Pair | None, uses_per_weight: int,
 ) -> Geometry:  # fmt: skip
     problem, fix = _settle(check, s, in_shape)
     weight_shape = None
@@ -473,7 +474,7 @@ def _geometry(
     return Geometry(
         in_shape=in_shape,
         out_shape=None if problem else (out_channels, dims[0].out_size, dims[1].out_size),
-        dims=dims,
+        dims=(dims[0], dims[1]),
         problem=problem,
         fix=fix,
         weight_shape=weight_shape,
@@ -487,12 +488,8 @@ def _geometry(
 def conv_geometry(s: ConvSettings, in_shape: tuple[int, int, int]) -> Geometry:
     """Return the output shape, formulas, parameters and validity of ``nn.Conv2d`` on one (C, H, W) sample."""
     in_shape = _in_shape(in_shape)
-    (pb_h, pb_w), (pa_h, pa_w) = _conv_pads(s)
-    (k_h, k_w), (s_h, s_w), (d_h, d_w) = s.kernel_size, s.stride, s.dilation
-    dims = (
-        _dim_report(0, in_shape[1], k_h, s_h, d_h, pb_h, pa_h, False),
-        _dim_report(1, in_shape[2], k_w, s_w, d_w, pb_w, pa_w, False),
-    )
+    before, after = _conv_pads(s)
+    dims = tuple(_dim_report(a, in_shape, s.kernel_size, s.stride, s.dilation, before, after) for a in (0, 1))
     # every weight is used once per output cell of its output channel
     uses = dims[0].out_size * dims[1].out_size
     return _geometry(s, in_shape, _conv_problem, dims, s.out_channels, (s.out_channels, s.in_channels), uses)
@@ -501,11 +498,8 @@ def conv_geometry(s: ConvSettings, in_shape: tuple[int, int, int]) -> Geometry:
 def pool_geometry(s: PoolSettings, in_shape: tuple[int, int, int]) -> Geometry:
     """Return the output shape, formulas and validity of ``nn.MaxPool2d``/``nn.AvgPool2d`` on one sample."""
     in_shape = _in_shape(in_shape)
-    (k_h, k_w), (s_h, s_w), (d_h, d_w), (p_h, p_w) = s.kernel_size, s.resolved_stride, s.dilation, s.padding
-    dims = (
-        _dim_report(0, in_shape[1], k_h, s_h, d_h, p_h, p_h, s.ceil_mode),
-        _dim_report(1, in_shape[2], k_w, s_w, d_w, p_w, p_w, s.ceil_mode),
-    )
+    stride, pads = s.resolved_stride, s.padding
+    dims = tuple(_dim_report(a, in_shape, s.kernel_size, stride, s.dilation, pads, pads, s.ceil_mode) for a in (0, 1))
     return _geometry(s, in_shape, _pool_problem, dims, in_shape[0], None, 0)
 
 

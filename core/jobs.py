@@ -103,7 +103,12 @@ def _end_process(pid: int, pid_start: int | None, wait_s: float = 0.5) -> None:
 
 
 class LocalJobs:
-    """The local backend: worker processes on this machine, queue and statuses in the run store."""
+    """The local backend: worker processes on this machine, queue and statuses in the run store.
+
+    Make one per app process (``st.cache_resource``) and call :meth:`start_background` once:
+    the instance holds the warm worker, everything else is in the store. Any number of
+    instances, in any number of processes, may share one store.
+    """
 
     def __init__(
         self,
@@ -224,9 +229,10 @@ class LocalJobs:
             status = self.store.read_status(info.run_id)  # it may have reported just before exiting
             if status.state != "running" or self._alive(status):
                 continue
-            epoch = self.store.checkpoint_meta(info.run_id).get("epoch", 0)
+            kept = self.store.checkpoint_meta(info.run_id)
+            epoch = kept.get("epoch", 0)
             if self.store.cancel_requested_at(info.run_id) is not None:
-                reason = Message("train.cancelled", {"epoch": epoch, "step": "-"})
+                reason = Message("train.cancelled", {"epoch": epoch, "step": kept.get("step", 0)})
                 self.store.update_status(info.run_id, state="cancelled", reason=reason, ended_at=time.time())
             else:
                 reason = Message("jobs.worker_died", {"pid": status.pid or "?", "epoch": epoch})

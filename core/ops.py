@@ -92,7 +92,9 @@ def conv2d_matrix(x: Matrix, kernel: Matrix, settings: ConvSettings, bias: float
     return GridResult(geometry, padded, mask, out[0, 0].numpy())
 
 
-def conv_window(result: GridResult, settings: ConvSettings, kernel: Matrix, bias: float, out_row: int, out_col: int) -> Window:
+def conv_window(
+    result: GridResult, settings: ConvSettings, kernel: Matrix, bias: float, out_row: int, out_col: int
+) -> Window:
     """Return the window of padded input behind output cell (out_row, out_col), with its products."""
     kernel = np.asarray(kernel, dtype=np.float64)
     rows, cols = _window_index(settings.kernel_size, settings.stride, settings.dilation, out_row, out_col)
@@ -109,7 +111,9 @@ def _window_index(kernel_size, stride, dilation, out_row: int, out_col: int) -> 
     return rows, cols
 
 
-def corr2d(X: torch.Tensor, K: torch.Tensor, stride: tuple[int, int] = (1, 1), dilation: tuple[int, int] = (1, 1)) -> torch.Tensor:
+def corr2d(
+    X: torch.Tensor, K: torch.Tensor, stride: tuple[int, int] = (1, 1), dilation: tuple[int, int] = (1, 1)
+) -> torch.Tensor:
     """Return the cross-correlation of X with K, computed with two loops (the curriculum's corr2d).
 
     X is already padded. With stride and dilation 1 this is exactly the tutorial's function:
@@ -183,7 +187,9 @@ class TransposeResult:
     output: Matrix | None
 
 
-def conv_transpose_matrix(x: Matrix, kernel: Matrix, settings: ConvTransposeSettings, bias: float = 0.0) -> TransposeResult:
+def conv_transpose_matrix(
+    x: Matrix, kernel: Matrix, settings: ConvTransposeSettings, bias: float = 0.0
+) -> TransposeResult:
     """Return F.conv_transpose2d of one matrix and the scatter picture that explains it."""
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
@@ -279,10 +285,17 @@ def convolve_image(image: torch.Tensor, kernel: Matrix, settings: ConvSettings) 
     padding = settings.padding
     if settings.padding_mode != "zeros":
         geometry = conv_geometry(settings, tuple(image.shape))
-        pads = (geometry.dims[1].pad_before, geometry.dims[1].pad_after, geometry.dims[0].pad_before, geometry.dims[0].pad_after)
+        pads = (
+            geometry.dims[1].pad_before,
+            geometry.dims[1].pad_after,
+            geometry.dims[0].pad_before,
+            geometry.dims[0].pad_after,
+        )
         x = F.pad(x, pads, mode=_PAD_MODES[settings.padding_mode])
         padding = 0
-    out = F.conv2d(x, weight.contiguous(), stride=settings.stride, padding=padding, dilation=settings.dilation, groups=channels)
+    out = F.conv2d(
+        x, weight.contiguous(), stride=settings.stride, padding=padding, dilation=settings.dilation, groups=channels
+    )
     return out[0]  # (C, H_out, W_out)
 
 

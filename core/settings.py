@@ -33,6 +33,9 @@ class Settings:
     max_upload_mb: int = 10  # per uploaded file; Streamlit's own cap is set in .streamlit/config.toml
     max_image_pixels: int = 40_000_000  # below Pillow's decompression-bomb limit (~89 M)
     max_image_side: int = 1024  # photos are scaled down to this before convolving (keeps reruns fast)
+    # torch threads in the app process: page ops are tiny, and thread start-up costs more than it
+    # saves (a 5x5 conv took 8 ms with 2 busy threads, 0.1 ms with 1); sessions give the parallelism
+    app_torch_threads: int = 1
     data_dir: Path = Path("data")  # torchvision data sets (MNIST, CIFAR-10) when present
     runs_dir: Path = Path("runs")  # the run store
     # Training runs at once; more wait in a FIFO queue. Two cores per run: one run per core pair
@@ -46,6 +49,7 @@ class Settings:
             max_upload_mb=_int("STRIDE_MAX_UPLOAD_MB", cls.max_upload_mb),
             max_image_pixels=_int("STRIDE_MAX_IMAGE_PIXELS", cls.max_image_pixels),
             max_image_side=_int("STRIDE_MAX_IMAGE_SIDE", cls.max_image_side),
+            app_torch_threads=_int("STRIDE_APP_TORCH_THREADS", cls.app_torch_threads),
             data_dir=Path(os.environ.get("STRIDE_DATA_DIR") or cls.data_dir),
             runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
             max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),

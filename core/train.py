@@ -42,7 +42,8 @@ from torch import nn
 
 from core.data import DATASETS, LoadedData, load_dataset
 from core.i18n import Message, UserError
-from core.models import PRESETS, ModelSpec, build_model
+from core.models import ModelSpec, build_model
+from core.presets import get_preset
 from core.runs import Checkpoint, RunStore, check_run_id, process_start_ticks
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class TrainConfig:
     dataset: str = "digits"  # a data set key of core.data
     model: str | dict = "lenet"  # a preset key of core.models, or a ModelSpec as a dict
     epochs: int = 5  # passes over the training set
-    batch_size: int = 64  # images per step; steps per epoch = ceil(train images / batch_size)
+    batch_size: int = 64  # samples per step; steps per epoch = ceil(train samples / batch_size)
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # learning rate; the peak rate for "onecycle"
     momentum: float = 0.9  # SGD and RMSprop only
@@ -108,6 +109,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
         """Build a config from JSON; unknown keys and wrong types raise :class:`UserError`."""
+        if not isinstance(data, dict):
+            raise UserError(Message("train.bad_type", {"name": "config", "value": repr(data)[:60]}))
         names = [f.name for f in dataclasses.fields(cls)]
         for key in data:
             if key not in names:
@@ -188,13 +191,10 @@ def pick_device(name: str) -> torch.device:
 
 
 def resolve_spec(config: TrainConfig) -> ModelSpec:
-    """Return the ModelSpec of a config: a preset's, or the one given as a dict."""
+    """Return the ModelSpec of a config: a preset's, or the one given as a dict (validated)."""
     if isinstance(config.model, dict):
         return ModelSpec.from_dict(config.model)
-    if config.model not in PRESETS:
-        close = difflib.get_close_matches(config.model, list(PRESETS), n=3)
-        raise UserError(Message("train.unknown_model", {"name": config.model, "close": ", ".join(close) or "-"}))
-    return PRESETS[config.model].spec
+    return get_preset(config.model).spec
 
 
 def load_data(config: TrainConfig, spec: ModelSpec) -> LoadedData:
@@ -394,7 +394,9 @@ def _nan_reason(bad_value: float, step: int, steps_before: int, lr: float) -> Me
     if steps_before == 0 and step == 1:
         # Nothing was updated yet, so the learning rate cannot be the cause.
         return Message("train.loss_not_finite_at_start", {"what": what})
-    return Message("train.loss_not_finite", {"what": what, "step": step, "suggested_lr": float(f"{lr / 10:.1g}")})
+    return Message(
+        "train.loss_not_finite", {"what": what, "step": step, "suggested_lr": f"{float(f'{lr / 10:.1g}'):g}"}
+    )
 
 
 def train(
@@ -473,7 +475,9 @@ def train(
 
     started = time.perf_counter()
     steps_this_attempt = 0
-    metrics: dict = {}
+    metrics: dict = {
+        k: v for k, v in (resume_from.meta if resume_from else {}).items() if k not in ("step", "steps_per_epoch")
+    }
     for epoch in range(epoch_done + 1, config.epochs + 1):  # epochs count from 1, like the page
         torch.manual_seed(_epoch_seed(config.seed, epoch))  # dropout
         generator = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))  # shuffle + augmentation
@@ -642,7 +646,7 @@ def run_in_store(
     )
     cancel_requested = _throttled(lambda: store.cancel_requested(run_id), every_s=0.1)
     external = should_stop.is_set if isinstance(should_stop, threading.Event) else (should_stop or (lambda: False))
-    result = TrainResult("failed", Message("train.crashed", {"error": "?"}), 0, 0)
+    result = TrainResult("failed", Message("train.crashed", {"error": "the worker was told to exit"}), 0, 0)
     try:
         config = TrainConfig.from_dict(store.read_config(run_id)).check()
         threads = config.threads or max_threads or torch.get_num_threads()
@@ -676,8 +680,10 @@ def run_in_store(
             store.save_model(run_id, result.model.state_dict(), info)
     except UserError as exc:
         result = TrainResult("failed", exc.message, 0, 0)
-    except KeyboardInterrupt:
-        result = TrainResult("cancelled", Message("train.cancelled", {"epoch": "?", "step": "?"}), 0, 0)
+    except KeyboardInterrupt:  # Ctrl-C in the command line
+        kept = store.checkpoint_meta(run_id)
+        epoch, step = kept.get("epoch", 0), kept.get("step", 0)
+        result = TrainResult("cancelled", Message("train.cancelled", {"epoch": epoch, "step": step}), epoch, step)
     except Exception as exc:  # a bug or a broken environment: keep the worker's last word for the user
         logger.exception("run %s crashed", run_id)
         result = TrainResult("failed", Message("train.crashed", {"error": f"{type(exc).__name__}: {exc}"[:300]}), 0, 0)
@@ -687,6 +693,19 @@ def run_in_store(
 
 
 # --- command line -----------------------------------------------------------------------------------------
+
+
+def warm_up() -> None:
+    """Take one step of a tiny default run, so that a waiting worker pays the first-call costs now.
+
+    The first data set load and the first convolution in a fresh process cost ~1.5 s (file
+    reads, kernel selection); a warm worker pays them before a student clicks Start.
+    """
+    try:
+        config = dataclasses.replace(TrainConfig(), max_samples=20)
+        train(config, load_data(config, resolve_spec(config)), dry_run=True)
+    except Exception:  # only an optimisation: the real run reports any real problem
+        logger.exception("warm-up failed")
 
 
 class ProgressBar:
@@ -775,7 +794,8 @@ def main(argv: list[str] | None = None) -> int:
             store.clear_cancel_request(run_id)
         else:
             store, run_id = RunStore(runs_dir), args.run
-            if run_id == "-":  # a warm worker: torch is imported, now wait for work
+            if run_id == "-":  # a warm worker: imports done; warm up, then wait for work
+                warm_up()
                 run_id = sys.stdin.readline().strip()
                 if not run_id:
                     return 0  # the app closed our stdin without giving us a run

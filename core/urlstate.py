@@ -15,7 +15,9 @@ from core.i18n import Message
 _PAIR = re.compile(r"^\s*(-?\d{1,6})\s*(?:[xX×*,]\s*(-?\d{1,6}))?\s*$")
 
 
-def parse_pair(raw: str, name: str, low: int, high: int, default: tuple[int, int]) -> tuple[tuple[int, int], Message | None]:
+def parse_pair(
+    raw: str, name: str, low: int, high: int, default: tuple[int, int]
+) -> tuple[tuple[int, int], Message | None]:
     """Return (h, w) from "N" or "HxW", clamped to low..high, and a message if it had to change."""
     match = _PAIR.match(raw or "")
     if not match:

@@ -19,19 +19,22 @@ import ui
 from core import ops
 from core.figures import curves_figure, format_number, matrix_figure
 from core.geometry import PADDING_MODES, ConvSettings, ConvTransposeSettings, PoolSettings, conv_geometry
-from core.images import decode_image, image_to_tensor, sample_photos, to_gray
 from core.i18n import UserError
+from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
 from core.settings import Settings
 from core.urlstate import format_pair, parse_choice, parse_pair
-from ui import t
 
 ui.leave_folder_mode()
+t = ui.translator()
 
 MODES = ("matrix", "image", "pool", "act", "transposed")
 # Golden examples from the curriculum (SEEDS.md); each preset fills the input and the kernel.
 PRESETS = {
     "matrix": {
-        "A": ([[1, 2, 0, 3, 1], [0, 1, 2, 3, 1], [1, 2, 1, 0, 0], [5, 2, 3, 1, 1], [2, 1, 0, 1, 1]], [[1, 2, 1], [0, 1, 0], [2, 1, 0]]),
+        "A": (
+            [[1, 2, 0, 3, 1], [0, 1, 2, 3, 1], [1, 2, 1, 0, 0], [5, 2, 3, 1, 1], [2, 1, 0, 1, 1]],
+            [[1, 2, 1], [0, 1, 0], [2, 1, 0]],
+        ),
         "B": ([[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1]], [[2, 0, 1], [0, 1, 2], [1, 0, 2]]),
     },
     "pool": {
@@ -110,7 +113,7 @@ def write_url(mode: str) -> None:
 def pair_input(name: str, label: str, low: int, high: int, default: tuple[int, int]) -> tuple[int, int]:
     """Draw one slider (square) or two (H and W) for a setting; return (h, w)."""
     key = f"conv.{name}"
-    for suffix, value in zip(("_h", "_w"), default):
+    for suffix, value in zip(("_h", "_w"), default, strict=False):
         S.setdefault(key + suffix, value)
     if not S.get("conv.rect"):
         S[key + "_w"] = S[key + "_h"]
@@ -164,12 +167,19 @@ def show_problem(geometry, apply_fix) -> None:
     """Show why the settings are invalid and offer the nearest valid ones as one click."""
     ui.show(geometry.problem)
     if geometry.fix is not None:
-        st.button(t("conv.apply_fix"), on_click=apply_fix, args=(geometry.fix,), key="conv.fix", icon=":material/build:")
+        st.button(
+            t("conv.apply_fix"), on_click=apply_fix, args=(geometry.fix,), key="conv.fix", icon=":material/build:"
+        )
 
 
 def apply_fix(fix) -> None:
     """Callback: set the widgets to the settings geometry proposed as the nearest valid ones."""
-    for field, key in (("kernel_size", "kernel"), ("stride", "stride"), ("dilation", "dilation"), ("output_padding", "output")):
+    for field, key in (
+        ("kernel_size", "kernel"),
+        ("stride", "stride"),
+        ("dilation", "dilation"),
+        ("output_padding", "output"),
+    ):
         value = getattr(fix, field, None)
         if value is not None:
             S[f"conv.{key}_h"], S[f"conv.{key}_w"] = value
@@ -220,7 +230,10 @@ def arithmetic(window, kernel: np.ndarray | None) -> str:
     """Return the window's arithmetic as one line: 1×1 + 2×2 + ... = 10 (+ bias)."""
     if kernel is None:
         return ""
-    terms = " + ".join(f"{format_number(p)}×{format_number(k)}" for p, k in zip(window.patch.ravel(), np.asarray(kernel).ravel()))
+    terms = " + ".join(
+        f"{format_number(p)}×{format_number(k)}"
+        for p, k in zip(window.patch.ravel(), np.asarray(kernel).ravel(), strict=False)
+    )
     line = f"{terms} = {format_number(window.total)}"
     if window.bias:
         line += f";  {format_number(window.total)} + {format_number(window.bias)} = {format_number(window.value)}"
@@ -230,7 +243,9 @@ def arithmetic(window, kernel: np.ndarray | None) -> str:
 # --- sections ----------------------------------------------------------------------------------
 
 
-def conv_settings(pad_kind: str, kernel, stride, padding, dilation, padding_mode: str, channels: int = 1, bias: bool = True) -> ConvSettings:
+def conv_settings(
+    pad_kind: str, kernel, stride, padding, dilation, padding_mode: str, channels: int = 1, bias: bool = True
+) -> ConvSettings:
     """Return the settings the controls describe; several channels are convolved one by one (groups)."""
     return ConvSettings(
         in_channels=channels,
@@ -248,15 +263,31 @@ def conv_settings(pad_kind: str, kernel, stride, padding, dilation, padding_mode
 def matrix_section() -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
-        st.selectbox(t("conv.preset"), [*PRESETS["matrix"], "random"], format_func=lambda p: t(f"conv.preset_{p}"), key="conv.preset", on_change=load_preset, args=("matrix",))
+        st.selectbox(
+            t("conv.preset"),
+            [*PRESETS["matrix"], "random"],
+            format_func=lambda p: t(f"conv.preset_{p}"),
+            key="conv.preset",
+            on_change=load_preset,
+            args=("matrix",),
+        )
         st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
         size = pair_input("size", t("conv.size"), 1, 12, (5, 5))
         kernel_size = pair_input("kernel", t("conv.kernel"), 1, 7, (3, 3))
         stride = pair_input("stride", t("conv.stride"), 1, 4, (1, 1))
-        pad_kind = st.radio(t("conv.pad_kind"), ["number", "same", "valid"], format_func=lambda k: t(f"conv.pad_{k}"), key="conv.pad_kind", horizontal=True, persist_state="session")
+        pad_kind = st.radio(
+            t("conv.pad_kind"),
+            ["number", "same", "valid"],
+            format_func=lambda k: t(f"conv.pad_{k}"),
+            key="conv.pad_kind",
+            horizontal=True,
+            persist_state="session",
+        )
         padding = pair_input("padding", t("conv.padding"), 0, 4, (0, 0)) if pad_kind == "number" else (0, 0)
         dilation = pair_input("dilation", t("conv.dilation"), 1, 3, (1, 1))
-        padding_mode = st.selectbox(t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session")
+        padding_mode = st.selectbox(
+            t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session"
+        )
         bias = st.number_input(t("conv.bias"), -10.0, 10.0, 0.0, 1.0, key="conv.bias")
         x, kernel = preset_matrices("matrix", size, kernel_size)
         tag = f"{S.get('conv.preset')}_{size}_{kernel_size}"
@@ -282,9 +313,20 @@ def matrix_section() -> None:
             window = ops.conv_window(result, settings, kernel, bias, row, col)
             a, b = st.columns([result.padded.shape[1], max(out_w, 3)])
             with a:
-                ui.plot(matrix_figure(result.padded, title=t("conv.padded_input"), pad_mask=result.pad_mask, highlight=[(r, c) for r in window.rows for c in window.cols]), key="conv.fig_in")
+                ui.plot(
+                    matrix_figure(
+                        result.padded,
+                        title=t("conv.padded_input"),
+                        pad_mask=result.pad_mask,
+                        highlight=[(r, c) for r in window.rows for c in window.cols],
+                    ),
+                    key="conv.fig_in",
+                )
             with b:
-                ui.plot(matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"), key="conv.fig_out")
+                ui.plot(
+                    matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"),
+                    key="conv.fig_out",
+                )
             st.markdown(t("conv.cell", row=row, col=col))
             st.code(arithmetic(window, kernel), language=None)
 
@@ -292,7 +334,7 @@ def matrix_section() -> None:
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
             st.code(inspect.getsource(ops.corr2d), language="python")
-            loops = ops.corr2d(torch.as_tensor(result.padded), torch.as_tensor(kernel), stride, dilation) + bias
+            loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), stride, dilation) + bias
             diff = float(np.abs(loops.numpy() - result.output).max())
             st.write(t("conv.corr2d_agree", diff=format_number(diff)))
         with st.expander(t("common.as_table")):
@@ -312,20 +354,32 @@ def photo_tensor(name: str, gray: bool) -> torch.Tensor:
 @st.cache_data(max_entries=8, show_spinner=False)
 def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple]:
     """Decode an uploaded photo safely; return its (C, H, W) pixels and the decoder's notes."""
-    decoded = decode_image(
-        data, name, max_bytes=SETTINGS.max_upload_mb * 2**20, max_pixels=SETTINGS.max_image_pixels, max_side=SETTINGS.max_image_side
-    )
+    decoded = decode_image(data, name, **upload_limits(SETTINGS))
     return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
 
 
 def image_section() -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
-        source = st.selectbox(t("conv.photo"), [*sample_photos(), "upload"], format_func=lambda p: t("conv.upload") if p == "upload" else p, key="conv.photo")
+        source = st.selectbox(
+            t("conv.photo"),
+            [*sample_photos(), "upload"],
+            format_func=lambda p: t("conv.upload") if p == "upload" else p,
+            key="conv.photo",
+        )
         upload = None
         if source == "upload":
-            upload = st.file_uploader(t("conv.upload"), type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"], key="conv.upload_file")
-        kernel_name = st.selectbox(t("conv.image_kernel"), [*ops.IMAGE_KERNELS, "custom"], format_func=lambda k: t(f"conv.k_{k}"), key="conv.image_kernel")
+            upload = st.file_uploader(
+                t("conv.upload"),
+                type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
+                key="conv.upload_file",
+            )
+        kernel_name = st.selectbox(
+            t("conv.image_kernel"),
+            [*ops.IMAGE_KERNELS, "custom"],
+            format_func=lambda k: t(f"conv.k_{k}"),
+            key="conv.image_kernel",
+        )
         st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
         if kernel_name == "custom":
             kernel_size = pair_input("kernel", t("conv.kernel"), 1, 7, (3, 3))
@@ -336,12 +390,36 @@ def image_section() -> None:
             kernel = np.asarray(ops.IMAGE_KERNELS[kernel_name])
             st.table(ui.matrix_table(kernel))
         stride = pair_input("stride", t("conv.stride"), 1, 4, (1, 1))
-        pad_kind = st.radio(t("conv.pad_kind"), ["number", "same", "valid"], format_func=lambda k: t(f"conv.pad_{k}"), key="conv.pad_kind", horizontal=True, persist_state="session")
+        pad_kind = st.radio(
+            t("conv.pad_kind"),
+            ["number", "same", "valid"],
+            format_func=lambda k: t(f"conv.pad_{k}"),
+            key="conv.pad_kind",
+            horizontal=True,
+            persist_state="session",
+        )
         padding = pair_input("padding", t("conv.padding"), 0, 4, (0, 0)) if pad_kind == "number" else (0, 0)
         dilation = pair_input("dilation", t("conv.dilation"), 1, 3, (1, 1))
-        padding_mode = st.selectbox(t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session")
-        gray = st.radio(t("conv.colour"), ["gray", "rgb"], format_func=lambda c: t(f"conv.colour_{c}"), key="conv.image_colour", horizontal=True) == "gray"
-        mapping = st.radio(t("conv.mapping"), ["clip", "rescale"], format_func=lambda m: t(f"conv.mapping_{m}"), key="conv.mapping", horizontal=True)
+        padding_mode = st.selectbox(
+            t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session"
+        )
+        gray = (
+            st.radio(
+                t("conv.colour"),
+                ["gray", "rgb"],
+                format_func=lambda c: t(f"conv.colour_{c}"),
+                key="conv.image_colour",
+                horizontal=True,
+            )
+            == "gray"
+        )
+        mapping = st.radio(
+            t("conv.mapping"),
+            ["clip", "rescale"],
+            format_func=lambda m: t(f"conv.mapping_{m}"),
+            key="conv.mapping",
+            horizontal=True,
+        )
         image = None if source == "upload" else photo_tensor(source, gray)
         if upload is not None:
             try:
@@ -355,7 +433,9 @@ def image_section() -> None:
         right.info(t("conv.upload_prompt"))
         return
     channels = image.shape[0]
-    settings = conv_settings(pad_kind, kernel.shape, stride, padding, dilation, padding_mode, channels=channels, bias=False)
+    settings = conv_settings(
+        pad_kind, kernel.shape, stride, padding, dilation, padding_mode, channels=channels, bias=False
+    )
     geometry = conv_geometry(settings, tuple(image.shape))
     with right:
         formula(geometry)
@@ -363,11 +443,16 @@ def image_section() -> None:
             show_problem(geometry, apply_fix)
             return
         out = ops.convolve_image(image, kernel, settings)
-        st.code(f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}", language="python")
+        st.code(
+            f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}",
+            language="python",
+        )
         a, b = st.columns(2)
         a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
         b.image(ops.to_pixels(out, mapping), caption=t("conv.image_out", shape=tuple(out.shape)), width="stretch")
-        st.caption(t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max()))))
+        st.caption(
+            t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max())))
+        )
 
 
 def pool_section() -> None:
@@ -376,8 +461,21 @@ def pool_section() -> None:
         if S.get("conv.preset") not in [*PRESETS["pool"], "random"]:
             S["conv.preset"] = "P4"
             load_preset("pool")
-        st.selectbox(t("conv.preset"), [*PRESETS["pool"], "random"], format_func=lambda p: t(f"conv.preset_{p}"), key="conv.preset", on_change=load_preset, args=("pool",))
-        kind = st.radio(t("conv.pool_kind"), ["max", "avg"], format_func=lambda k: t(f"conv.pool_{k}"), key="conv.pool_kind", horizontal=True)
+        st.selectbox(
+            t("conv.preset"),
+            [*PRESETS["pool"], "random"],
+            format_func=lambda p: t(f"conv.preset_{p}"),
+            key="conv.preset",
+            on_change=load_preset,
+            args=("pool",),
+        )
+        kind = st.radio(
+            t("conv.pool_kind"),
+            ["max", "avg"],
+            format_func=lambda k: t(f"conv.pool_{k}"),
+            key="conv.pool_kind",
+            horizontal=True,
+        )
         st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
         size = pair_input("size", t("conv.size"), 1, 12, (4, 4))
         kernel_size = pair_input("kernel", t("conv.kernel"), 1, 7, (2, 2))
@@ -389,7 +487,9 @@ def pool_section() -> None:
         ceil_mode = st.checkbox("ceil_mode", key="conv.ceil_mode")
         x, _ = preset_matrices("pool", size, kernel_size)
         x = matrix_editor(x, t("conv.input_matrix"), f"conv.px_{S.get('conv.preset')}_{size}")
-    settings = PoolSettings(kind=kind, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    settings = PoolSettings(
+        kind=kind, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
     result = ops.pool2d_matrix(x, settings)
     with right:
         formula(result.geometry)
@@ -397,16 +497,30 @@ def pool_section() -> None:
             show_problem(result.geometry, apply_fix)
             return
         out_h, out_w = result.output.shape
-        st.code(f"pool = {settings.code()}\npool(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {out_h}, {out_w})", language="python")
+        st.code(
+            f"pool = {settings.code()}\npool(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {out_h}, {out_w})",
+            language="python",
+        )
         st.caption(t("conv.pool_no_params"))
 
         def draw(row: int, col: int) -> None:
             window = ops.pool_window(result, settings, row, col)
             a, b = st.columns([result.padded.shape[1], max(out_w, 3)])
             with a:
-                ui.plot(matrix_figure(result.padded, title=t("conv.padded_input"), pad_mask=result.pad_mask, highlight=[(r, c) for r in window.rows for c in window.cols]), key="conv.fig_in")
+                ui.plot(
+                    matrix_figure(
+                        result.padded,
+                        title=t("conv.padded_input"),
+                        pad_mask=result.pad_mask,
+                        highlight=[(r, c) for r in window.rows for c in window.cols],
+                    ),
+                    key="conv.fig_in",
+                )
             with b:
-                ui.plot(matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"), key="conv.fig_out")
+                ui.plot(
+                    matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"),
+                    key="conv.fig_out",
+                )
             values = ", ".join(format_number(v) for v in window.patch.ravel())
             st.code(f"{kind}({values}) = {format_number(window.value)}", language=None)
 
@@ -422,7 +536,9 @@ def pool_section() -> None:
 def activation_section() -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
-        chosen = st.multiselect(t("conv.act_choose"), ops.ACTIVATIONS, default=["ReLU", "Sigmoid", "Tanh"], key="conv.acts")
+        chosen = st.multiselect(
+            t("conv.act_choose"), ops.ACTIVATIONS, default=["ReLU", "Sigmoid", "Tanh"], key="conv.acts"
+        )
         alpha = st.slider(t("conv.alpha"), 0.0, 1.0, 0.1, 0.01, key="conv.alpha")
         x = matrix_editor(np.array([[1, -0.5], [-1, 3]]), t("conv.input_matrix"), "conv.act_x")
     with right:
@@ -436,7 +552,7 @@ def activation_section() -> None:
                 st.markdown(f"**{name}** · `nn.{name}()`")
                 st.latex(ops.ACTIVATION_FORMULAS[name])
                 st.write(t(f"conv.act_{name}"))
-                st.table(ui.matrix_table(ops.activate(name, torch.as_tensor(x), alpha).numpy().round(4)))
+                st.table(ui.matrix_table(ops.activate(name, torch.tensor(x), alpha).numpy().round(4)))
 
 
 def transposed_section() -> None:
@@ -453,7 +569,9 @@ def transposed_section() -> None:
         x, kernel = preset_matrices("transposed", size, kernel_size)
         x = matrix_editor(x, t("conv.input_matrix"), f"conv.tx_{size}")
         kernel = matrix_editor(kernel, t("conv.kernel_matrix"), f"conv.tk_{kernel_size}")
-    settings = ConvTransposeSettings(kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    settings = ConvTransposeSettings(
+        kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
+    )
     result = ops.conv_transpose_matrix(x, kernel, settings)
     with right:
         formula(result.geometry)
@@ -461,7 +579,10 @@ def transposed_section() -> None:
             show_problem(result.geometry, apply_fix)
             return
         st.write(t("conv.transposed_intro"))
-        st.code(f"up = {settings.code()}\nup(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {result.output.shape[0]}, {result.output.shape[1]})", language="python")
+        st.code(
+            f"up = {settings.code()}\nup(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {result.output.shape[0]}, {result.output.shape[1]})",
+            language="python",
+        )
 
         def draw(row: int, col: int) -> None:
             a, b, c = st.columns([max(size[1], 2), result.full.shape[1], max(result.output.shape[1], 2)])
@@ -469,11 +590,18 @@ def transposed_section() -> None:
                 ui.plot(matrix_figure(x, title=t("conv.input_matrix"), highlight=[(row, col)]), key="conv.fig_tin")
             with b:
                 scatter = result.scatters[(row, col)]
-                cells = [(r, cc) for r, cc in zip(*np.nonzero(_footprint(settings, row, col, scatter.shape)))]
-                ui.plot(matrix_figure(scatter, title=t("conv.scatter"), highlight=cells, colorscale="Greens"), key="conv.fig_scatter")
+                cells = [
+                    (r, cc) for r, cc in zip(*np.nonzero(_footprint(settings, row, col, scatter.shape)), strict=False)
+                ]
+                ui.plot(
+                    matrix_figure(scatter, title=t("conv.scatter"), highlight=cells, colorscale="Greens"),
+                    key="conv.fig_scatter",
+                )
             with c:
                 ui.plot(matrix_figure(result.output, title=t("conv.output"), colorscale="Oranges"), key="conv.fig_tout")
-            st.caption(t("conv.scatter_note", v=format_number(x[row, col]), row=row, col=col, crop=format_pair(result.crop)))
+            st.caption(
+                t("conv.scatter_note", v=format_number(x[row, col]), row=row, col=col, crop=format_pair(result.crop))
+            )
 
         walk(size[0], size[1], draw)
         with st.expander(t("common.as_table")):
@@ -495,6 +623,14 @@ url_problems = read_url()
 for problem in url_problems:
     ui.show(problem, "warning")
 S.setdefault("conv.mode", "matrix")
-mode = st.segmented_control(t("conv.mode"), MODES, format_func=lambda m: t(f"conv.mode_{m}"), key="conv.mode", required=True)
-{"matrix": matrix_section, "image": image_section, "pool": pool_section, "act": activation_section, "transposed": transposed_section}[mode]()
+mode = st.segmented_control(
+    t("conv.mode"), MODES, format_func=lambda m: t(f"conv.mode_{m}"), key="conv.mode", required=True
+)
+{
+    "matrix": matrix_section,
+    "image": image_section,
+    "pool": pool_section,
+    "act": activation_section,
+    "transposed": transposed_section,
+}[mode]()
 write_url(mode)

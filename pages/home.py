@@ -3,9 +3,9 @@
 import streamlit as st
 
 import ui
-from ui import t
 
 ui.leave_folder_mode()
+t = ui.translator()
 
 st.title(t("app.title"))
 st.subheader(t("app.tagline"))

@@ -49,10 +49,22 @@ def server(tmp_path_factory):
     """Serve the app with `streamlit run` on a free localhost port; yield its base URL."""
     port = _free_port()
     env = {**os.environ, "STRIDE_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true"]
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -63,13 +75,12 @@ def server(tmp_path_factory):
                         break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                    raise RuntimeError(f"streamlit did not start; see {log_path}") from None
                 time.sleep(0.3)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="session")

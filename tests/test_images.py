@@ -424,6 +424,7 @@ def test_pixel_cap_above_pillows_limit_is_lowered_to_it(pixels_never_decoded):
         (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", "HEIC"),
         (encode(Image.new("RGB", (3, 2)), "PPM"), "PPM"),  # Pillow reads it; we do not
     ],
+    ids=["svg", "pdf", "heic", "ppm"],
 )
 def test_format_outside_the_allow_list_is_refused(data, detected):
     message = refusal(data, "drawing.png")

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from core import ops
 from core.geometry import ConvSettings, ConvTransposeSettings, PoolSettings
@@ -59,7 +58,9 @@ def test_dilated_window_skips_cells():
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
-@pytest.mark.parametrize(("stride", "padding", "dilation"), [(1, 1, 1), (2, 2, 1), ((1, 2), (2, 1), (2, 1)), (1, "same", 2)])
+@pytest.mark.parametrize(
+    ("stride", "padding", "dilation"), [(1, 1, 1), (2, 2, 1), ((1, 2), (2, 1), (2, 1)), (1, "same", 2)]
+)
 def test_matrix_conv_agrees_with_nn_conv2d(padding_mode, stride, padding, dilation):
     settings = ConvSettings(kernel_size=3, stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode)
     conv = nn.Conv2d(1, 1, 3, stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode).double()
@@ -69,7 +70,9 @@ def test_matrix_conv_agrees_with_nn_conv2d(padding_mode, stride, padding, dilati
         expected = conv(torch.tensor(A, dtype=torch.float64)[None, None])[0, 0].numpy()
     result = ops.conv2d_matrix(A, KA, settings, bias=0.5)
     np.testing.assert_allclose(result.output, expected)
-    loops = ops.corr2d(torch.as_tensor(result.padded), torch.tensor(KA, dtype=torch.float64), settings.stride, settings.dilation)
+    loops = ops.corr2d(
+        torch.as_tensor(result.padded), torch.tensor(KA, dtype=torch.float64), settings.stride, settings.dilation
+    )
     np.testing.assert_allclose(loops.numpy() + 0.5, expected)
 
 

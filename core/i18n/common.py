@@ -46,7 +46,6 @@ TEXT |= {
     "home.convolution": (
         "Convolution: kernel, stride, padding and dilation on a matrix and on a photo, the output-size "
         "formula with your numbers, pooling, activation functions and transposed convolution.",
-        "卷积:在矩阵和照片上调节卷积核、步长、填充和空洞,查看代入你的数字的输出尺寸公式,"
-        "以及池化、激活函数和转置卷积。",
+        "卷积:在矩阵和照片上调节卷积核、步长、填充和空洞,查看代入你的数字的输出尺寸公式,以及池化、激活函数和转置卷积。",
     ),
 }

@@ -49,8 +49,14 @@ TEXT = {
     "conv.output": ("Output", "输出"),
     "conv.play": ("Play: walk the window over every output cell", "播放:让窗口依次走过每个输出单元"),
     "conv.step": ("Output cell", "输出单元"),
-    "conv.cell": ("Output cell (row {row}, column {col}) = window × kernel, summed:", "输出单元(第 {row} 行,第 {col} 列)= 窗口 × 卷积核,再求和:"),
-    "conv.corr2d_title": ("From scratch: corr2d with two loops, next to F.conv2d", "从零实现:两重循环的 corr2d 与 F.conv2d 对照"),
+    "conv.cell": (
+        "Output cell (row {row}, column {col}) = window × kernel, summed:",
+        "输出单元(第 {row} 行,第 {col} 列)= 窗口 × 卷积核,再求和:",
+    ),
+    "conv.corr2d_title": (
+        "From scratch: corr2d with two loops, next to F.conv2d",
+        "从零实现:两重循环的 corr2d 与 F.conv2d 对照",
+    ),
     "conv.corr2d_intro": (
         "The curriculum writes cross-correlation as two loops over the output cells. Here it runs on the "
         "padded input above (with stride and dilation as slices) and is compared with PyTorch's result.",
@@ -63,7 +69,10 @@ TEXT = {
     ),
     "conv.photo": ("Photo", "照片"),
     "conv.upload": ("Upload a photo", "上传照片"),
-    "conv.upload_prompt": ("Upload a photo (PNG, JPEG, WebP, BMP, GIF or TIFF) to convolve it.", "上传一张照片(PNG、JPEG、WebP、BMP、GIF 或 TIFF)来对它做卷积。"),
+    "conv.upload_prompt": (
+        "Upload a photo (PNG, JPEG, WebP, BMP, GIF or TIFF) to convolve it.",
+        "上传一张照片(PNG、JPEG、WebP、BMP、GIF 或 TIFF)来对它做卷积。",
+    ),
     "conv.image_kernel": ("Kernel", "卷积核"),
     "conv.k_identity": ("Identity", "恒等"),
     "conv.k_box_blur": ("Box blur", "均值模糊"),

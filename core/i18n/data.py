@@ -244,6 +244,12 @@ TEXT = {
         "from. Fill in a number or delete the row.",
         "第 {row} 行第 {column} 列（{name}）是 {value}；缺失值或无穷大无法用于学习。请填入数字或删除该行。",
     ),
+    "data.csv_too_many_classes": (
+        "The last column holds {count:,} different labels, more than the {max} classes allowed. Is it a "
+        "measurement rather than a class? Put the class label in the last column.",
+        "最后一列有 {count:,} 种不同的标签，超过允许的 {max} 个类别。它是否是测量值而不是类别？"
+        "请把类别标签放在最后一列。",
+    ),
     "data.csv_one_class": (
         "Every row has the label '{label}'; a classifier needs at least 2 classes in the last column.",
         "所有行的标签都是 '{label}'；分类器在最后一列至少需要 2 个类别。",

@@ -1,0 +1,201 @@
+"""The curriculum's models as ready-made specs, each with its input shape and a one-line description.
+
+Every model of SEEDS.md's table (parameter counts checked in tests/test_models.py), AlexNet as the
+tutorial wrote it (typos kept: it fails where the tutorial fails) and fixed, torchvision's VGG16
+adapted to 10 classes, and one small modern CNN that trains on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from torchvision.models.vgg import cfgs as VGG_CFGS
+
+from core.models import LayerSpec, ModelSpec, _err, _show, _suggest
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made model: its spec and the i18n keys of its one-line description and notes."""
+
+    key: str
+    title: str
+    description_key: str
+    spec: ModelSpec
+    notes_key: str | None = None
+
+
+def _l(layer_type: str, *, name: str | None = None, **args: Any) -> LayerSpec:
+    return LayerSpec(layer_type, args, name)
+
+
+def _conv(c_in: int, c_out: int, k: int, **args: Any) -> LayerSpec:
+    return _l("Conv2d", in_channels=c_in, out_channels=c_out, kernel_size=k, **args)
+
+
+def _fc(n_in: int, n_out: int, **args: Any) -> LayerSpec:
+    return _l("Linear", in_features=n_in, out_features=n_out, **args)
+
+
+def _mlp(sizes: list[int], activation: str, last_activation: bool = False) -> list[LayerSpec]:
+    layers = []
+    for i, (n_in, n_out) in enumerate(pairwise(sizes)):
+        layers.append(_fc(n_in, n_out))
+        if last_activation or i < len(sizes) - 2:
+            layers.append(_l(activation))
+    return layers
+
+
+def _lenet_like(c_in: int) -> list[LayerSpec]:
+    # conv -> ReLU -> pool twice, then 16*5*5 = 400 -> 120 -> 84 -> 10, as both tutorials write it
+    return [
+        _conv(c_in, 6, 5),
+        _l("ReLU"),
+        _l("MaxPool2d", kernel_size=2),
+        _conv(6, 16, 5),
+        _l("ReLU"),
+        _l("MaxPool2d", kernel_size=2),
+        _l("Flatten"),
+        *_mlp([400, 120, 84, 10], "ReLU"),
+    ]
+
+
+def _alexnet(as_written: bool) -> list[LayerSpec]:
+    # the tutorial's typos, kept in "as written": Conv2d(384, 383) and Linear(4096, 4086)
+    c4, f2 = (383, 4086) if as_written else (384, 4096)
+    return [
+        _conv(1, 96, 11, stride=4),
+        _l("ReLU"),
+        _l("MaxPool2d", kernel_size=3, stride=2),
+        _conv(96, 256, 5, padding=2),
+        _l("ReLU"),
+        _l("MaxPool2d", kernel_size=3, stride=2),
+        _conv(256, 384, 3, padding=1),
+        _l("ReLU"),
+        _conv(384, c4, 3, padding=1),
+        _l("ReLU"),
+        _conv(384, 256, 3, padding=1),
+        _l("ReLU"),
+        _l("MaxPool2d", kernel_size=3, stride=2),
+        _l("Flatten"),  # the tutorial's feature.view(img.shape[0], -1): 256*5*5 = 6400
+        _fc(256 * 5 * 5, 4096),
+        _l("ReLU"),
+        _l("Dropout", p=0.5),
+        _fc(4096, f2),
+        _l("ReLU"),
+        _l("Dropout", p=0.5),
+        _fc(4096, 10),
+    ]
+
+
+def _vgg16() -> list[LayerSpec]:
+    # torchvision's configuration "D", flattened: features, avgpool, flatten, classifier (10 classes)
+    layers, c_in = [], 3
+    for v in VGG_CFGS["D"]:
+        if v == "M":
+            layers.append(_l("MaxPool2d", kernel_size=2))
+        else:
+            layers += [_conv(c_in, v, 3, padding=1), _l("ReLU", inplace=True)]
+            c_in = v
+    layers += [_l("AdaptiveAvgPool2d", output_size=7), _l("Flatten")]
+    for n_in, n_out in ((512 * 7 * 7, 4096), (4096, 4096)):
+        layers += [_fc(n_in, n_out), _l("ReLU", inplace=True), _l("Dropout", p=0.5)]
+    return [*layers, _fc(4096, 10)]  # classifier[6]: Linear(4096, 1000) replaced for 10 classes
+
+
+def _cifar10_simple_v3() -> list[LayerSpec]:
+    layers = []
+    for c_in, c_out in ((3, 32), (32, 64), (64, 128)):  # each block: two convs, then halve H and W
+        for a, b in ((c_in, c_out), (c_out, c_out)):
+            layers += [_conv(a, b, 3, padding=1), _l("ReLU", inplace=True), _l("BatchNorm2d", num_features=b)]
+        layers.append(_l("MaxPool2d", kernel_size=2))
+    return [
+        *layers,
+        _l("Flatten"),
+        _l("Dropout", p=0.4),
+        _fc(2048, 64),
+        _l("ReLU", inplace=True),
+        _l("Dropout", p=0.4),
+        _fc(64, 10),
+    ]
+
+
+def _small_cnn() -> list[LayerSpec]:
+    # conv-BN-ReLU blocks (no conv bias: BatchNorm's beta does that job); global average pooling
+    # makes it work for any input size, so 1x28x28 only needs in_channels=1
+    layers = []
+    for c_in, c_out, pool in ((3, 16, True), (16, 32, True), (32, 64, False)):
+        layers += [_conv(c_in, c_out, 3, padding=1, bias=False), _l("BatchNorm2d", num_features=c_out), _l("ReLU")]
+        if pool:
+            layers.append(_l("MaxPool2d", kernel_size=2))
+    return [*layers, _l("AdaptiveAvgPool2d", output_size=1), _l("Flatten"), _fc(64, 10)]
+
+
+def _preset(
+    key: str,
+    title: str,
+    input_shape: tuple[int, ...],
+    layers: list[LayerSpec],
+    *,
+    init: str = "default",
+    notes: bool = False,
+) -> Preset:
+    spec = ModelSpec(tuple(layers), input_shape, init, title)
+    return Preset(key, title, f"models.preset.{key}", spec, f"models.preset.{key}.notes" if notes else None)
+
+
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in (
+        _preset(
+            "mlp", "MLP", (784,), [_fc(784, 256, name="hidden"), _l("ReLU", name="act"), _fc(256, 10, name="output")]
+        ),
+        _preset("dnn_tabular", "DNN 3-5-5-5-3", (3,), _mlp([3, 5, 5, 5, 3], "ReLU")),
+        _preset("dnn_binary", "DNN 8-32-8-4-1", (8,), _mlp([8, 32, 8, 4, 1], "Sigmoid", last_activation=True)),
+        _preset("dnn_mnist", "DNN MNIST", (1, 28, 28), [_l("Flatten"), *_mlp([784, 512, 256, 128, 64, 10], "ReLU")]),
+        _preset("lenet", "LeNet", (1, 32, 32), _lenet_like(1)),
+        _preset("net_three_elements", "Net", (3, 32, 32), _lenet_like(3), init="xavier"),
+        _preset(
+            "cnn_typical",
+            "CNN",
+            (3, 30, 30),
+            [
+                _conv(3, 16, 3, name="conv1"),
+                _l("ReLU"),
+                _l("MaxPool2d", kernel_size=2, name="pool"),
+                _l("Flatten"),
+                _fc(16 * 14 * 14, 10, name="fc"),
+            ],
+        ),
+        _preset(
+            "cifar10_sequential",
+            "CIFAR10_Network",
+            (3, 32, 32),
+            [
+                _conv(3, 32, 5, padding=2),
+                _l("MaxPool2d", kernel_size=2),
+                _conv(32, 32, 5, padding=2),
+                _l("MaxPool2d", kernel_size=2),
+                _conv(32, 64, 5, padding=2),
+                _l("MaxPool2d", kernel_size=2),
+                _l("Flatten"),
+                _fc(1024, 64),
+                _fc(64, 10),
+            ],
+        ),
+        _preset("cifar10_simple_v3", "CIFAR10_Net_Simple_v3", (3, 32, 32), _cifar10_simple_v3(), notes=True),
+        _preset("alexnet_as_written", "AlexNet (as written)", (1, 224, 224), _alexnet(as_written=True), notes=True),
+        _preset("alexnet", "AlexNet", (1, 224, 224), _alexnet(as_written=False)),
+        _preset("vgg16", "VGG16", (3, 224, 224), _vgg16(), init="kaiming", notes=True),
+        _preset("small_cnn", "Small CNN", (3, 32, 32), _small_cnn(), init="kaiming", notes=True),
+    )
+}
+
+
+def get_preset(key: str) -> Preset:
+    """Return the preset called ``key``; a mistyped key gets :class:`UserError` with the closest keys."""
+    if key not in PRESETS:
+        raise _err("unknown_preset", value=_show(key), suggestion=_suggest(key, PRESETS))
+    return PRESETS[key]

@@ -1,0 +1,183 @@
+"""The architecture page driven by AppTest: presets, URL, edits, shape errors and their fixes, languages."""
+
+import json
+
+import pytest
+
+from core.i18n import t
+from core.presets import PRESETS
+from core.summary import summarize
+
+PAGE = "pages/architecture.py"
+
+
+def _metric(at, label_key: str, lang: str = "en") -> str:
+    label = t(label_key, lang)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _table(at):
+    """Return the per-layer table as plain text (the page writes code cells in Markdown backticks)."""
+    return at.table[0].value.map(lambda cell: str(cell).strip("`"))
+
+
+def _editor_key(at) -> str:
+    return at.data_editor[0].key
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_renders_its_table_without_exception(app, key):
+    at = app(PAGE, preset=key)
+    assert not at.exception
+    assert at.selectbox(key="arch.preset").value == key
+    summary = summarize(PRESETS[key].spec)
+    assert len(_table(at)) == len(summary.rows)
+    assert bool(at.error) == (summary.problem is not None)
+
+
+@pytest.mark.parametrize(("key", "params"), [("lenet", "61,706"), ("cifar10_sequential", "145,578")])
+def test_total_parameters_metric_shows_the_golden_count(app, key, params):
+    at = app(PAGE, preset=key)
+    assert _metric(at, "arch.params") == params
+    assert _metric(at, "arch.frozen") == "0"
+
+
+def test_alexnet_as_written_shows_its_error_and_two_fixes_make_it_run(app):
+    at = app(PAGE, preset="alexnet_as_written")
+    assert "`conv5`" in at.error[0].value and "383" in at.error[0].value
+    assert _metric(at, "arch.output_shape") == "—"
+    assert any("typo" in i.value for i in at.info)
+    at.button(key="arch.fix").click().run()
+    assert not at.exception
+    assert "`fc3`" in at.error[0].value and "4086" in at.error[0].value
+    at.button(key="arch.fix").click().run()
+    assert not at.exception
+    assert not at.error
+    assert _metric(at, "arch.output_shape") == "10"
+    assert _table(at).iloc[-1][t("arch.col_output")] == "[1, 10]"
+
+
+def test_alexnet_error_is_shown_in_chinese(app):
+    at = app(PAGE, preset="alexnet_as_written")
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert at.error[0].value.startswith("第 11 层 `conv5`")
+    assert at.button(key="arch.fix").label == "应用修正"
+
+
+def test_link_selects_the_preset_and_input_shape(app):
+    at = app(PAGE, preset="lenet", input="1x28x28")
+    assert at.selectbox(key="arch.preset").value == "lenet"
+    assert at.text_input(key="arch.input").value == "1x28x28"
+    assert _table(at).iloc[0][t("arch.col_output")] == "[1, 6, 24, 24]"
+    assert "`fc1`" in at.error[0].value and "256" in at.error[0].value  # 16*4*4, not 16*5*5
+
+
+def test_mistyped_preset_in_the_link_warns_and_suggests_the_closest(app):
+    at = app(PAGE, preset="lenett", input="banana")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "preset=lenett" in warnings and "`lenet`" in warnings
+    assert "`banana`" in warnings and "1x32x32" in warnings
+    assert at.selectbox(key="arch.preset").value == "lenet"
+    assert _metric(at, "arch.params") == "61,706"
+
+
+def test_choosing_a_preset_replaces_the_model_and_the_link(app):
+    at = app(PAGE, preset="lenet")
+    at.selectbox(key="arch.preset").set_value("mlp").run()
+    assert _metric(at, "arch.params") == f"{784 * 256 + 256 + 256 * 10 + 10:,}"
+    assert at.query_params["preset"] in ("mlp", ["mlp"])
+    assert at.text_input(key="arch.input").value == "784"
+
+
+def test_editing_conv1_in_the_layer_table_changes_the_table_and_explains_the_mismatch(app):
+    at = app(PAGE, preset="lenet")
+    edits = {
+        "edited_rows": {0: {"args": "in_channels=1, out_channels=8, kernel_size=5"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.session_state[_editor_key(at)] = edits
+    at.run()
+    assert not at.exception
+    assert _table(at).iloc[0][t("arch.col_output")] == "[1, 8, 28, 28]"
+    assert "`conv2`" in at.error[0].value and "in_channels=8" in at.error[0].value
+    at.button(key="arch.fix").click().run()
+    assert not at.error
+    assert json.loads(json.dumps(at.session_state["arch.spec"]))["layers"][3]["args"]["in_channels"] == 8
+
+
+def test_unreadable_arguments_name_the_row_instead_of_failing(app):
+    at = app(PAGE, preset="lenet")
+    edits = {
+        "edited_rows": {3: {"args": "in_channels=6, out_channels=16, kernel_size="}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.session_state[_editor_key(at)] = edits
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Row 4:")
+    assert _metric(at, "arch.params") == "61,706"  # the last good model is still shown
+
+
+def test_adding_a_layer_with_the_form_grows_the_table_by_one_row(app):
+    at = app(PAGE, preset="cnn_typical")
+    rows = len(_table(at))
+    at.selectbox(key="arch.add_type").set_value("Dropout").run()
+    at.button(key="arch.add").click().run()
+    assert not at.exception
+    table = _table(at)
+    assert len(table) == rows + 1
+    assert table.iloc[-1][t("arch.col_layer")] == "Dropout(p=0.5)"
+
+
+def test_a_conv_added_at_the_end_of_an_empty_model_fits_its_input(app):
+    at = app(PAGE, preset="empty", input="3x32x32")
+    assert len(_table(at)) == 0
+    at.button(key="arch.add").click().run()
+    assert not at.error
+    assert _table(at).iloc[0][t("arch.col_layer")] == "Conv2d(3, 16, kernel_size=3, padding=1)"
+
+
+def test_moving_a_layer_down_reorders_the_model(app):
+    at = app(PAGE, preset="lenet")
+    at.selectbox(key="arch.selected").set_value(1).run()  # relu1
+    at.button(key="arch.down").click().run()
+    names = list(_table(at)[t("arch.col_name")][:3])
+    assert names == ["conv1", "pool1", "relu1"]
+    assert at.selectbox(key="arch.selected").value == 2
+
+
+def test_initialisation_choice_is_recorded_in_the_spec_and_the_code(app):
+    at = app(PAGE, preset="lenet")
+    at.selectbox(key="arch.init").set_value("kaiming").run()
+    assert at.session_state["arch.spec"]["init"] == "kaiming"
+    assert any("kaiming_normal_" in c.value for c in at.code)
+
+
+def test_generated_code_and_print_of_the_model_are_shown(app):
+    at = app(PAGE, preset="lenet")
+    code = [c.value for c in at.code]
+    assert any("class Net(nn.Module):" in c and "x = self.conv1(x)  # (N, 6, 28, 28)" in c for c in code)
+    assert any(c.startswith("Sequential(") and "(conv1): Conv2d(1, 6, kernel_size=(5, 5)" in c for c in code)
+
+
+def test_vgg16_skips_weight_histograms_with_a_note(app):
+    at = app(PAGE, preset="vgg16")
+    assert any("537" in i.value for i in at.info)
+
+
+def test_train_button_hands_the_spec_to_the_training_page(app):
+    at = app(PAGE, preset="cnn_typical")
+    at.button(key="arch.train").click().run()
+    assert not at.exception
+    assert at.session_state["train.spec"] == PRESETS["cnn_typical"].spec.to_dict()
+
+
+def test_page_speaks_chinese(app):
+    at = app(PAGE, preset="lenet")
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "模型结构"
+    assert _metric(at, "arch.params", "zh") == "61,706"
+    assert t("arch.col_calculation", "zh") in _table(at).columns

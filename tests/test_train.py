@@ -1,0 +1,251 @@
+"""The trainer: learning, determinism, resume, NaN handling, stopping, config rules, the CLI.
+
+Every run here is tiny (LeNet on 300 digits, or a 3-5-5-5-3 net on a table, 1-3 epochs).
+"""
+
+import dataclasses
+import json
+import math
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core import train as train_module
+from core.data import load_dataset
+from core.i18n import UserError
+from core.runs import RunStore
+from core.train import TrainConfig, random_crop, random_flip, run_in_store, train
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = TrainConfig(dataset="digits", model="lenet", epochs=2, batch_size=32, lr=3e-3, max_samples=300)
+TIME_FIELDS = ("images_per_s", "eta_s", "time_s")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    torch.set_num_threads(1)  # the tests share two cores; results must not depend on this anyway
+    return load_dataset("digits", input_size=32, val_fraction=0.1, seed=0, max_samples=300)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch, digits):
+    """A run store whose runs get the cached tiny digits instead of loading them again."""
+    monkeypatch.setattr(train_module, "load_data", lambda config, spec: digits)
+    return RunStore(tmp_path / "runs")
+
+
+def _without_times(records):
+    return [{k: v for k, v in r.items() if k not in TIME_FIELDS} for r in records]
+
+
+def test_a_tiny_run_reduces_the_loss(digits):
+    records = []
+    result = train(dataclasses.replace(TINY, epochs=3), digits, emit=records.append)
+    steps = [r for r in records if r["kind"] == "step"]
+    epochs = [r for r in records if r["kind"] == "epoch"]
+    assert result.state == "finished" and result.reason is None
+    assert epochs[-1]["train_loss"] < 0.9 * steps[0]["loss"]
+    assert epochs[-1]["val_loss"] < epochs[0]["val_loss"]
+    assert [r["kind"] for r in records][0] == "start" and records[-1]["kind"] == "end"
+
+
+def test_each_epoch_reports_confusion_per_class_accuracy_mistakes_and_filters(digits):
+    records = []
+    train(dataclasses.replace(TINY, epochs=1), digits, emit=records.append)
+    epoch = next(r for r in records if r["kind"] == "epoch")
+    confusion = torch.tensor(epoch["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == len(digits.y_val)
+    assert math.isclose(confusion.trace().item() / len(digits.y_val), epoch["val_acc"], rel_tol=1e-6)
+    assert len(epoch["per_class_acc"]) == 10
+    wrong = epoch["misclassified"]
+    assert wrong and all(w["true"] != w["predicted"] and w["true"] == digits.y_val[w["index"]] for w in wrong)
+    assert wrong[0]["png_base64"].startswith("iVBOR")  # base64 of the PNG signature
+    assert epoch["filters"]["shape"] == [6, 1, 5, 5]
+    step = next(r for r in records if r["kind"] == "step")
+    assert {"step", "epoch", "loss", "acc", "lr", "images_per_s", "eta_s"} <= step.keys()
+
+
+def test_the_same_seed_gives_identical_metrics_on_cpu(digits):
+    config = dataclasses.replace(TINY, crop_padding=2, flip=True, optimizer="sgd", lr=0.05)
+    first, second = [], []
+    train(config, digits, emit=first.append)
+    train(config, digits, emit=second.append)
+    assert _without_times(first) == _without_times(second)
+    third = []
+    train(dataclasses.replace(config, seed=1), digits, emit=third.append)
+    assert _without_times(third) != _without_times(first)
+
+
+def test_resume_after_epoch_one_gives_the_same_weights_as_an_uninterrupted_run(store):
+    # Momentum, a per-step schedule and random augmentation: all three must continue exactly.
+    config = dataclasses.replace(
+        TINY, optimizer="sgd", lr=0.05, schedule="onecycle", crop_padding=2, flip=True
+    ).to_dict()
+    whole = store.create_run(config).run_id
+    assert run_in_store(store, whole).state == "finished"
+
+    split = store.create_run(config).run_id
+    # Stop as soon as the epoch-1 checkpoint exists, as if the worker were killed right then.
+    stopped = run_in_store(store, split, should_stop=lambda: store.checkpoint_meta(split).get("epoch") == 1)
+    assert stopped.state == "cancelled" and store.checkpoint_meta(split)["epoch"] == 1
+    assert store.read_status(split).state == "cancelled"
+
+    assert run_in_store(store, split).state == "finished"
+    whole_weights, whole_info = store.load_model(whole)
+    split_weights, split_info = store.load_model(split)
+    assert whole_weights.keys() == split_weights.keys()
+    for name in whole_weights:
+        assert torch.equal(whole_weights[name], split_weights[name]), name
+    assert split_info["metrics"] == whole_info["metrics"]
+    records, _ = store.read_metrics(split)
+    assert [r["kind"] for r in records].count("resume") == 1
+
+
+def test_a_finished_run_saves_spec_classes_and_exact_preprocessing(store, digits):
+    run_id = store.create_run(dataclasses.replace(TINY, epochs=1).to_dict()).run_id
+    run_in_store(store, run_id)
+    weights, info = store.load_model(run_id)
+    assert info["complete"] is True and info["classes"] == list(digits.classes)
+    assert info["preprocessing"] == digits.preprocessing.to_dict()
+    assert info["input_shape"] == [1, 32, 32] and info["spec"]["name"] == "LeNet"
+    assert 0 <= info["metrics"]["test_acc"] <= 1
+    assert store.read_status(run_id).state == "finished"
+
+
+def test_nan_loss_fails_with_the_step_and_keeps_metrics_and_the_last_good_checkpoint(store, monkeypatch):
+    calls = {"n": 0}
+    real_loss = train_module.compute_loss
+
+    def loss_that_explodes_in_epoch_two(name, logits, target):
+        calls["n"] += logits.requires_grad  # count training steps, not evaluation batches
+        loss = real_loss(name, logits, target)
+        return loss * float("nan") if calls["n"] >= 10 else loss  # epoch 1 has 7 steps (210 / 32)
+
+    monkeypatch.setattr(train_module, "compute_loss", loss_that_explodes_in_epoch_two)
+    run_id = store.create_run(TINY.to_dict()).run_id
+    result = run_in_store(store, run_id)
+    status = store.read_status(run_id)
+    assert result.state == status.state == "failed"
+    assert status.reason.key == "train.loss_not_finite" and status.reason.params["step"] == 10
+    assert "loss became NaN at step 10; try a learning rate below 0.0003" in status.reason.text("en")
+    records, _ = store.read_metrics(run_id)
+    assert [r["epoch"] for r in records if r["kind"] == "epoch"] == [1]
+    assert max(r["step"] for r in records if r["kind"] == "step") == 9  # nothing after the last good step
+    checkpoint = store.load_checkpoint(run_id)
+    assert checkpoint.meta["epoch"] == 1
+    assert all(torch.isfinite(t).all() for t in checkpoint.model_state.values())
+
+
+def test_a_huge_learning_rate_fails_and_suggests_a_smaller_one(digits):
+    result = train(dataclasses.replace(TINY, optimizer="sgd", lr=1e6), digits)
+    assert result.state == "failed" and result.reason.key == "train.loss_not_finite"
+    assert result.reason.params["suggested_lr"] == "100000"
+
+
+def test_a_poisoned_batch_at_the_first_step_blames_the_data_not_the_learning_rate(digits):
+    poisoned = dataclasses.replace(digits, x_train=torch.full_like(digits.x_train, float("inf")))
+    result = train(TINY, poisoned)
+    assert result.state == "failed" and result.reason.key == "train.loss_not_finite_at_start"
+
+
+def test_the_stop_flag_is_checked_before_every_step(digits):
+    stop = threading.Event()
+
+    def emit(record):
+        if record["kind"] == "step" and record["step"] == 3:
+            stop.set()
+
+    result = train(TINY, digits, emit=emit, should_stop=stop)
+    assert result.state == "cancelled" and result.step == 3 and result.reason.key == "train.cancelled"
+
+
+def test_dry_run_takes_one_step_and_stores_nothing(digits):
+    records, saved = [], []
+    result = train(TINY, digits, emit=records.append, on_epoch_end=lambda *a: saved.append(a), dry_run=True)
+    assert result.state == "finished" and result.step == 1 and saved == []
+    assert [r["kind"] for r in records] == ["start", "step", "epoch"]
+
+
+def test_a_tabular_run_trains_without_image_extras():
+    data = load_dataset("synthetic3", max_samples=200)
+    config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=2, lr=0.01, batch_size=16, flip=True)
+    records = []
+    assert train(config, data, emit=records.append).state == "finished"
+    epoch = next(r for r in records if r["kind"] == "epoch")
+    assert epoch["filters"] is None
+    assert all("features" in w and len(w["features"]) == 3 for w in epoch["misclassified"])
+
+
+def test_a_model_that_does_not_fit_the_data_fails_with_the_rule(store):
+    run_id = store.create_run(dataclasses.replace(TINY, model="cifar10_sequential").to_dict()).run_id
+    result = run_in_store(store, run_id)
+    assert result.state == "failed" and result.reason.key == "train.shape_mismatch"
+    assert store.read_status(run_id).reason.params["model_shape"] == [3, 32, 32]
+
+
+def test_random_crop_shifts_each_image_by_its_own_offset():
+    x = torch.arange(2 * 1 * 4 * 4, dtype=torch.float32).view(2, 1, 4, 4) + 1
+    generator = torch.Generator().manual_seed(0)
+    out = random_crop(x, 1, generator)
+    padded = F.pad(x, (1, 1, 1, 1))
+    generator = torch.Generator().manual_seed(0)
+    dy = torch.randint(0, 3, (2,), generator=generator)
+    dx = torch.randint(0, 3, (2,), generator=generator)
+    for i in range(2):
+        assert torch.equal(out[i], padded[i, :, dy[i] : dy[i] + 4, dx[i] : dx[i] + 4])
+    assert out.shape == x.shape
+
+
+def test_random_flip_mirrors_some_images_and_leaves_the_others():
+    x = torch.randn(64, 3, 5, 5)
+    out = random_flip(x, torch.Generator().manual_seed(0))
+    flipped = [torch.equal(out[i], x[i].flip(2)) for i in range(64)]
+    kept = [torch.equal(out[i], x[i]) for i in range(64)]
+    assert all(f or k for f, k in zip(flipped, kept, strict=True))
+    assert 10 < sum(flipped) < 54
+
+
+def test_config_round_trips_through_json():
+    config = TrainConfig(model={"layers": [], "input_shape": [3]}, milestones=(2, 4), lr=1, max_samples=50)
+    again = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config and isinstance(again.lr, float)
+
+
+def test_config_problems_name_the_value_and_the_closest_choice():
+    problems = TrainConfig(optimizer="adma", epochs=0, lr=-1.0, dataset="digts").problems()
+    keys = [p.key for p in problems]
+    assert keys == ["train.unknown_dataset", "train.not_one_of", "train.too_small", "train.lr_positive"]
+    assert problems[0].params["close"] == "digits" and problems[1].params["close"] == "adam"
+    assert TrainConfig().problems() == []
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [({"epoch": 3}, "train.unknown_setting"), ({"epochs": "3"}, "train.bad_type"), ({"flip": 1}, "train.bad_type")],
+)
+def test_config_from_json_refuses_unknown_names_and_wrong_types(data, key):
+    with pytest.raises(UserError) as caught:
+        TrainConfig.from_dict(data)
+    assert caught.value.message.key == key
+
+
+def test_cli_trains_a_run_into_the_store_and_prints_progress(tmp_path):
+    config_path = tmp_path / "config.json"
+    config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=2, lr=0.01, max_samples=100)
+    config_path.write_text(json.dumps(config.to_dict()))
+    done = subprocess.run(
+        [sys.executable, "-m", "core.train", "--config", str(config_path), "--runs-dir", str(tmp_path / "runs")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "epoch 2/2" in done.stderr and "test loss" in done.stderr
+    [run] = RunStore(tmp_path / "runs").list_runs()
+    assert run.status.state == "finished" and run.config == config.to_dict()
