@@ -22,6 +22,7 @@ PAGES = [
     ("pages/home.py", "nav.home", None, ":material/home:"),
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
     ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
+    ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
 ]
 
 

@@ -13,10 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import browser_keypress, page_rerun
-from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header
+from benchmarks import bench_architecture, browser_keypress, page_rerun
+from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header, navigation_known
 
-BENCHMARKS = {"server": page_rerun, "browser": browser_keypress}
+BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "browser": browser_keypress}
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 COLUMNS = ("benchmark", "median ms", "p95 ms", "target p95", "baseline", "baseline median ms",
            "baseline p95 ms", "ratio median", "ratio p95")  # fmt: skip
@@ -65,7 +65,7 @@ def main() -> int:
 
     header = machine_header(args.repeats)
     results: list[Comparison] = []
-    with tempfile.TemporaryDirectory(prefix="stride-bench-runs-") as runs_dir:
+    with tempfile.TemporaryDirectory(prefix="stride-bench-runs-") as runs_dir, navigation_known():
         os.environ["STRIDE_RUNS_DIR"] = runs_dir  # the app never writes into the repository's runs/
         for name in args.only or BENCHMARKS:
             print(f"running {name} benchmarks ...", file=sys.stderr, flush=True)

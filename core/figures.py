@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -192,3 +192,164 @@ def weight_histograms_figure(weights: Mapping[str, np.ndarray], *, bins: int = 4
         )
     fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, bargap=0)
     return fig
+
+
+# --- training: curves, confusion matrix, per-class bars, picture grids, config differences ----------
+
+CURVE_MARKERS_UP_TO = 30  # a series with this few points (one per epoch) also gets markers
+
+
+def run_curves_figure(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    x_title: str = "",
+    y_title: str = "",
+    y_range: tuple[float, float] | None = None,
+    height: int = 300,
+) -> go.Figure:
+    """Return line plots of named (x, y) series that need not share their x (steps vs epoch ends)."""
+    traces = [
+        go.Scatter(x=list(x), y=list(y), mode="lines+markers" if len(x) <= CURVE_MARKERS_UP_TO else "lines", name=name)
+        for name, (x, y) in series.items()
+    ]
+    layout = {
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}, **({"range": list(y_range)} if y_range else {})},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "y": 1.15},
+    }
+    return go.Figure(data=traces, layout=layout)
+
+
+def confusion_figure(
+    confusion: Sequence[Sequence[int]], classes: Sequence[str], *, x_title: str = "", y_title: str = ""
+) -> go.Figure:
+    """Return a confusion matrix as a heatmap with every count written in its cell (row = true class)."""
+    counts = np.asarray(confusion, dtype=np.float64)
+    labels = [str(c) for c in classes]
+    fig = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=labels,
+            y=labels,
+            text=[[str(int(v)) for v in row] for row in counts],
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        xaxis={"title": {"text": x_title}, "side": "top", "type": "category"},
+        yaxis={"title": {"text": y_title}, "autorange": "reversed", "type": "category"},
+        height=max(260, 32 * len(labels) + 90),
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    return fig
+
+
+def per_class_figure(classes: Sequence[str], values: Sequence[float | None], *, y_title: str = "") -> go.Figure:
+    """Return one bar per class (accuracy in [0, 1]); a class with no samples gets no bar."""
+    fig = go.Figure(
+        go.Bar(
+            x=[str(c) for c in classes],
+            y=[np.nan if v is None else v for v in values],
+            text=["–" if v is None else f"{v:.0%}" for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            marker={"color": "#1f77b4"},
+        )
+    )
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": y_title}, "range": [0, 1.12], "tickformat": ".0%"},
+        height=260,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return fig
+
+
+def image_grid(tiles: Sequence[np.ndarray], n_cols: int, *, scale: int = 1, gap_px: int = 2) -> np.ndarray:
+    """Return equal-sized (H, W) or (H, W, 3) uint8 tiles laid out row by row as one uint8 picture.
+
+    Each tile is enlarged ``scale`` times by repeating pixels (no smoothing, so an 8x8 digit or a
+    5x5 kernel stays crisp); tiles are separated by ``gap_px`` white pixels.
+    """
+    tiles = [np.repeat(np.repeat(np.asarray(t, dtype=np.uint8), scale, axis=0), scale, axis=1) for t in tiles]
+    h, w = tiles[0].shape[:2]
+    channels = tiles[0].shape[2:]  # () for gray, (3,) for colour
+    n_rows = -(-len(tiles) // n_cols)
+    grid = np.full((n_rows * (h + gap_px) - gap_px, n_cols * (w + gap_px) - gap_px, *channels), 255, np.uint8)
+    for i, tile in enumerate(tiles):
+        top, left = (i // n_cols) * (h + gap_px), (i % n_cols) * (w + gap_px)
+        grid[top : top + h, left : left + w] = tile
+    return grid
+
+
+def _to_tile(unit: np.ndarray) -> np.ndarray:
+    """Return a (C, H, W) picture with values in [0, 1] as an (H, W) or (H, W, 3) uint8 tile."""
+    pixels = (np.clip(unit, 0, 1) * 255).round().astype(np.uint8)
+    return pixels[0] if pixels.shape[0] == 1 else pixels[:3].transpose(1, 2, 0)
+
+
+def class_samples_grid(
+    x: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    mean: Sequence[float],
+    std: Sequence[float],
+    per_class: int = 8,
+    scale: int = 2,
+) -> np.ndarray:
+    """Return the first ``per_class`` images of each class, one row per class, as one uint8 picture.
+
+    ``x`` is normalised model input (N, C, H, W); ``mean`` and ``std`` undo the normalisation, so
+    the pictures look as they did before it. A class with fewer images leaves its row's end white.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    unit = x * np.asarray(std, np.float32)[:, None, None] + np.asarray(mean, np.float32)[:, None, None]
+    blank = np.ones_like(unit[0])
+    tiles = []
+    for c in range(n_classes):
+        members = np.flatnonzero(np.asarray(labels) == c)[:per_class]
+        tiles += [_to_tile(unit[i]) for i in members] + [_to_tile(blank)] * (per_class - len(members))
+    return image_grid(tiles, per_class, scale=scale)
+
+
+def filters_grid(values: Sequence, *, n_cols: int = 8, tile_px: int = 40) -> np.ndarray:
+    """Return first-layer kernels (out, in, kH, kW) as one picture, each kernel scaled to its own range.
+
+    A kernel with 3 input channels is shown in colour (R, G, B = its three slices), any other as the
+    mean over its input channels in gray: bright = large weight, dark = small (or negative).
+    """
+    weights = np.asarray(values, dtype=np.float32)  # (out, in, kH, kW)
+    if weights.shape[1] != 3:
+        weights = weights.mean(axis=1, keepdims=True)  # (out, 1, kH, kW)
+    low = weights.min(axis=(1, 2, 3), keepdims=True)
+    span = weights.max(axis=(1, 2, 3), keepdims=True) - low
+    unit = (weights - low) / np.where(span > 0, span, 1)
+    scale = max(1, tile_px // max(weights.shape[2:]))
+    return image_grid([_to_tile(k) for k in unit], min(n_cols, len(unit)), scale=scale)
+
+
+def config_differences(configs: Mapping[str, Mapping]) -> dict[str, dict[str, str]]:
+    """Return ``{setting: {run: value as text}}`` for the settings whose values differ between runs."""
+    names = sorted({name for config in configs.values() for name in config})
+    table = {}
+    for name in names:
+        shown = {run: _setting_text(config.get(name, "—")) for run, config in configs.items()}
+        if len(set(shown.values())) > 1:
+            table[name] = shown
+    return table
+
+
+def _setting_text(value: object) -> str:
+    if isinstance(value, dict):  # a model spec: its name is what tells two apart at a glance
+        return f"{value.get('name') or 'custom'} ({len(value.get('layers', []))} layers)"
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value)

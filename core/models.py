@@ -683,12 +683,3 @@ def layer_code(layer: LayerSpec, prefix: str = "nn.") -> str:
         parts.append(_py(value) if arg in _POSITIONAL_IN_CODE else f"{arg}={_py(value)}")
     return f"{prefix}{layer.type}({', '.join(parts)})"
 
-
-def __getattr__(name: str) -> Any:
-    # core/train.py imports get_preset from here; the presets now live in core/presets.py, which
-    # imports this module, so the name is looked up on first use instead of at import time.
-    if name == "get_preset":
-        from core.presets import get_preset
-
-        return get_preset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

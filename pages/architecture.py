@@ -2,7 +2,8 @@
 
 URL parameters (read and written here): preset (a key of core.presets.PRESETS, or `empty`), input
 (one sample's shape: `1x32x32` for images, `784` for vectors).
-Session-state keys: widget keys start with "arch." and live only on this page; "arch.spec" holds the
+Session-state keys: widget keys start with "arch." and live only on this page ("arch.tabs" is the open
+tab's label); "arch.spec" holds the
 working model as a ModelSpec dict (edits survive reruns; choosing a preset replaces it).
 "train.spec": set here by "Train this model" (a ModelSpec dict) and read by the training page.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import ui
@@ -51,7 +53,7 @@ EMPTY = "empty"  # the preset choice that starts from no layers
 DEFAULT_PRESET = "lenet"
 ALEXNET_AS_WRITTEN = "alexnet_as_written"  # its shape error gets the page's own explanation of the typos
 TRAINING_PAGE = "pages/training.py"
-HISTOGRAM_LAYERS = 4  # weight histograms for the first few layers that have weights
+HISTOGRAM_LAYERS = 4  # weight histograms for the first few conv and Linear layers
 HISTOGRAM_MAX_PARAM_BYTES = 50_000_000  # build real weights only below this (VGG16 needs 537 MB)
 EDITOR_COLUMNS = ["type", "args", "name"]
 TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
@@ -75,6 +77,7 @@ def replace_spec(spec: ModelSpec) -> None:
     S["arch.input"] = format_input_shape(spec.input_shape)
     S["arch.init"] = spec.init
     S["arch.editor_v"] = S.get("arch.editor_v", 0) + 1
+    S["arch.add_error"] = None  # a refused layer's message is about the model it was refused from
 
 
 def preset_spec(key: str) -> ModelSpec:
@@ -191,12 +194,33 @@ def model_views(spec_json: str) -> tuple[Summary, str | Message, str]:
     return summary, printed, generate_code(spec)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def weight_samples(spec_json: str) -> dict:
-    """Return the weights of the first few layers that have them, right after initialisation (seed 0)."""
+# Figures are built once and shared (cache_resource): building one costs more than the whole table
+# (make_subplots ~40 ms), a copy out of cache_data would be validated again by st.plotly_chart (~25 ms),
+# while a Figure is only read by it (to_dict). Nothing here mutates a cached figure.
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def shapes_chart(spec_json: str, input_label: str, y_title: str) -> go.Figure:
+    """Return the diagram of the shapes flowing through the model, one block per layer."""
+    summary = model_views(spec_json)[0]
+    names = [input_label, *(row.name for row in summary.rows)]
+    types = ["input", *(row.type for row in summary.rows)]
+    shapes = [summary.input_shape[1:], *(row.out_shape[1:] for row in summary.rows)]
+    return shapes_figure(names, types, shapes, y_title=y_title)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def weights_chart(spec_json: str) -> go.Figure:
+    """Return histograms of the first few layers' weights right after initialisation (seed 0)."""
     model = build_model(ModelSpec.from_dict(json.loads(spec_json)), seed=0)
-    weights = [(name, m.weight) for name, m in model.named_children() if getattr(m, "weight", None) is not None]
-    return {name: w.detach().numpy().copy() for name, w in weights[:HISTOGRAM_LAYERS]}
+    # conv and Linear weights (2 or more dimensions); BatchNorm's are all 1 after any initialisation
+    weights = [
+        (name, m.weight)
+        for name, m in model.named_children()
+        if getattr(m, "weight", None) is not None and m.weight.dim() > 1
+    ]
+    samples = {name: w.detach().numpy() for name, w in weights[:HISTOGRAM_LAYERS]}
+    return weight_histograms_figure(samples)
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -396,12 +420,9 @@ def layer_table(summary: Summary) -> None:
     st.caption(t("arch.table_caption", input=str(list(summary.input_shape)), layers=len(summary.rows)))
 
 
-def shapes_diagram(summary: Summary) -> None:
+def shapes_diagram(spec: ModelSpec) -> None:
     """Draw the shapes flowing through the model, one block per layer."""
-    names = [t("arch.input_block"), *(row.name for row in summary.rows)]
-    types = ["input", *(row.type for row in summary.rows)]
-    shapes = [summary.input_shape[1:], *(row.out_shape[1:] for row in summary.rows)]
-    ui.plot(shapes_figure(names, types, shapes, y_title=t("arch.diagram_y")), key="arch.diagram")
+    ui.plot(shapes_chart(spec.to_json(), t("arch.input_block"), t("arch.diagram_y")), key="arch.diagram")
     st.caption(t("arch.diagram_caption"))
 
 
@@ -420,7 +441,7 @@ def weights_section(spec: ModelSpec, summary: Summary) -> None:
         )
     else:
         try:
-            ui.plot(weight_histograms_figure(weight_samples(spec.to_json())), key="arch.weights")
+            ui.plot(weights_chart(spec.to_json()), key="arch.weights")
         except UserError as exc:
             ui.show(exc.message)
 
@@ -488,20 +509,26 @@ with results:
     totals(summary)
 
 st.subheader(t("arch.table"))
-shapes_diagram(summary)
+shapes_diagram(spec)
 layer_table(summary)
 
-print_tab, code_tab, weights_tab = st.tabs([t("arch.print_tab"), t("arch.code_tab"), t("arch.weights_tab")])
-with print_tab:
-    if isinstance(printed, Message):
-        ui.show(printed)
-    else:
-        st.code(printed, language=None)
-with code_tab:
-    st.caption(t("arch.code_caption"))
-    st.code(code, language="python")
-with weights_tab:
-    weights_section(spec, summary)
+# lazy tabs: only the open one runs, so the weights are built only for a reader who looks at them
+print_tab, code_tab, weights_tab = st.tabs(
+    [t("arch.print_tab"), t("arch.code_tab"), t("arch.weights_tab")], key="arch.tabs", on_change="rerun"
+)
+if print_tab.open:
+    with print_tab:
+        if isinstance(printed, Message):
+            ui.show(printed)
+        else:
+            st.code(printed, language=None)
+if code_tab.open:
+    with code_tab:
+        st.caption(t("arch.code_caption"))
+        st.code(code, language="python")
+if weights_tab.open:
+    with weights_tab:
+        weights_section(spec, summary)
 
 st.subheader(t("arch.files"))
 files_section(spec, code)

@@ -226,6 +226,20 @@ def walk(n_rows: int, n_cols: int, draw) -> None:
     step_area()
 
 
+def window_figures(result: ops.GridResult, window: ops.Window) -> None:
+    """Draw the padded input with the window outlined, next to the output with its cell outlined."""
+    left, right = st.columns([result.padded.shape[1], max(result.output.shape[1], 3)])
+    with left:
+        cells = [(r, c) for r in window.rows for c in window.cols]
+        figure = matrix_figure(result.padded, title=t("conv.padded_input"), pad_mask=result.pad_mask, highlight=cells)
+        ui.plot(figure, key="conv.fig_in")
+    with right:
+        figure = matrix_figure(
+            result.output, title=t("conv.output"), highlight=[(window.out_row, window.out_col)], colorscale="Oranges"
+        )
+        ui.plot(figure, key="conv.fig_out")
+
+
 def arithmetic(window, kernel: np.ndarray | None) -> str:
     """Return the window's arithmetic as one line: 1×1 + 2×2 + ... = 10 (+ bias)."""
     if kernel is None:
@@ -243,16 +257,29 @@ def arithmetic(window, kernel: np.ndarray | None) -> str:
 # --- sections ----------------------------------------------------------------------------------
 
 
-def conv_settings(
-    pad_kind: str, kernel, stride, padding, dilation, padding_mode: str, channels: int = 1, bias: bool = True
-) -> ConvSettings:
-    """Return the settings the controls describe; several channels are convolved one by one (groups)."""
+def conv_controls(kernel_size: tuple[int, int], channels: int = 1, bias: bool = True) -> ConvSettings:
+    """Draw stride, padding, dilation and padding_mode; return the settings they describe.
+
+    Several channels are convolved one by one with the same kernel (groups = channels).
+    """
+    stride = pair_input("stride", t("conv.stride"), 1, 4, (1, 1))
+    pad_kind = st.radio(
+        t("conv.pad_kind"),
+        ["number", "same", "valid"],
+        format_func=lambda k: t(f"conv.pad_{k}"),
+        key="conv.pad_kind",
+        horizontal=True,
+        persist_state="session",
+    )
+    padding = pair_input("padding", t("conv.padding"), 0, 4, (0, 0)) if pad_kind == "number" else pad_kind
+    dilation = pair_input("dilation", t("conv.dilation"), 1, 3, (1, 1))
+    padding_mode = st.selectbox(t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session")
     return ConvSettings(
         in_channels=channels,
         out_channels=channels,
-        kernel_size=kernel,
+        kernel_size=tuple(kernel_size),
         stride=stride,
-        padding=padding if pad_kind == "number" else pad_kind,
+        padding=padding,
         dilation=dilation,
         groups=channels,
         bias=bias,
@@ -274,27 +301,13 @@ def matrix_section() -> None:
         st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
         size = pair_input("size", t("conv.size"), 1, 12, (5, 5))
         kernel_size = pair_input("kernel", t("conv.kernel"), 1, 7, (3, 3))
-        stride = pair_input("stride", t("conv.stride"), 1, 4, (1, 1))
-        pad_kind = st.radio(
-            t("conv.pad_kind"),
-            ["number", "same", "valid"],
-            format_func=lambda k: t(f"conv.pad_{k}"),
-            key="conv.pad_kind",
-            horizontal=True,
-            persist_state="session",
-        )
-        padding = pair_input("padding", t("conv.padding"), 0, 4, (0, 0)) if pad_kind == "number" else (0, 0)
-        dilation = pair_input("dilation", t("conv.dilation"), 1, 3, (1, 1))
-        padding_mode = st.selectbox(
-            t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session"
-        )
+        settings = conv_controls(kernel_size)
         bias = st.number_input(t("conv.bias"), -10.0, 10.0, 0.0, 1.0, key="conv.bias")
         x, kernel = preset_matrices("matrix", size, kernel_size)
         tag = f"{S.get('conv.preset')}_{size}_{kernel_size}"
         x = matrix_editor(x, t("conv.input_matrix"), f"conv.x_{tag}")
         kernel = matrix_editor(kernel, t("conv.kernel_matrix"), f"conv.k_{tag}")
 
-    settings = conv_settings(pad_kind, kernel_size, stride, padding, dilation, padding_mode)
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
         formula(result.geometry)
@@ -311,22 +324,7 @@ def matrix_section() -> None:
 
         def draw(row: int, col: int) -> None:
             window = ops.conv_window(result, settings, kernel, bias, row, col)
-            a, b = st.columns([result.padded.shape[1], max(out_w, 3)])
-            with a:
-                ui.plot(
-                    matrix_figure(
-                        result.padded,
-                        title=t("conv.padded_input"),
-                        pad_mask=result.pad_mask,
-                        highlight=[(r, c) for r in window.rows for c in window.cols],
-                    ),
-                    key="conv.fig_in",
-                )
-            with b:
-                ui.plot(
-                    matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"),
-                    key="conv.fig_out",
-                )
+            window_figures(result, window)
             st.markdown(t("conv.cell", row=row, col=col))
             st.code(arithmetic(window, kernel), language=None)
 
@@ -334,7 +332,8 @@ def matrix_section() -> None:
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
             st.code(inspect.getsource(ops.corr2d), language="python")
-            loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), stride, dilation) + bias
+            loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), settings.stride, settings.dilation)
+            loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
             st.write(t("conv.corr2d_agree", diff=format_number(diff)))
         with st.expander(t("common.as_table")):
@@ -374,6 +373,7 @@ def image_section() -> None:
                 type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
                 key="conv.upload_file",
             )
+        S.setdefault("conv.image_kernel", "laplacian")  # edges: the first thing a kernel should show
         kernel_name = st.selectbox(
             t("conv.image_kernel"),
             [*ops.IMAGE_KERNELS, "custom"],
@@ -389,20 +389,6 @@ def image_section() -> None:
         else:
             kernel = np.asarray(ops.IMAGE_KERNELS[kernel_name])
             st.table(ui.matrix_table(kernel))
-        stride = pair_input("stride", t("conv.stride"), 1, 4, (1, 1))
-        pad_kind = st.radio(
-            t("conv.pad_kind"),
-            ["number", "same", "valid"],
-            format_func=lambda k: t(f"conv.pad_{k}"),
-            key="conv.pad_kind",
-            horizontal=True,
-            persist_state="session",
-        )
-        padding = pair_input("padding", t("conv.padding"), 0, 4, (0, 0)) if pad_kind == "number" else (0, 0)
-        dilation = pair_input("dilation", t("conv.dilation"), 1, 3, (1, 1))
-        padding_mode = st.selectbox(
-            t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session"
-        )
         gray = (
             st.radio(
                 t("conv.colour"),
@@ -413,6 +399,7 @@ def image_section() -> None:
             )
             == "gray"
         )
+        settings = conv_controls(kernel.shape, channels=1 if gray else 3, bias=False)
         mapping = st.radio(
             t("conv.mapping"),
             ["clip", "rescale"],
@@ -432,10 +419,6 @@ def image_section() -> None:
     if image is None:
         right.info(t("conv.upload_prompt"))
         return
-    channels = image.shape[0]
-    settings = conv_settings(
-        pad_kind, kernel.shape, stride, padding, dilation, padding_mode, channels=channels, bias=False
-    )
     geometry = conv_geometry(settings, tuple(image.shape))
     with right:
         formula(geometry)
@@ -505,22 +488,7 @@ def pool_section() -> None:
 
         def draw(row: int, col: int) -> None:
             window = ops.pool_window(result, settings, row, col)
-            a, b = st.columns([result.padded.shape[1], max(out_w, 3)])
-            with a:
-                ui.plot(
-                    matrix_figure(
-                        result.padded,
-                        title=t("conv.padded_input"),
-                        pad_mask=result.pad_mask,
-                        highlight=[(r, c) for r in window.rows for c in window.cols],
-                    ),
-                    key="conv.fig_in",
-                )
-            with b:
-                ui.plot(
-                    matrix_figure(result.output, title=t("conv.output"), highlight=[(row, col)], colorscale="Oranges"),
-                    key="conv.fig_out",
-                )
+            window_figures(result, window)
             values = ", ".join(format_number(v) for v in window.patch.ravel())
             st.code(f"{kind}({values}) = {format_number(window.value)}", language=None)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.timing import navigation_known
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -35,7 +37,8 @@ def app(tmp_path, monkeypatch):
         assert not at.exception, at.exception
         return at
 
-    return open_page
+    with navigation_known():
+        yield open_page
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import ui
 from core.i18n import t
 from core.presets import PRESETS
 from core.summary import summarize
@@ -148,8 +149,14 @@ def test_moving_a_layer_down_reorders_the_model(app):
     assert at.selectbox(key="arch.selected").value == 2
 
 
+def _open_tab(at, label_key: str):
+    at.session_state["arch.tabs"] = t(label_key)
+    return at.run()
+
+
 def test_initialisation_choice_is_recorded_in_the_spec_and_the_code(app):
     at = app(PAGE, preset="lenet")
+    _open_tab(at, "arch.code_tab")
     at.selectbox(key="arch.init").set_value("kaiming").run()
     assert at.session_state["arch.spec"]["init"] == "kaiming"
     assert any("kaiming_normal_" in c.value for c in at.code)
@@ -157,14 +164,25 @@ def test_initialisation_choice_is_recorded_in_the_spec_and_the_code(app):
 
 def test_generated_code_and_print_of_the_model_are_shown(app):
     at = app(PAGE, preset="lenet")
-    code = [c.value for c in at.code]
-    assert any("class Net(nn.Module):" in c and "x = self.conv1(x)  # (N, 6, 28, 28)" in c for c in code)
-    assert any(c.startswith("Sequential(") and "(conv1): Conv2d(1, 6, kernel_size=(5, 5)" in c for c in code)
+    assert at.code[0].value.startswith("Sequential(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5)")
+    code = _open_tab(at, "arch.code_tab").code[0].value
+    assert "class Net(nn.Module):" in code and "x = self.conv1(x)  # (N, 6, 28, 28)" in code
 
 
 def test_vgg16_skips_weight_histograms_with_a_note(app):
     at = app(PAGE, preset="vgg16")
+    assert not any("537" in i.value for i in at.info)  # the weights tab is closed: nothing built
+    _open_tab(at, "arch.weights_tab")
+    assert not at.exception
     assert any("537" in i.value for i in at.info)
+
+
+def test_weights_tab_shows_histograms_for_a_small_model(app):
+    at = app(PAGE, preset="net_three_elements")
+    _open_tab(at, "arch.weights_tab")
+    assert not at.exception
+    assert any(c.value.startswith("Xavier:") for c in at.caption)
+    assert len(at.get("plotly_chart")) == 2  # the shapes diagram and the histograms
 
 
 def test_train_button_hands_the_spec_to_the_training_page(app):
@@ -172,6 +190,8 @@ def test_train_button_hands_the_spec_to_the_training_page(app):
     at.button(key="arch.train").click().run()
     assert not at.exception
     assert at.session_state["train.spec"] == PRESETS["cnn_typical"].spec.to_dict()
+    if any(path == "pages/training.py" for path, *_ in ui.PAGES):  # the training page is being written
+        assert at.title[0].value != t("arch.title")  # we are on it now
 
 
 def test_page_speaks_chinese(app):
@@ -181,3 +201,24 @@ def test_page_speaks_chinese(app):
     assert at.title[0].value == "模型结构"
     assert _metric(at, "arch.params", "zh") == "61,706"
     assert t("arch.col_calculation", "zh") in _table(at).columns
+
+
+def test_uploaded_spec_replaces_the_model(app):
+    at = app(PAGE, preset="lenet")
+    spec_json = PRESETS["cifar10_sequential"].spec.to_json().encode()
+    at.file_uploader(key="arch.upload").set_value(("model_spec.json", spec_json, "application/json")).run()
+    assert not at.exception and not at.error
+    assert _metric(at, "arch.params") == "145,578"
+    assert at.text_input(key="arch.input").value == "3x32x32"
+
+
+def test_uploaded_spec_asking_for_a_billion_channels_gets_a_message(app):
+    at = app(PAGE, preset="lenet")
+    huge = {
+        "input_shape": [3, 32, 32],
+        "layers": [{"type": "Conv2d", "args": {"in_channels": 3, "out_channels": 10**9, "kernel_size": 3}}],
+    }
+    at.file_uploader(key="arch.upload").set_value(("huge.json", json.dumps(huge).encode(), "application/json")).run()
+    assert not at.exception
+    assert "out_channels" in at.error[0].value
+    assert _metric(at, "arch.params") == "61,706"  # the model on the page is unchanged

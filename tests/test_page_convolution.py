@@ -84,3 +84,32 @@ def test_page_speaks_chinese(app):
     at.segmented_control(key="lang").set_value("zh").run()
     assert at.title[0].value == "卷积实验台"
     assert at.metric[0].label == "输出尺寸 (H × W)"
+
+
+def _png(size=(40, 30), mode="RGB") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size, 128).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploaded_photo_is_convolved(app):
+    at = app(PAGE, mode="image")
+    at.selectbox(key="conv.photo").set_value("upload").run()
+    assert at.info, "asks for a photo before one is uploaded"
+    at.file_uploader(key="conv.upload_file").set_value(("photo.png", _png(), "image/png")).run()
+    assert not at.exception and not at.error
+    assert at.metric[0].value == "28 × 38"  # a 30x40 photo, kernel 3, no padding
+
+
+def test_broken_upload_gets_a_message_and_the_page_keeps_working(app):
+    at = app(PAGE, mode="image")
+    at.selectbox(key="conv.photo").set_value("upload").run()
+    at.file_uploader(key="conv.upload_file").set_value(("photo.png", _png()[:60], "image/png")).run()
+    assert not at.exception
+    assert at.error and "photo.png" in at.error[0].value
+    at.selectbox(key="conv.photo").set_value("flower.jpg").run()
+    assert not at.error and at.metric[0].value == "425 × 638"

@@ -94,11 +94,13 @@ TEXT = {
     "arch.alexnet_typos": (
         "This is AlexNet exactly as the tutorial printed it, and the tutorial had two typos: "
         "Conv2d(384, 383) where 384 was meant, and Linear(4096, 4086) where 4096 was meant. PyTorch only "
-        "notices when data flows through, at the first layer that receives the wrong size. "
-        "Click “Apply the fix” once for each typo.",
+        "notices when data flows through, at the first layer that receives the wrong size. Each click on "
+        "“Apply the fix” makes that layer accept what it receives (conv5 takes 383 channels, then fc3 takes "
+        "4086 features); the AlexNet preset has the typos corrected instead.",
         "这是完全照教程原样印出的 AlexNet,而教程里有两处笔误:Conv2d(384, 383) 本应是 384,"
         "Linear(4096, 4086) 本应是 4096。PyTorch 只有在数据流过时,才会在第一个收到错误尺寸的层报错。"
-        "每处笔误点击一次“应用修正”即可。",
+        "每点击一次“应用修正”,出错的层就会改为接受它实际收到的尺寸(先是 conv5 接受 383 个通道,"
+        "再是 fc3 接受 4086 个特征);而预设中的 AlexNet 则是直接改正了笔误。",
     ),
     "arch.apply_fix": ("Apply the fix", "应用修正"),
     "arch.params": ("Parameters", "参数量"),

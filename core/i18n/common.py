@@ -8,7 +8,7 @@ TEXT = {
     ),
     "sidebar.language": ("Language", "语言"),
     "sidebar.device": ("Compute device", "计算设备"),
-    "sidebar.device_cpu": ("CPU, {threads} threads", "CPU,{threads} 个线程"),
+    "sidebar.device_cpu": ("CPU · pages use {threads} torch thread(s)", "CPU · 页面使用 {threads} 个 torch 线程"),
     "sidebar.device_cuda": ("GPU: {name}", "GPU:{name}"),
     "sidebar.versions": ("torch {torch} · streamlit {streamlit}", "torch {torch} · streamlit {streamlit}"),
     "nav.home": ("Home", "首页"),

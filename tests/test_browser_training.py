@@ -1,0 +1,75 @@
+"""The training page in a real Chromium against `streamlit run`: a recipe starts a run and its curve grows live.
+
+Waits are on DOM state (the progress text, the status box, Streamlit's script state), never a sleep.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import wait_idle
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+FIRST_RUN_MS = 60_000  # a new session's first run imports torch and loads the digits for the preview
+RUN_MS = 120_000  # LeNet on all the digits takes ~5 s alone, far longer on a busy 2-core machine
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MIN_SCREENSHOT_BYTES = 20_000  # a blank 1400x1600 page compresses to a few kB; the page is far more
+PROGRESS = '[data-testid="stProgress"]'
+STEP = re.compile(r"step (\d+)/(\d+)")
+
+
+def screenshot(pg: Page, path) -> None:
+    """Save a full-page screenshot and check it is a real, non-trivial PNG."""
+    pg.screenshot(path=path, full_page=True)
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC), f"{path} is not a PNG"
+    assert len(data) > MIN_SCREENSHOT_BYTES, f"{path} is only {len(data)} bytes: a blank page?"
+
+
+def shown_step(pg: Page) -> int:
+    """Return the step the live progress bar shows (0 before the first one)."""
+    match = STEP.search(pg.locator(PROGRESS).first.inner_text()) if pg.locator(PROGRESS).count() else None
+    return int(match.group(1)) if match else 0
+
+
+def test_lenet_recipe_streams_a_growing_curve_and_finishes(page: Page, tmp_path):
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    page.goto(page.base_url + "/training")
+    recipe = page.get_by_role("button", name="LeNet on digits (about 5 s)")
+    expect(recipe).to_be_visible(timeout=FIRST_RUN_MS)
+    expect(page.get_by_text("iterations per epoch").first).to_be_visible(timeout=FIRST_RUN_MS)
+    wait_idle(page, FIRST_RUN_MS)
+    screenshot(page, tmp_path / "form.png")
+
+    recipe.click()
+    expect(page).to_have_url(re.compile(r"[?&]run=[0-9]{8}-[0-9]{6}-[0-9a-f]{8}(&|$)"), timeout=FIRST_RUN_MS)
+    page.wait_for_function(
+        f"() => /step [1-9]/.test(document.querySelector('{PROGRESS}')?.innerText ?? '')", timeout=RUN_MS
+    )
+    first = shown_step(page)
+    # the live area refreshes itself; no click or reload is needed for the step to move on
+    page.wait_for_function(
+        f"""() => {{
+            const m = /step (\\d+)\\//.exec(document.querySelector('{PROGRESS}')?.innerText ?? '');
+            return m !== null && Number(m[1]) > {first};
+        }}""",
+        timeout=RUN_MS,
+    )
+    assert shown_step(page) > first
+    screenshot(page, tmp_path / "running.png")
+
+    expect(page.get_by_text("Finished", exact=True)).to_be_visible(timeout=RUN_MS)
+    wait_idle(page)
+    test_acc = page.locator('[data-testid="stMetric"]', has_text="Test accuracy").locator(
+        '[data-testid="stMetricValue"]'
+    )
+    expect(test_acc).to_have_text(re.compile(r"\d+\.\d%"))
+    assert float(test_acc.inner_text().rstrip("%")) >= 90.0  # ~98% when trained; 90 leaves room for noise
+    screenshot(page, tmp_path / "finished.png")
+
+    page.reload()  # a refresh keeps watching the same run: its id is in the URL
+    expect(page.get_by_text("Finished", exact=True)).to_be_visible(timeout=FIRST_RUN_MS)
+    expect(test_acc).to_have_text(re.compile(r"\d+\.\d%"), timeout=FIRST_RUN_MS)

@@ -1,0 +1,214 @@
+"""The training page driven by AppTest: start a tiny run and watch it finish, stop a run, URL, compare, languages.
+
+Runs train in real worker processes (the page's LocalJobs), on an empty run store per test; each
+test's runs are a few hundred digits for one or two epochs. The `training` fixture releases the
+page's job queue afterwards (scheduler thread stopped, warm worker let go) and kills any worker
+still running, so no test leaves a process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import time
+
+import pytest
+import streamlit as st
+
+from core.i18n import t
+from core.presets import PRESETS
+from core.runs import RunStore, process_alive
+from core.train import TrainConfig
+
+PAGE = "pages/training.py"
+POLL_S = 0.3
+RUN_TIMEOUT_S = 90  # a tiny run takes ~5 s; the margin is for a busy 2-core machine and a cold worker
+
+
+@pytest.fixture
+def training(app, tmp_path):
+    """Return (open the training page, the run store it uses); clean up its job queue and workers after."""
+    store = RunStore(tmp_path / "runs")
+    yield (lambda **query: app(PAGE, **query)), store
+    st.cache_resource.clear()  # on_release: the scheduler thread stops, the warm worker's stdin closes
+    for info in store.list_runs():
+        pid = info.status.pid
+        if info.status.state == "running" and pid not in (None, os.getpid()) and process_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _poll(at, done, timeout_s: float, what: str):
+    """Rerun the page until done(at) is true (like the browser's live refresh); return the last value."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        value = done(at)
+        if value:
+            return value
+        time.sleep(POLL_S)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def _metric(at, key: str) -> str:
+    label = t(key)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _tiny(at, epochs: int = 1, batch_size: int = 64, max_samples: int = 300):
+    at.number_input(key="train.max_samples").set_value(max_samples)
+    at.number_input(key="train.epochs").set_value(epochs)
+    at.number_input(key="train.batch_size").set_value(batch_size)
+    return at.run()
+
+
+def _chart_traces(at) -> dict[str, list]:
+    """Return {trace name: y values} of every plotly chart on the page."""
+    traces = {}
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            traces[trace.get("name", "")] = trace.get("y", [])
+    return traces
+
+
+def test_page_renders_the_form_preview_and_arithmetic(training):
+    open_page, _ = training
+    at = open_page()
+    assert at.title[0].value == "Training"
+    assert at.selectbox(key="train.dataset").value == "digits"
+    assert at.selectbox(key="train.preset").value == "lenet"
+    # 1,797 digits: 20% test, 10% validation, stratified per class -> 1,259 / 179 / 359
+    assert _metric(at, "training.split_train") == "1,259"
+    assert any("1,259 training samples / batch size 64 = 20 iterations per epoch" in i.value for i in at.info)
+    assert not at.button(key="train.start").disabled
+
+
+def test_start_creates_a_run_that_streams_metrics_and_finishes(training):
+    open_page, store = training
+    at = _tiny(open_page(), epochs=2)
+    at.button(key="train.start").click().run()
+    runs = store.list_runs()
+    assert len(runs) == 1
+    run_id = runs[0].run_id
+    assert at.query_params["run"] == [run_id] or at.query_params["run"] == run_id
+    assert runs[0].config["max_samples"] == 300 and runs[0].config["epochs"] == 2
+
+    _poll(at, lambda at: _metric(at, "training.m_loss") != "—", RUN_TIMEOUT_S, "the first loss on the page")
+    _poll(at, lambda at: at.success, RUN_TIMEOUT_S, "the run to finish")
+    assert store.read_status(run_id).state == "finished"
+    assert _metric(at, "training.m_test_acc").endswith("%")
+    traces = _chart_traces(at)
+    losses = traces[t("training.s_train_loss")]
+    assert len(losses) >= 2 and all(v is not None for v in losses)
+    assert len(traces[t("training.s_val_acc")]) == 2  # one point per epoch
+    # the page's iterations-per-epoch arithmetic is the trainer's own count
+    start = next(r for r in store.read_metrics(run_id)[0] if r["kind"] == "start")
+    shown = next(i.value for i in at.info if "iterations per epoch" in i.value)
+    assert f"= {start['steps_per_epoch']} iterations per epoch" in shown
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any("weights [6, 1, 5, 5]" in c for c in captions), captions  # LeNet's first-layer filters
+
+
+def test_stop_marks_a_long_run_cancelled_within_seconds(training):
+    open_page, store = training
+    at = _tiny(open_page(), epochs=200, batch_size=8, max_samples=600)
+    at.button(key="train.start").click().run()
+    run_id = store.list_runs()[0].run_id
+    _poll(at, lambda at: _metric(at, "training.m_loss") != "—", RUN_TIMEOUT_S, "the run to report a step")
+    assert store.read_status(run_id).state == "running"
+
+    asked = time.monotonic()
+    at.button(key="train.stop").click().run()
+    _poll(at, lambda at: store.read_status(run_id).state != "running", 5, "the run to stop")
+    assert time.monotonic() - asked < 5
+    assert store.read_status(run_id).state == "cancelled"
+    assert any(t("training.status_cancelled") in w.value for w in at.warning)
+    assert not any(b.key == "train.stop" for b in at.button)
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [("../etc", "is not a run id"), ("20250101-000000-deadbeef", "There is no run 20250101-000000-deadbeef")],
+)
+def test_a_bad_or_unknown_run_in_the_url_gives_a_message(training, run, expected):
+    open_page, _ = training
+    at = open_page(run=run)
+    assert not at.exception
+    assert any(expected in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "run" not in at.query_params
+
+
+def test_a_preset_in_the_url_picks_a_data_set_it_fits(training):
+    open_page, _ = training
+    at = open_page(preset="small_cnn")
+    assert at.selectbox(key="train.dataset").value == "shapes"
+    assert at.selectbox(key="train.preset").value == "small_cnn"
+
+
+def test_tabular_data_without_a_fitting_preset_points_to_the_architecture_page(training):
+    open_page, _ = training
+    at = open_page()
+    at.selectbox(key="train.dataset").set_value("iris").run()
+    assert not at.exception
+    assert any("No preset takes samples of shape [4]" in i.value for i in at.info)
+    assert at.button(key="train.start").disabled
+
+
+def test_a_model_from_the_architecture_page_is_offered_and_checked(training):
+    open_page, _ = training
+    at = open_page()
+    spec = PRESETS["small_cnn"].spec.to_dict() | {"name": "My CNN"}
+    at.session_state["train.spec"] = spec
+    at.run()
+    assert at.radio(key="train.source").value == "architecture"
+    assert at.selectbox(key="train.dataset").value == "shapes"  # the first data set the model fits
+    assert any("Model from the Architecture page: My CNN" in i.value for i in at.info)
+    at.selectbox(key="train.dataset").set_value("digits").run()
+    assert "[1, 32, 32]" in at.error[0].value and "[3, 32, 32]" in at.error[0].value
+    assert at.button(key="train.start").disabled
+
+
+def test_comparing_two_runs_shows_their_curves_and_config_differences(training):
+    open_page, store = training
+    ids = []
+    for lr, loss in ((0.01, 0.5), (0.001, 0.9)):
+        config = TrainConfig(dataset="digits", model="lenet", epochs=1, lr=lr).to_dict()
+        run_id = store.create_run(config, state="finished").run_id
+        store.append_metrics(
+            run_id,
+            {"kind": "step", "epoch": 1, "step": 10, "loss": loss, "acc": 0.5, "lr": lr},
+            {"kind": "epoch", "epoch": 1, "step": 10, "val_loss": loss, "val_acc": 0.8},
+        )
+        ids.append(run_id)
+    at = open_page()
+    at.multiselect(key="train.compare").set_value(ids).run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.index) == ["lr"]
+    assert [table.loc["lr", run_id] for run_id in ids] == ["0.01", "0.001"]
+    assert set(_chart_traces(at)) >= set(ids)
+
+
+def test_finished_runs_can_be_deleted_but_not_running_ones(training):
+    open_page, store = training
+    config = TrainConfig(dataset="digits", model="lenet", epochs=1).to_dict()
+    done = store.create_run(config, state="finished").run_id
+    at = open_page(run=done)
+    at.selectbox(key="train.selected").set_value(done).run()
+    assert not at.button(key="train.delete").disabled
+    at.button(key="train.delete").click().run()
+    assert not at.exception
+    assert not store.exists(done)
+    assert "run" not in at.query_params
+    assert any(t("training.no_runs") in c.value for c in at.caption)
+
+
+def test_the_page_speaks_chinese(training):
+    open_page, _ = training
+    at = open_page()
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "训练"
+    assert any(re.search(r"个训练样本 / batch 大小 64", i.value) for i in at.info)
