@@ -54,7 +54,10 @@ def matrix_figure(
     traces = [{"type": "heatmap", "z": z, "colorscale": colorscale, **cell}]
     if pad_mask is not None and pad_mask.any():
         # padding cells as a second, single-colour layer, so they never take a colour of the scale
-        pad_text = [[v if m else "" for v, m in zip(row, mask_row)] for row, mask_row in zip(text, pad_mask)]
+        pad_text = [
+            [v if m else "" for v, m in zip(row, mask_row, strict=True)]
+            for row, mask_row in zip(text, pad_mask, strict=True)
+        ]
         pad = np.where(pad_mask, 0.0, np.nan)
         traces.append(
             {"type": "heatmap", "z": pad, "colorscale": [[0, PAD_COLOUR], [1, PAD_COLOUR]], **cell, "text": pad_text}
@@ -218,6 +221,7 @@ def run_curves_figure(
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "legend": {"orientation": "h", "y": 1.15},
+        "showlegend": True,  # even for one series: its name says what the curve is (e.g. "validation")
     }
     return go.Figure(data=traces, layout=layout)
 

@@ -24,6 +24,7 @@ import functools
 import io
 import json
 import logging
+import math
 import pickle
 import threading
 import zipfile
@@ -313,16 +314,22 @@ def _input_recipe(info: dict, input_shape: tuple[int, ...]) -> tuple[Preprocessi
             standardization = Standardization.from_dict(data)
         except (KeyError, TypeError, ValueError):
             raise _field_error("standardization", "{feature_names, mean, std}", data) from None
-        if (len(standardization.mean),) != input_shape or len(standardization.std) != len(standardization.mean):
+        if (
+            (len(standardization.mean),) != input_shape
+            or len(standardization.std) != len(standardization.mean)
+            or not all(math.isfinite(v) and v > 0 for v in standardization.std)
+        ):
             raise _field_error("standardization", f"{input_shape[0]} means and stds", data)
         return None, standardization
     raise _field_error("kind", '"image" | "tabular"', info.get("kind"))
 
 
 def check_state_dict(got: Any, expected: Mapping[str, torch.Tensor]) -> None:
-    """Raise UserError naming the first tensor of ``got`` that the model's ``expected`` state dict lacks or shapes otherwise.
+    """Raise UserError naming the first tensor of ``got`` that does not fit the ``expected`` state dict.
 
-    Runs before ``load_state_dict``, whose own errors list every tensor in one long line.
+    Missing, unexpected, wrongly shaped or of the wrong kind (integer for float): each message names
+    the tensor, its layer and both shapes. Runs before ``load_state_dict``, which would allocate first
+    and then list every problem in one long line.
     """
     if not isinstance(got, Mapping) or not all(isinstance(k, str) for k in got):
         raise UserError(Message("inference.not_state_dict", {"name": "weights", "got": type(got).__name__}))
@@ -394,6 +401,8 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         raise UserError(
             Message("inference.input_shape", {"expected": list(loaded.input_shape), "got": list(x.shape[1:])})
         )
+    if len(x) == 0:
+        return []
     with loaded.lock, torch.no_grad():
         outputs = torch.cat(
             [loaded.model(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]

@@ -682,4 +682,3 @@ def layer_code(layer: LayerSpec, prefix: str = "nn.") -> str:
     for arg, value in layer.args.items():
         parts.append(_py(value) if arg in _POSITIONAL_IN_CODE else f"{arg}={_py(value)}")
     return f"{prefix}{layer.type}({', '.join(parts)})"
-

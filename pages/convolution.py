@@ -204,9 +204,9 @@ def formula(geometry) -> None:
         st.code("\n".join(f"{d.axis}_out = {d.formula}" for d in geometry.dims), language=None)
     if geometry.out_shape is not None:
         st.metric(t("conv.output_shape"), " × ".join(str(v) for v in geometry.out_shape[1:]))
-        for dim in geometry.dims:
-            if dim.uncovered:
-                st.info(t("conv.uncovered", n=dim.uncovered, axis=t(f"conv.axis_{dim.axis}")))
+        rows, cols = (dim.uncovered for dim in geometry.dims)
+        if rows or cols:
+            st.info(t("conv.uncovered", rows=rows, cols=cols))
 
 
 def walk(n_rows: int, n_cols: int, draw) -> None:

@@ -290,16 +290,15 @@ def start(config: TrainConfig) -> None:
 
 def recipes_ui() -> None:
     st.write(t("training.recipes"))
-    columns = st.columns(len(RECIPES) + 2)
-    for column, name in zip(columns, RECIPES, strict=False):
-        column.button(
+    row = st.container(horizontal=True)
+    for name in RECIPES:
+        row.button(
             t(f"training.recipe_{name}"),
             key=f"train.recipe_{name}",
             on_click=apply_recipe,
             args=(name,),
             icon=":material/bolt:",
             help=t(f"training.recipe_{name}_help"),
-            width="stretch",
         )
 
 
@@ -525,32 +524,30 @@ def hyper_ui(is_image: bool) -> dict:
 
 
 def preview_ui(preview: dict) -> None:
-    """Draw the data as the model will see it: samples per class, class counts, split sizes."""
+    """Draw the data as the model will see it: split sizes, samples per class, class counts."""
     if preview["problem"] is not None:
         ui.show(preview["problem"])
         return
-    st.caption(preview["description"].text(ui.lang()))
     sizes = preview["sizes"]
-    for column, split in zip(st.columns(4), ("train", "val", "test"), strict=False):
-        column.metric(t(f"training.split_{split}"), f"{sizes[split]:,}")
-    left, right = st.columns([3, 2], gap="large")
+    st.caption(
+        t("training.split_sizes", train=f"{sizes['train']:,}", val=f"{sizes['val']:,}", test=f"{sizes['test']:,}")
+    )
     if "grid" in preview:
-        left.image(
+        st.image(
             preview["grid"],
             caption=t("training.preview_grid", n=PREVIEW_PER_CLASS, shape=preview["input_shape"]),
-            width=min(560, preview["grid"].shape[1] * 2),
+            width="stretch",
         )
     else:
-        left.caption(t("training.preview_rows"))
-        left.dataframe(preview["rows"], hide_index=True)
-    counts = pd.DataFrame(
-        {
+        st.caption(t("training.preview_rows"))
+        st.dataframe(preview["rows"], hide_index=True, height=220)
+    with st.expander(t("training.preview_details"), icon=":material/photo_library:"):
+        st.caption(preview["description"].text(ui.lang()))
+        counts = {
             t("training.col_class"): preview["classes"],
             **{t(f"training.split_{s}"): preview["counts"][s] for s in ("train", "val", "test")},
         }
-    )
-    right.caption(t("training.preview_counts"))
-    right.dataframe(counts, hide_index=True)
+        st.dataframe(pd.DataFrame(counts), hide_index=True)
 
 
 def arithmetic_ui(n_train: int, batch_size: int, epochs: int) -> None:
@@ -596,7 +593,7 @@ def status_ui(job: Job) -> None:
         ahead = job.position or 0
         st.info(f"{text} · " + (t("training.queued_next") if ahead == 0 else t("training.queued_ahead", n=ahead)))
     elif state == "running":
-        st.caption(text)
+        st.info(text, icon=":material/autorenew:")
     elif state == "finished":
         st.success(text, icon=":material/check_circle:")
     else:
@@ -639,7 +636,7 @@ def metrics_ui(records: list[dict], job: Job) -> None:
         ("m_acc", f"{step['acc']:.1%}" if step else "—"),
         ("m_val_acc", f"{epoch['val_acc']:.1%}" if epoch else "—"),
         ("m_test_acc", f"{end['test_acc']:.1%}" if end else "—"),
-        ("m_lr", format_number(step["lr"]) if step else "—"),
+        ("m_lr", f"{step['lr']:.2g}" if step else "—"),
         ("m_speed", f"{step['images_per_s']:,.0f}" if step else "—"),
         ("m_eta", f"{step['eta_s']:.0f} s" if step and job.state == "running" else "—"),
     ]
@@ -816,20 +813,21 @@ def runs_ui(jobs: list[Job]) -> None:
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
+    # no status in the labels: a choice widget keeps showing a label it was given even after it changes
     labels = {
-        job.run_id: f"{job.run_id} · {t(f'training.status_{job.state}')} · "
-        f"{infos[job.run_id].config.get('dataset', '')} / {model_name(infos[job.run_id].config)}"
+        job.run_id: f"{job.run_id} · {infos[job.run_id].config.get('dataset', '')} / "
+        f"{model_name(infos[job.run_id].config)}"
         for job in jobs
     }
     if S.get("train.selected") not in labels:
         S["train.selected"] = S.get("train.run") if S.get("train.run") in labels else jobs[0].run_id
     selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
     job = next(j for j in jobs if j.run_id == selected)
-    buttons = st.columns(6)
-    buttons[0].button(
+    buttons = st.container(horizontal=True)
+    buttons.button(
         t("training.watch"), key="train.watch", on_click=watch_run, args=(selected,), icon=":material/visibility:"
     )
-    buttons[1].button(
+    buttons.button(
         t("training.resume"),
         key="train.resume",
         on_click=resume_run,
@@ -838,7 +836,7 @@ def runs_ui(jobs: list[Job]) -> None:
         help=t("training.resume_help"),
         icon=":material/play_arrow:",
     )
-    buttons[2].button(
+    buttons.button(
         t("training.delete"),
         key="train.delete",
         on_click=delete_run,
@@ -848,8 +846,8 @@ def runs_ui(jobs: list[Job]) -> None:
         icon=":material/delete:",
     )
     files = STORE.model_files(selected)
-    for column, path in zip(buttons[3:5], files, strict=False):
-        column.download_button(
+    for path in files:
+        buttons.download_button(
             t("training.download", name=path.name),
             data=lambda path=path: path.read_bytes(),  # read on click: weights can be hundreds of MB
             file_name=f"{selected}-{path.name}",
@@ -857,7 +855,7 @@ def runs_ui(jobs: list[Job]) -> None:
             icon=":material/download:",
         )
     if not files:
-        buttons[3].caption(t("training.no_model_yet"))
+        buttons.caption(t("training.no_model_yet"))
     if S.get("train._problem") is not None:
         ui.show(S.pop("train._problem"))
 
@@ -942,9 +940,8 @@ elif spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not 
 image_size = spec_dict["input_shape"][-1] if spec_dict and info.kind == "image" and not problems else None
 max_samples = int(S["train.max_samples"]) or None
 preview = data_preview(info.key, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
-if files_present(info.key):
-    with st.expander(t("training.preview"), expanded=not S.get("train.run"), icon=":material/photo_library:"):
-        preview_ui(preview)
+with data_column:
+    preview_ui(preview)
 if preview["problem"] is None:
     arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
 if spec_dict is None and not problems:

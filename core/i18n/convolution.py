@@ -38,11 +38,9 @@ TEXT = {
     "conv.kernel_matrix": ("Kernel (editable)", "卷积核(可编辑)"),
     "conv.output_shape": ("Output size (H × W)", "输出尺寸 (H × W)"),
     "conv.formula_text": ("Formula as text", "公式文本"),
-    "conv.axis_H": ("row(s)", "行"),
-    "conv.axis_W": ("column(s)", "列"),
     "conv.uncovered": (
-        "{n} {axis} at the end of the padded input are never reached by a window: the floor in the formula drops them.",
-        "填充后输入末尾的 {n} {axis}不会被任何窗口覆盖:公式中的向下取整把它们舍去了。",
+        "Floor drops what the windows never reach: the last {rows} row(s) and {cols} column(s) of the padded input take no part.",
+        "向下取整舍去了窗口够不到的部分:填充后输入的最后 {rows} 行和 {cols} 列没有参与计算。",
     ),
     "conv.apply_fix": ("Use the nearest valid setting", "改用最接近的有效设置"),
     "conv.padded_input": ("Input with padding (grey)", "填充后的输入(灰色为填充)"),

@@ -40,7 +40,11 @@ TEXT = {
         "Share of the data held out and evaluated after each epoch, never trained on",
         "留出的数据比例,每个 epoch 结束后在其上评估,从不用于训练",
     ),
-    "training.preview": ("Data preview: what the model will see", "数据预览:模型将看到的数据"),
+    "training.split_sizes": (
+        "Split: {train} training · {val} validation · {test} test samples",
+        "划分:{train} 个训练样本 · {val} 个验证样本 · {test} 个测试样本",
+    ),
+    "training.preview_details": ("How the data was prepared, samples per class", "数据如何准备、每类样本数"),
     "training.split_train": ("Training", "训练集"),
     "training.split_val": ("Validation", "验证集"),
     "training.split_test": ("Test", "测试集"),
@@ -52,7 +56,6 @@ TEXT = {
         "The first training rows, standardised: (x − mean) / std per feature",
         "前几行训练数据,已标准化:每个特征 (x − mean) / std",
     ),
-    "training.preview_counts": ("Samples per class in each split", "每个划分中各类别的样本数"),
     "training.col_class": ("Class", "类别"),
     # --- model ---
     "training.model": ("2 · Model", "2 · 模型"),
@@ -70,7 +73,7 @@ TEXT = {
         "这里只列出输入形状和输出个数与该数据集相符的预设模型",
     ),
     "training.preset_shape": ("Input per sample: {shape}", "每个样本的输入:{shape}"),
-    "training.see_layers": ("See its layers on the Architecture page", "在网络结构页面查看它的各层"),
+    "training.see_layers": ("Show its layers", "查看它的各层"),
     "training.no_preset_fits": (
         "No preset takes samples of shape {shape} with this many classes. Build one on the Architecture "
         "page (for example Linear → ReLU → Linear) and press “Train this model”.",
@@ -117,12 +120,17 @@ TEXT = {
         "每一步把所有权重拉向 0 的惩罚项;用于抑制过拟合",
     ),
     "training.schedule": ("Learning-rate schedule", "学习率调度"),
-    "training.schedule_help": ("How the learning rate changes during the run", "训练过程中学习率如何变化"),
+    "training.schedule_help": (
+        "How lr changes during the run. StepLR: × gamma every step_size epochs; MultiStepLR: × gamma at chosen "
+        "epochs; cosine: down to 0 along half a cosine; one-cycle: up to lr, then down to almost 0",
+        "训练中 lr 如何变化。StepLR:每 step_size 个 epoch 乘以 gamma;MultiStepLR:在指定 epoch 乘以 gamma;"
+        "余弦:沿半个余弦曲线降到 0;one-cycle:先升到 lr,再降到接近 0",
+    ),
     "training.schedule_none": ("Constant", "不变"),
-    "training.schedule_step": ("StepLR: × gamma every few epochs", "StepLR:每隔几个 epoch 乘以 gamma"),
-    "training.schedule_multistep": ("MultiStepLR: × gamma at chosen epochs", "MultiStepLR:在指定 epoch 乘以 gamma"),
-    "training.schedule_cosine": ("Cosine: down to 0 along a half cosine", "余弦:沿半个余弦曲线降到 0"),
-    "training.schedule_onecycle": ("One-cycle: warm up to lr, then down", "One-cycle:先升到 lr,再降下来"),
+    "training.schedule_step": ("StepLR", "StepLR"),
+    "training.schedule_multistep": ("MultiStepLR", "MultiStepLR"),
+    "training.schedule_cosine": ("Cosine", "余弦 (Cosine)"),
+    "training.schedule_onecycle": ("One-cycle", "One-cycle"),
     "training.step_size": ("step_size (epochs)", "step_size(epoch 数)"),
     "training.step_size_help": (
         "StepLR multiplies lr by gamma every step_size epochs",
@@ -142,12 +150,12 @@ TEXT = {
     ),
     "training.loss_cross_entropy": ("CrossEntropyLoss", "CrossEntropyLoss"),
     "training.loss_mse": ("MSELoss (softmax vs one-hot)", "MSELoss(softmax 与 one-hot 比较)"),
-    "training.crop_padding": ("Random crop: padding (px)", "随机裁剪:填充(像素)"),
+    "training.crop_padding": ("Crop padding (px)", "裁剪填充(像素)"),
     "training.crop_padding_help": (
         "RandomCrop(size, padding): pad each training image, cut it back at a random place (0 = off)",
         "RandomCrop(size, padding):给每张训练图片补边,再在随机位置裁剪回原尺寸(0 = 关闭)",
     ),
-    "training.flip": ("Random horizontal flip", "随机水平翻转"),
+    "training.flip": ("Horizontal flip", "水平翻转"),
     "training.flip_help": (
         "RandomHorizontalFlip: mirror a random half of the training images; fine for shapes, wrong for digits",
         "RandomHorizontalFlip:随机镜像一半的训练图片;适合形状,不适合数字",
