@@ -23,6 +23,7 @@ PAGES = [
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
     ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
+    ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
 
 
@@ -48,7 +49,7 @@ def translator():
 
 def show(message: Message, kind: str = "error") -> None:
     """Render a core Message as an error, warning or info box."""
-    getattr(st, kind)(message.text(lang()))
+    getattr(st, kind)(message.text(lang(), markdown=True))
 
 
 def language_selector() -> None:

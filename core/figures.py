@@ -219,8 +219,8 @@ def run_curves_figure(
         "xaxis": {"title": {"text": x_title}},
         "yaxis": {"title": {"text": y_title}, **({"range": list(y_range)} if y_range else {})},
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "legend": {"orientation": "h", "y": 1.15},
+        "margin": {"l": 10, "r": 10, "t": 20 + 22 * len(series), "b": 10},  # room for the legend above the plot
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         "showlegend": True,  # even for one series: its name says what the curve is (e.g. "validation")
     }
     return go.Figure(data=traces, layout=layout)
@@ -357,3 +357,134 @@ def _setting_text(value: object) -> str:
     if isinstance(value, float):
         return format_number(value)
     return str(value)
+
+
+# --- predict: probabilities, the input tensor, feature maps, Grad-CAM ---------------------------------
+
+PREDICTED_COLOUR = "#1f77b4"  # the most likely class
+OTHER_CLASS_COLOUR = "#aec7e8"
+TRUE_CLASS_COLOUR = "#2ca02c"  # a test sample's true class, wherever it ranks
+# diverging colours of feature maps: blue below 0, near-white at 0, red above (ColorBrewer RdBu)
+_NEGATIVE, _ZERO, _POSITIVE = (33, 102, 172), (247, 247, 247), (178, 24, 43)
+TILE_BORDER = 160  # grey frame around each feature map, so a near-zero (white) map stays visible
+# Grad-CAM colours from no evidence to the most (a "jet"-like ramp): blue, cyan, green, yellow, red
+_CAM_STOPS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+_CAM_COLOURS = np.array([(0, 0, 143), (0, 160, 255), (80, 220, 80), (255, 220, 0), (200, 0, 0)], dtype=np.float64)
+
+
+def probabilities_figure(
+    top: Sequence[tuple[str, float]], *, true_label: str | None = None, x_title: str = ""
+) -> go.Figure:
+    """Return the most likely classes as horizontal bars, most likely on top, each with its probability.
+
+    ``top`` is (class name, probability) from most to least likely; the true class (when known)
+    is drawn green, the predicted one dark blue.
+    """
+    names = [str(name) for name, _ in top]
+    colours = [PREDICTED_COLOUR if i == 0 else OTHER_CLASS_COLOUR for i in range(len(top))]
+    if true_label is not None and str(true_label) in names:
+        colours[names.index(str(true_label))] = TRUE_CLASS_COLOUR
+    bars = go.Bar(
+        x=[p for _, p in top],
+        y=names,
+        orientation="h",
+        marker={"color": colours},
+        text=[f"{p:.1%}" for _, p in top],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+    )
+    layout = {
+        "xaxis": {"title": {"text": x_title}, "range": [0, 1.15], "tickformat": ".0%"},
+        "yaxis": {"type": "category", "autorange": "reversed"},
+        "height": 60 + 30 * len(top),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "bargap": 0.25,
+    }
+    return go.Figure(data=[bars], layout=layout)
+
+
+def tensor_heatmap_figure(x: np.ndarray, *, title: str = "") -> go.Figure:
+    """Return a (C, H, W) model input as one heatmap per channel, side by side, on one scale centred at 0.
+
+    Normalised inputs are about zero-mean: blue is below the training mean, red above. Row 0 is at
+    the top, as in the picture.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    channels = x.shape[0]
+    peak = float(np.abs(x).max()) or 1.0
+    gap = 0.04
+    width = (1 - gap * (channels - 1)) / channels
+    traces, layout = [], {}
+    for c in range(channels):
+        suffix = "" if c == 0 else str(c + 1)
+        traces.append(
+            go.Heatmap(
+                z=x[c],
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                colorscale="RdBu",
+                reversescale=True,
+                zmin=-peak,
+                zmax=peak,
+                showscale=c == channels - 1,
+                colorbar={"thickness": 12, "len": 0.9},
+                hovertemplate=f"c {c}, " + "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+            )
+        )
+        left = c * (width + gap)
+        layout[f"xaxis{suffix}"] = {
+            "domain": [left, left + width], "showgrid": False, "zeroline": False, "constrain": "domain",
+            "title": {"text": f"c = {c}" if channels > 1 else ""},
+        }  # fmt: skip
+        layout[f"yaxis{suffix}"] = {
+            "autorange": "reversed", "showgrid": False, "zeroline": False, "constrain": "domain",
+            "scaleanchor": f"x{suffix}",
+        }  # fmt: skip
+    layout.update(
+        title={"text": title, "font": {"size": 14}},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def _diverging(values: np.ndarray) -> np.ndarray:
+    """Return values in [-1, 1] as RGB uint8 (…, 3): blue at -1, near-white at 0, red at 1."""
+    stops = np.array([-1.0, 0.0, 1.0])
+    colours = np.array([_NEGATIVE, _ZERO, _POSITIVE], dtype=np.float64)
+    rgb = [np.interp(values, stops, colours[:, i]) for i in range(3)]
+    return np.stack(rgb, axis=-1).round().astype(np.uint8)
+
+
+def feature_maps_grid(maps: np.ndarray, *, n_cols: int = 8, tile_px: int = 84) -> np.ndarray:
+    """Return one layer's feature maps (C, H, W) as one RGB picture, a framed tile per channel.
+
+    All channels share one scale, ± the largest |value| of the layer, so a weak channel looks
+    weak next to a strong one: red is a positive response, blue a negative one, white none.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    peak = float(np.abs(maps).max()) or 1.0
+    scale = max(1, tile_px // max(maps.shape[1:]))
+    tiles = []
+    for channel in maps:
+        tile = np.repeat(np.repeat(_diverging(channel / peak), scale, axis=0), scale, axis=1)
+        tiles.append(np.pad(tile, ((1, 1), (1, 1), (0, 0)), constant_values=TILE_BORDER))  # (h+2, w+2, 3)
+    return image_grid(tiles, min(n_cols, len(tiles)), gap_px=4)
+
+
+def grad_cam_overlay(picture: np.ndarray, cam: np.ndarray, *, alpha: float = 0.5, scale: int = 1) -> np.ndarray:
+    """Return a class-activation map laid over the picture the model saw, as RGB uint8.
+
+    ``picture`` is (H, W) or (H, W, 3) uint8 and ``cam`` (H, W) in [0, 1], as core.inference.grad_cam
+    returns it; each is enlarged ``scale`` times (pixels repeated). Blue is no evidence for the class,
+    red the most; ``alpha`` is how much of the colour covers the picture.
+    """
+    pixels = np.asarray(picture, dtype=np.float64)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=-1)  # (H, W) -> (H, W, 3)
+    cam = np.clip(np.asarray(cam, dtype=np.float64), 0, 1)
+    heat = np.stack([np.interp(cam, _CAM_STOPS, _CAM_COLOURS[:, i]) for i in range(3)], axis=-1)  # (H, W, 3)
+    blended = ((1 - alpha) * pixels[..., :3] + alpha * heat).round().astype(np.uint8)
+    return np.repeat(np.repeat(blended, scale, axis=0), scale, axis=1)

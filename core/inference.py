@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import pickle
+import re
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -241,7 +242,9 @@ def _read_torch_state_dict(data: bytes, filename: str, max_bytes: int) -> Mappin
         # anything else (a __reduce__ that would call os.system) without calling it. Never False.
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        detail = next((line for line in str(exc).splitlines() if "GLOBAL" in line or "Unsupported" in line), str(exc))
+        # name only what was refused: torch's own text goes on to suggest allow-listing it
+        found = re.search(r"Unsupported global: GLOBAL [\w.]+|Unsupported operand \d+", str(exc))
+        detail = found.group(0) if found else type(exc).__name__
         raise UserError(
             Message("inference.weights_unsafe", {"name": filename, "detail": detail.strip()[:200]})
         ) from None

@@ -22,7 +22,7 @@ import torch
 
 import ui
 from core import figures
-from core.data import DATASETS, INPUT_SIZE_RANGE, DatasetInfo, files_present, load_dataset
+from core.data import DATASETS, INPUT_SIZE_RANGE, DatasetInfo, load_dataset
 from core.figures import format_count, format_number
 from core.i18n import Message, UserError
 from core.jobs import RESUMABLE_STATES, Job, LocalJobs
@@ -46,6 +46,7 @@ REFRESH_S = 1.0  # the live area re-reads the run store this often while the run
 LR_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 WEIGHT_DECAY_CHOICES = (0.0, 1e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1)
 PREVIEW_PER_CLASS = 8  # training images shown per class in the data preview
+PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the form about as tall as its neighbours
 # One click fills the form and starts. Measured on 2 CPU cores: LeNet reaches ~98% test accuracy.
 RECIPES = {
     "lenet_digits": {
@@ -67,7 +68,7 @@ RECIPES = {
         "schedule": "onecycle",
     },
 }
-# the form's controls and their defaults: (TrainConfig field, value when the form starts)
+# the form's controls (TrainConfig field -> value when the form starts); widget key: "train." + field
 FORM_DEFAULTS = {
     "dataset": DEFAULTS.dataset,
     "max_samples": 0,  # 0 = all
@@ -119,7 +120,10 @@ STORE = JOBS.store
 def fit_problem(spec_dict: dict, dataset: str) -> Message | None:
     """Return why a model cannot train on a data set (input shape or number of classes), or None."""
     info: DatasetInfo = DATASETS[dataset]
-    spec = ModelSpec.from_dict(spec_dict)
+    try:
+        spec = ModelSpec.from_dict(spec_dict)
+    except UserError as exc:  # a damaged spec from the Architecture page
+        return exc.message
     shape = tuple(spec.input_shape)
     data_shape = info.input_shape
     if info.kind == "image":  # the images are resized to the model's square input
@@ -220,6 +224,18 @@ def write_url(preset: str | None) -> None:
             del st.query_params[k]
     st.query_params.update(params)
     S["train._url"] = params
+
+
+def receive_spec() -> None:
+    """When a model has just arrived from the Architecture page, select it, with the first data set it fits."""
+    spec = S.get("train.spec")
+    if spec is None or S.get("train._spec_seen") == spec:
+        return
+    S["train._spec_seen"] = spec
+    S["train.source"] = "architecture"
+    fitting = [d for d in DATASETS if fit_problem(spec, d) is None]
+    if fitting and S.get("train.dataset") not in fitting:
+        S["train.dataset"] = fitting[0]
 
 
 # --- callbacks -----------------------------------------------------------------------------------------
@@ -377,7 +393,9 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
     preset = PRESETS[key]
     st.caption(t(preset.description_key))
     st.caption(t("training.preset_shape", shape=list(preset.spec.input_shape)))
-    st.page_link(ARCHITECTURE_PAGE, label=t("training.see_layers"), icon=":material/account_tree:")
+    st.page_link(
+        ARCHITECTURE_PAGE, label=t("training.see_layers"), icon=":material/account_tree:", query_params={"preset": key}
+    )
     return preset.spec.to_dict(), key
 
 
@@ -536,7 +554,7 @@ def preview_ui(preview: dict) -> None:
         st.image(
             preview["grid"],
             caption=t("training.preview_grid", n=PREVIEW_PER_CLASS, shape=preview["input_shape"]),
-            width="stretch",
+            width=PREVIEW_WIDTH_PX,
         )
     else:
         st.caption(t("training.preview_rows"))
@@ -668,9 +686,14 @@ def curves_ui(records: list[dict]) -> None:
             key="train.fig_acc",
         )
     with rate:
-        series = {t("training.m_lr"): (at_step, [r["lr"] for r in steps])}
+        rates = [r["lr"] for r in steps]
         st.caption(t("training.fig_lr"))
-        ui.plot(figures.run_curves_figure(series, x_title=x_title, y_title="lr"), key="train.fig_lr")
+        ui.plot(
+            figures.run_curves_figure(
+                {t("training.m_lr"): (at_step, rates)}, x_title=x_title, y_title="lr", y_range=(0, max(rates) * 1.1)
+            ),
+            key="train.fig_lr",
+        )
 
 
 def epoch_views_ui(records: list[dict]) -> None:
@@ -789,10 +812,11 @@ def model_name(config: dict) -> str:
 
 def runs_ui(jobs: list[Job]) -> None:
     st.subheader(t("training.runs"))
+    infos = {info.run_id: info for info in STORE.list_runs()}
+    jobs = [job for job in jobs if job.run_id in infos]  # not one deleted in another tab meanwhile
     if not jobs:
         st.caption(t("training.no_runs"))
         return
-    infos = {job.run_id: STORE.read_run(job.run_id) for job in jobs}
     rows = []
     for job in jobs:
         config = infos[job.run_id].config
@@ -915,12 +939,7 @@ for problem in read_url():
     ui.show(problem, "warning")
 for field, value in FORM_DEFAULTS.items():
     S.setdefault(f"train.{field}", value)
-if S.get("train.spec") is not None and S.get("train._spec_seen") != S["train.spec"]:
-    S["train._spec_seen"] = S["train.spec"]  # a model just arrived from the Architecture page
-    S["train.source"] = "architecture"
-    fitting = [d for d in DATASETS if fit_problem(S["train.spec"], d) is None]
-    if fitting and S["train.dataset"] not in fitting:
-        S["train.dataset"] = fitting[0]
+receive_spec()
 S.setdefault("train.source", "preset")
 
 recipes_ui()
@@ -932,16 +951,14 @@ with model_column:
 with hyper_column:
     hyper = hyper_ui(info.kind == "image")
 
-problems: list[Message] = []
-if not files_present(info.key):
-    problems.append(data_preview(info.key, None, S["train.val_fraction"], hyper["seed"], None)["problem"])
-elif spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not None:
+problems: list[Message] = []  # shown above Start, which stays disabled while there are any
+if spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not None:
     problems.append(fit)
 image_size = spec_dict["input_shape"][-1] if spec_dict and info.kind == "image" and not problems else None
 max_samples = int(S["train.max_samples"]) or None
 preview = data_preview(info.key, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
 with data_column:
-    preview_ui(preview)
+    preview_ui(preview)  # also says why the data cannot be loaded (torchvision files missing)
 if preview["problem"] is None:
     arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
 if spec_dict is None and not problems:
@@ -962,11 +979,11 @@ st.button(
     t("training.start"),
     key="train.start",
     type="primary",
-    disabled=bool(problems),
+    disabled=bool(problems) or preview["problem"] is not None,
     on_click=ask_to_start,
     icon=":material/play_arrow:",
 )
-if S.pop("train._start", False) and not problems:
+if S.pop("train._start", False) and not problems and preview["problem"] is None:
     start(config)
 
 if S.get("train.run"):

@@ -37,8 +37,12 @@ def app(tmp_path, monkeypatch):
         assert not at.exception, at.exception
         return at
 
+    import streamlit as st
+
     with navigation_known():
         yield open_page
+    # shared resources of the pages (the training page's job queue holds a worker and a thread)
+    st.cache_resource.clear()
 
 
 def _free_port() -> int:

@@ -19,6 +19,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_SCREENSHOT_BYTES = 20_000  # a blank 1400x1600 page compresses to a few kB; the page is far more
 PROGRESS = '[data-testid="stProgress"]'
 STEP = re.compile(r"step (\d+)/(\d+)")
+FINISHED = '[data-testid="stAlertContentSuccess"]'  # the live area's status box of a finished run
 
 
 def screenshot(pg: Page, path) -> None:
@@ -33,6 +34,11 @@ def shown_step(pg: Page) -> int:
     """Return the step the live progress bar shows (0 before the first one)."""
     match = STEP.search(pg.locator(PROGRESS).first.inner_text()) if pg.locator(PROGRESS).count() else None
     return int(match.group(1)) if match else 0
+
+
+def show_live_area(pg: Page) -> None:
+    """Scroll the live area (its progress bar) to the top of the window, so a screenshot shows the curves."""
+    pg.locator(PROGRESS).first.evaluate("e => e.scrollIntoView({block: 'start'})")
 
 
 def test_lenet_recipe_streams_a_growing_curve_and_finishes(page: Page, tmp_path):
@@ -59,17 +65,19 @@ def test_lenet_recipe_streams_a_growing_curve_and_finishes(page: Page, tmp_path)
         timeout=RUN_MS,
     )
     assert shown_step(page) > first
+    show_live_area(page)
     screenshot(page, tmp_path / "running.png")
 
-    expect(page.get_by_text("Finished", exact=True)).to_be_visible(timeout=RUN_MS)
+    expect(page.locator(FINISHED)).to_contain_text("Finished", timeout=RUN_MS)
     wait_idle(page)
     test_acc = page.locator('[data-testid="stMetric"]', has_text="Test accuracy").locator(
         '[data-testid="stMetricValue"]'
     )
     expect(test_acc).to_have_text(re.compile(r"\d+\.\d%"))
     assert float(test_acc.inner_text().rstrip("%")) >= 90.0  # ~98% when trained; 90 leaves room for noise
+    show_live_area(page)
     screenshot(page, tmp_path / "finished.png")
 
     page.reload()  # a refresh keeps watching the same run: its id is in the URL
-    expect(page.get_by_text("Finished", exact=True)).to_be_visible(timeout=FIRST_RUN_MS)
+    expect(page.locator(FINISHED)).to_contain_text("Finished", timeout=FIRST_RUN_MS)
     expect(test_acc).to_have_text(re.compile(r"\d+\.\d%"), timeout=FIRST_RUN_MS)

@@ -25,3 +25,13 @@ def test_text_is_rendered_in_the_readers_language():
     message = Message("url.bad_pair", {"name": "kernel", "value": "abc", "default": "3"})
     assert "kernel=abc" in message.text("en") and "kernel=abc" in message.text("zh")
     assert str(UserError(message)) == message.text("en")
+
+
+def test_user_text_cannot_add_links_or_images_to_markdown():
+    message = Message("url.bad_choice", {"name": "mode", "value": "![x](http://tracker)", "choices": "a", "used": "a"})
+    assert "![x](http" in message.text("en")  # inside a code span: shown literally, not rendered
+    hostile = Message("images.could_not_decode", {"name": "[click](http://evil)", "detail": "*bold*"})
+    text = hostile.text("en", markdown=True)
+    assert "[click](" not in text and r"\[click\]\(http://evil\)" in text
+    assert r"\*bold\*" in text
+    assert "`a`b`" not in Message("url.bad_pair", {"name": "x", "value": "a`b", "default": "3"}).text("en", markdown=True)

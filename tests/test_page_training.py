@@ -18,6 +18,7 @@ import pytest
 import streamlit as st
 
 from core.i18n import t
+from core.jobs import LocalJobs
 from core.presets import PRESETS
 from core.runs import RunStore, process_alive
 from core.train import TrainConfig
@@ -27,16 +28,36 @@ POLL_S = 0.3
 RUN_TIMEOUT_S = 90  # a tiny run takes ~5 s; the margin is for a busy 2-core machine and a cold worker
 
 
-@pytest.fixture
-def training(app, tmp_path):
-    """Return (open the training page, the run store it uses); clean up its job queue and workers after."""
-    store = RunStore(tmp_path / "runs")
+def _open(app, store: RunStore):
     yield (lambda **query: app(PAGE, **query)), store
     st.cache_resource.clear()  # on_release: the scheduler thread stops, the warm worker's stdin closes
     for info in store.list_runs():
         pid = info.status.pid
         if info.status.state == "running" and pid not in (None, os.getpid()) and process_alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def training_runs(app, tmp_path):
+    """Return (open the training page, its run store), with the page's job queue as in the app.
+
+    Afterwards the queue is released and any worker still running is killed.
+    """
+    yield from _open(app, RunStore(tmp_path / "runs"))
+
+
+@pytest.fixture
+def training(app, tmp_path, monkeypatch):
+    """Like training_runs, for tests that train nothing: no warm worker (it would cost ~3 s of CPU)."""
+    make = LocalJobs.from_settings.__func__
+
+    def without_warm_worker(cls, settings=None):
+        jobs = make(cls, settings)
+        jobs.warm_worker = False
+        return jobs
+
+    monkeypatch.setattr(LocalJobs, "from_settings", classmethod(without_warm_worker))
+    yield from _open(app, RunStore(tmp_path / "runs"))
 
 
 def _poll(at, done, timeout_s: float, what: str):
@@ -80,19 +101,19 @@ def test_page_renders_the_form_preview_and_arithmetic(training):
     assert at.selectbox(key="train.dataset").value == "digits"
     assert at.selectbox(key="train.preset").value == "lenet"
     # 1,797 digits: 20% test, 10% validation, stratified per class -> 1,259 / 179 / 359
-    assert _metric(at, "training.split_train") == "1,259"
+    assert any("Split: 1,259 training · 179 validation · 359 test" in c.value for c in at.caption)
     assert any("1,259 training samples / batch size 64 = 20 iterations per epoch" in i.value for i in at.info)
     assert not at.button(key="train.start").disabled
 
 
-def test_start_creates_a_run_that_streams_metrics_and_finishes(training):
-    open_page, store = training
+def test_start_creates_a_run_that_streams_metrics_and_finishes(training_runs):
+    open_page, store = training_runs
     at = _tiny(open_page(), epochs=2)
     at.button(key="train.start").click().run()
     runs = store.list_runs()
     assert len(runs) == 1
     run_id = runs[0].run_id
-    assert at.query_params["run"] == [run_id] or at.query_params["run"] == run_id
+    assert at.query_params["run"] == run_id  # a refresh or a shared link watches the same run
     assert runs[0].config["max_samples"] == 300 and runs[0].config["epochs"] == 2
 
     _poll(at, lambda at: _metric(at, "training.m_loss") != "—", RUN_TIMEOUT_S, "the first loss on the page")
@@ -111,21 +132,47 @@ def test_start_creates_a_run_that_streams_metrics_and_finishes(training):
     assert any("weights [6, 1, 5, 5]" in c for c in captions), captions  # LeNet's first-layer filters
 
 
-def test_stop_marks_a_long_run_cancelled_within_seconds(training):
-    open_page, store = training
-    at = _tiny(open_page(), epochs=200, batch_size=8, max_samples=600)
+def test_a_second_run_waits_in_the_queue_and_stop_ends_each_within_seconds(training_runs, monkeypatch):
+    monkeypatch.setenv("STRIDE_MAX_CONCURRENT_RUNS", "1")  # one run at a time, whatever the machine
+    open_page, store = training_runs
+    at = _tiny(open_page(), epochs=200, batch_size=8, max_samples=600)  # minutes of training: only stopped
     at.button(key="train.start").click().run()
-    run_id = store.list_runs()[0].run_id
-    _poll(at, lambda at: _metric(at, "training.m_loss") != "—", RUN_TIMEOUT_S, "the run to report a step")
-    assert store.read_status(run_id).state == "running"
+    first = store.list_runs()[0].run_id
+    _poll(at, lambda at: _metric(at, "training.m_loss") != "—", RUN_TIMEOUT_S, "the first run to report a step")
 
+    at.button(key="train.start").click().run()
+    second = at.query_params["run"]
+    assert second != first and store.read_status(second).state == "queued"
+    assert any(t("training.queued_next") in i.value for i in at.info)
+    at.button(key="train.stop").click().run()  # a queued run is cancelled at once
+    assert store.read_status(second).state == "cancelled"
+
+    at.selectbox(key="train.selected").set_value(first).run()
+    at.button(key="train.watch").click().run()
+    assert at.query_params["run"] == first
+    assert store.read_status(first).state == "running"
     asked = time.monotonic()
     at.button(key="train.stop").click().run()
-    _poll(at, lambda at: store.read_status(run_id).state != "running", 5, "the run to stop")
+    _poll(at, lambda at: store.read_status(first).state != "running", 5, "the running run to stop")
     assert time.monotonic() - asked < 5
-    assert store.read_status(run_id).state == "cancelled"
+    assert store.read_status(first).state == "cancelled"
     assert any(t("training.status_cancelled") in w.value for w in at.warning)
     assert not any(b.key == "train.stop" for b in at.button)
+    assert not at.button(key="train.resume").disabled  # a stopped run can be resumed
+
+
+def test_resume_continues_an_interrupted_run_to_the_end(training_runs):
+    open_page, store = training_runs
+    config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
+    run_id = store.create_run(config.to_dict(), state="interrupted").run_id
+    at = open_page()
+    at.selectbox(key="train.selected").set_value(run_id).run()
+    at.button(key="train.resume").click().run()
+    assert at.query_params["run"] == run_id
+    _poll(at, lambda at: at.success, RUN_TIMEOUT_S, "the resumed run to finish")
+    assert store.read_status(run_id).state == "finished"
+    assert _metric(at, "training.m_test_acc").endswith("%")
+    assert any(t("training.no_filters") in m.value for m in at.markdown)  # a table model has no kernels
 
 
 @pytest.mark.parametrize(
@@ -153,6 +200,29 @@ def test_tabular_data_without_a_fitting_preset_points_to_the_architecture_page(t
     at.selectbox(key="train.dataset").set_value("iris").run()
     assert not at.exception
     assert any("No preset takes samples of shape [4]" in i.value for i in at.info)
+    assert at.button(key="train.start").disabled
+
+
+def test_a_broken_rule_of_the_config_is_shown_and_start_is_disabled(training):
+    open_page, _ = training
+    at = open_page()
+    at.selectbox(key="train.schedule").set_value("multistep").run()
+    assert at.multiselect(key="train.milestones").value == [3]  # (3, 6) without the epochs past 5
+    at.multiselect(key="train.milestones").set_value([]).run()
+    assert not at.exception
+    assert any("milestones [] must be increasing epoch numbers" in e.value for e in at.error)
+    assert at.button(key="train.start").disabled
+    at.multiselect(key="train.milestones").set_value([2, 4]).run()
+    assert not at.error and not at.button(key="train.start").disabled
+
+
+def test_a_torchvision_set_without_its_files_says_how_to_get_them(training, tmp_path, monkeypatch):
+    monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path / "data"))
+    open_page, _ = training
+    at = open_page()
+    at.selectbox(key="train.dataset").set_value("mnist").run()
+    assert not at.exception
+    assert "python -m core.data download mnist" in at.error[0].value
     assert at.button(key="train.start").disabled
 
 

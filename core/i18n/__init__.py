@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +36,34 @@ def _load_catalog() -> dict[str, tuple[str, str]]:
 CATALOG = _load_catalog()
 
 
-def t(key: str, lang: str = "en", /, **params: Any) -> str:
-    """Return the text for ``key`` in ``lang`` with ``params`` filled in."""
+def t(key: str, lang: str = "en", /, *, markdown: bool = False, **params: Any) -> str:
+    """Return the text for ``key`` in ``lang`` with ``params`` filled in.
+
+    With ``markdown=True`` the result is meant for a Markdown element (st.error, st.markdown), and
+    text parameters, which may be file names or class names a user chose, cannot add links,
+    images or formatting: they are escaped, or lose their backticks inside a code span.
+    """
     en, zh = CATALOG[key]
     text = zh if lang == "zh" else en
+    if markdown:
+        params = {name: _markdown_safe(text, name, value) for name, value in params.items()}
     return text.format(**params) if params else text
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$])")
+
+
+def escape_markdown(text: str) -> str:
+    """Return text with every Markdown control character backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown_safe(template: str, name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if re.search(r"`[^`]*\{" + re.escape(name) + r"[^}]*\}[^`]*`", template):
+        return value.replace("`", "'")  # inside a code span nothing is interpreted but a backtick
+    return escape_markdown(value)
 
 
 @dataclass(frozen=True)
@@ -49,8 +73,8 @@ class Message:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: str = "en") -> str:
-        return t(self.key, lang, **self.params)
+    def text(self, lang: str = "en", *, markdown: bool = False) -> str:
+        return t(self.key, lang, markdown=markdown, **self.params)
 
     def __str__(self) -> str:
         return self.text("en")

@@ -1,0 +1,250 @@
+"""The predict page driven by AppTest: models from every source, good and broken pictures, test samples, hostile weights."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from core.data import digits_source, split_indices
+from core.inference import MODELS_DIR, load_bundled
+from core.runs import RunStore
+from core.train import TrainConfig, run_in_store
+
+PAGE = "pages/predict.py"
+DIGITS_JSON = (MODELS_DIR / "digits_lenet" / "model.json").read_bytes()
+PHOTO_PX = 64  # the 8x8 digits are upscaled to this, as a photo of a written digit would be larger
+
+
+def test_digit(j: int) -> tuple[str, bytes, int]:
+    """Return the j-th digit of the bundled model's test split as an upload: (file name, PNG bytes, true digit).
+
+    Dark ink on white RGB, upscaled: what a photo of a handwritten digit looks like, not the model's input.
+    """
+    pixels, labels = digits_source()
+    config = load_bundled("digits_lenet").train_config
+    _, _, test_rows = split_indices(labels, config.val_fraction, 0.2, config.seed)
+    row = test_rows[j]
+    picture = Image.fromarray(pixels[row, 0].numpy(), "L").convert("RGB")
+    picture = picture.resize((PHOTO_PX, PHOTO_PX), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return f"digit_{j}.png", buffer.getvalue(), int(labels[row])
+
+
+test_digit.__test__ = False  # a helper, not a test, whatever its name says
+
+
+def _metric(at, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r}; metrics: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def _image_captions(at) -> list[str]:
+    return [caption for image in at.image for caption in image.captions]
+
+
+def _upload(at, key: str, files) -> None:
+    at.file_uploader(key=key).set_value(files).run()
+    assert not at.exception, at.exception
+
+
+def test_page_opens_on_the_bundled_digits_model_with_its_facts(app):
+    at = app(PAGE)
+    assert at.selectbox(key="predict.model").value == "bundled:digits_lenet"
+    assert _metric(at, "Data set") == "digits"
+    assert _metric(at, "Classes") == "10"
+    assert _metric(at, "Input (C × H × W)") == "1 × 32 × 32"
+    assert _metric(at, "Test accuracy") == "99.4%"
+    assert at.segmented_control(key="predict.input").options == ["Upload pictures", "Draw a digit", "Test-set samples"]
+    assert at.info, "asks for pictures before any are uploaded"
+    assert not at.error
+    assert at.query_params["model"] in (["bundled:digits_lenet"], "bundled:digits_lenet")
+
+
+def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_and_feature_maps(app):
+    at = app(PAGE)
+    name, data, digit = test_digit(0)
+    _upload(at, "predict.images", (name, data, "image/png"))
+    assert not at.error
+    assert _metric(at, "Prediction") == str(digit)
+    assert float(_metric(at, "Probability").rstrip("%")) > 50
+    steps = _image_captions(at)[:5]  # original, converted, inverted, resized, then the tensor as a heatmap
+    assert [c.split(" · ")[0] for c in steps[:4]] == ["Original", "Colour converted", "Inverted (x → 1 − x)", "Resized"]
+    assert steps[0].endswith(f"{PHOTO_PX} × {PHOTO_PX} · RGB") and steps[3].endswith("32 × 32 · L")
+    assert any("(1, 32, 32) per picture" in c.value for c in at.caption)
+    # the layer picker and the feature maps of conv1 (6 channels of 28x28), then conv2
+    assert at.selectbox(key="predict.layer").options == ["conv1 · 6 × 28 × 28", "conv2 · 16 × 10 × 10"]
+    assert any(c.startswith("conv1: 6 of 6 channels") for c in _image_captions(at))
+    at.selectbox(key="predict.layer").set_value("conv2").run()
+    assert not at.exception
+    assert any(c.startswith("conv2: 16 of 16 channels") for c in _image_captions(at))
+    assert any(c.startswith("conv1.weight, shape (6, 1, 5, 5)") for c in _image_captions(at))
+    assert any(c.startswith(f"Grad-CAM for {digit}") for c in _image_captions(at))
+
+
+def test_good_and_broken_files_together_give_one_message_per_bad_file_and_a_row_per_good_one(app):
+    at = app(PAGE)
+    good = [test_digit(j) for j in (1, 50, 200)]
+    truncated = ("cut.png", good[0][1][: len(good[0][1]) // 2], "image/png")
+    noise = ("noise.png", os.urandom(2000), "image/png")
+    files = [(name, data, "image/png") for name, data, _ in good]
+    _upload(at, "predict.images", [files[0], truncated, files[1], noise, files[2]])
+
+    errors = [e.value for e in at.error]
+    assert len(errors) == 2, errors
+    assert "cut.png" in errors[0] and "could not be decoded" in errors[0]
+    assert "noise.png" in errors[1] and "not an image" in errors[1]
+
+    table = at.dataframe[0].value
+    assert list(table["file"]) == [name for name, _, _ in good]
+    assert list(table["top class"]) == [str(digit) for _, _, digit in good]
+    assert all(top3.count("%") == 3 for top3 in table["top 3"])
+    # the first picture is the one looked at closely; another can be chosen
+    assert _metric(at, "Prediction") == str(good[0][2])
+    at.selectbox(key="predict.item").set_value(2).run()
+    assert _metric(at, "Prediction") == str(good[2][2])
+
+
+def test_test_set_samples_show_their_true_class_and_whether_the_model_was_right(app):
+    at = app(PAGE, input="test")
+    assert at.segmented_control(key="predict.input").value == "test"
+    table = at.dataframe[0].value
+    assert len(table) == 12
+    assert set(table["right?"]) <= {"✓ right", "✗ wrong"}
+    assert (table["right?"] == "✓ right").sum() >= 11  # 99.4% test accuracy
+    assert list(table["right?"] == "✓ right") == list(table["top class"] == table["true class"])
+    verdict = [m.value for m in (*at.success, *at.error)]
+    assert len(verdict) == 1 and "True class" in verdict[0]
+    at.button(key="predict.new_samples").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["sample"]) != list(table["sample"])
+
+
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [("bundled:digits_lenat", "bundled:digits_lenet"), ("bundled:shapes_small", "bundled:shapes_small_cnn")],
+)
+def test_a_mistyped_model_in_the_link_warns_and_opens_the_nearest(app, link, shown):
+    at = app(PAGE, model=link)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert f"model={link}" in warnings and shown in warnings
+    assert at.selectbox(key="predict.model").value == shown
+
+
+def test_an_unknown_model_in_the_link_warns_names_the_choices_and_opens_a_valid_one(app):
+    at = app(PAGE, model="bundled:nope")
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "model=bundled:nope" in warnings and "bundled:digits_lenet" in warnings
+    assert at.selectbox(key="predict.model").value in ("bundled:digits_lenet", "bundled:shapes_small_cnn")
+    assert at.metric, "a model is shown despite the bad link"
+
+
+def test_a_link_to_a_model_uploaded_in_another_session_asks_for_its_files(app):
+    at = app(PAGE, model="upload")
+    assert any("uploaded in another session" in w.value for w in at.warning)
+    assert at.selectbox(key="predict.model").value == "bundled:digits_lenet"
+
+
+def test_the_shapes_model_offers_no_canvas_and_predicts_its_test_samples(app):
+    at = app(PAGE, model="bundled:shapes_small_cnn", input="test")
+    assert at.segmented_control(key="predict.input").options == ["Upload pictures", "Test-set samples"]
+    assert _metric(at, "Input (C × H × W)") == "3 × 32 × 32"
+    assert (at.dataframe[0].value["right?"] == "✓ right").sum() >= 11
+    assert at.selectbox(key="predict.layer").options[0].startswith("conv1 · ")
+
+
+def test_the_canvas_asks_for_a_drawing_and_defaults_to_the_models_ink(app):
+    at = app(PAGE, input="draw")
+    assert not at.exception and not at.error
+    assert at.radio(key="predict.ink").value == "dark"  # the digits were dark ink on white paper
+    assert any("Draw a digit" in i.value for i in at.info)
+    at.radio(key="predict.ink").set_value("light").run()
+    assert not at.exception
+    assert any("the other way round" in w.value for w in at.warning)
+
+
+def _weights_pt(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def _upload_model(at, weights: tuple[str, bytes], model_json: bytes = DIGITS_JSON) -> None:
+    _upload(at, "predict.upload_weights", (*weights, "application/octet-stream"))
+    _upload(at, "predict.upload_json", ("model.json", model_json, "application/json"))
+    at.button(key="predict.load_model").click().run()
+    assert not at.exception, at.exception
+
+
+def test_an_uploaded_state_dict_and_its_model_json_load_and_predict(app):
+    at = app(PAGE)
+    state = {k: v.clone() for k, v in load_bundled("digits_lenet").model.state_dict().items()}
+    _upload_model(at, ("my_lenet.pt", _weights_pt(state)))
+    assert not at.error
+    assert at.selectbox(key="predict.model").value == "upload"
+    assert at.query_params["model"] in (["upload"], "upload")
+    name, data, digit = test_digit(7)
+    _upload(at, "predict.images", (name, data, "image/png"))
+    assert _metric(at, "Prediction") == str(digit)
+
+
+class _RunsCode:
+    """Pickles into an instruction to call exec(...) on load: what a hostile .pt file carries."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+def test_a_hostile_pickle_is_refused_with_a_message_and_never_runs(app, tmp_path):
+    marker = tmp_path / "pwned"
+    state = {k: v.clone() for k, v in load_bundled("digits_lenet").model.state_dict().items()}
+    at = app(PAGE)
+    _upload_model(at, ("evil.pt", _weights_pt({**state, "conv1.weight": _RunsCode(marker)})))
+    errors = " ".join(e.value for e in at.error)
+    assert "evil.pt" in errors and "refused without running anything" in errors
+    assert not marker.exists()
+    assert at.selectbox(key="predict.model").value == "bundled:digits_lenet"
+    assert "upload" not in at.selectbox(key="predict.model").options
+
+
+def test_weights_without_their_model_json_ask_for_both_files(app):
+    at = app(PAGE)
+    _upload(at, "predict.upload_weights", ("w.pt", b"not even a zip", "application/octet-stream"))
+    at.button(key="predict.load_model").click().run()
+    assert any("Choose both files" in e.value for e in at.error)
+
+
+def test_a_trained_run_from_the_store_is_listed_and_predicts(app, tmp_path):
+    app(PAGE)  # lists the runs before there are any (the fixture points STRIDE_RUNS_DIR at tmp_path / "runs")
+    store = RunStore(tmp_path / "runs")
+    config = TrainConfig(dataset="digits", model="lenet", epochs=1, batch_size=32, max_samples=200, seed=5, threads=1)
+    run_id = store.create_run(config.to_dict()).run_id
+    assert run_in_store(store, run_id).state == "finished"
+    at = app(PAGE, model=f"run:{run_id}", input="test")
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="predict.model").value == f"run:{run_id}"
+    assert _metric(at, "Data set") == "digits"
+    assert len(at.dataframe[0].value) == 12
+
+
+def test_page_speaks_chinese(app):
+    at = app(PAGE)
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "预测"
+    assert _metric(at, "数据集") == "digits"
+    name, data, digit = test_digit(3)
+    _upload(at, "predict.images", (name, data, "image/png"))
+    assert _metric(at, "预测结果") == str(digit)
+    assert at.subheader[-1].value == "3 · 模型内部"
