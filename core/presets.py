@@ -2,7 +2,9 @@
 
 Every model of SEEDS.md's table (parameter counts checked in tests/test_models.py), AlexNet as the
 tutorial wrote it (typos kept: it fails where the tutorial fails) and fixed, torchvision's VGG16
-adapted to 10 classes, and one small modern CNN that trains on 2 CPU cores.
+adapted to 10 classes, and one small modern CNN that trains on 2 CPU cores. Also which model fits
+which data set (:func:`fit_problem`, :func:`fitting_presets`), the check the training page lists
+its presets by.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any
 
 from torchvision.models.vgg import cfgs as VGG_CFGS
 
+from core.data import INPUT_SIZE_RANGE, DatasetInfo
+from core.i18n import Message
 from core.models import LayerSpec, ModelSpec, _err, _show, _suggest
+from core.summary import summarize
 
 
 @dataclass(frozen=True)
@@ -199,3 +204,34 @@ def get_preset(key: str) -> Preset:
     if key not in PRESETS:
         raise _err("unknown_preset", value=_show(key), suggestion=_suggest(key, PRESETS))
     return PRESETS[key]
+
+
+def fit_problem(spec: ModelSpec, info: DatasetInfo) -> Message | None:
+    """Return why ``spec`` cannot train on the data set ``info`` (input shape or number of classes), or None.
+
+    An image data set is resized to the model's square input, so a model fits it at any square
+    size in INPUT_SIZE_RANGE with the data's channels; a table must match the input shape exactly.
+    """
+    shape = tuple(spec.input_shape)
+    data_shape = info.input_shape
+    if info.kind == "image":
+        low, high = INPUT_SIZE_RANGE
+        square = len(shape) == 3 and shape[1] == shape[2] and low <= shape[2] <= high
+        data_shape = (info.input_shape[0], *shape[1:]) if square else info.input_shape
+        fits = square and shape[0] == info.input_shape[0]
+    else:
+        fits = shape == info.input_shape
+    if not fits:
+        return Message("train.shape_mismatch", {"data_shape": list(data_shape), "model_shape": list(shape)})
+    summary = summarize(spec)
+    if summary.problem is not None:
+        return summary.problem.message
+    outputs = summary.output_shape[-1]  # the shape is (batch, ..., outputs)
+    if outputs != info.num_classes:
+        return Message("train.classes_mismatch", {"outputs": outputs, "classes": info.num_classes})
+    return None
+
+
+def fitting_presets(info: DatasetInfo) -> list[str]:
+    """Return the keys of the presets that train on the data set ``info`` as they are, in PRESETS order."""
+    return [key for key, preset in PRESETS.items() if fit_problem(preset.spec, info) is None]

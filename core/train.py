@@ -83,7 +83,7 @@ class TrainConfig:
     dataset: str = "digits"  # a data set key of core.data
     model: str | dict = "lenet"  # a preset key of core.models, or a ModelSpec as a dict
     epochs: int = 5  # passes over the training set
-    batch_size: int = 64  # samples per step; steps per epoch = ceil(train samples / batch_size)
+    batch_size: int = 64  # samples per step; steps per epoch: see steps_per_epoch()
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # learning rate; the peak rate for "onecycle"
     momentum: float = 0.9  # SGD and RMSprop only
@@ -389,6 +389,20 @@ class TrainResult:
 StopFlag = Callable[[], bool] | threading.Event
 
 
+def steps_per_epoch(n_samples: int, batch_size: int) -> int:
+    """Return the optimizer steps (iterations) of one epoch: ``n_samples`` split into batches of ``batch_size``.
+
+    A batch size above ``n_samples`` gives one batch of all of them. A last batch of a single
+    sample is skipped: it breaks BatchNorm (no variance to measure). The training page shows this
+    count as its "samples / batch size = iterations per epoch" arithmetic.
+    """
+    if n_samples < 1 or batch_size < 1:
+        raise ValueError(f"n_samples {n_samples} and batch_size {batch_size} must both be at least 1")
+    batch_size = min(batch_size, n_samples)
+    full_batches, rest = divmod(n_samples, batch_size)
+    return full_batches + (1 if rest > 1 else 0)
+
+
 def _nan_reason(bad_value: float, step: int, steps_before: int, lr: float) -> Message:
     what = "NaN" if math.isnan(bad_value) else "infinite"
     if steps_before == 0 and step == 1:
@@ -437,13 +451,12 @@ def train(
 
     n_train, n_classes = len(x_train), len(data.classes)
     batch_size = min(config.batch_size, n_train)
-    # A last batch of one image breaks BatchNorm (no variance to measure), so it is skipped.
-    steps_per_epoch = n_train // batch_size + (1 if n_train % batch_size > 1 else 0)
-    total_steps = config.epochs * steps_per_epoch
-    log_every = max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH)
+    epoch_steps = steps_per_epoch(n_train, batch_size)
+    total_steps = config.epochs * epoch_steps
+    log_every = max(1, epoch_steps // LOG_POINTS_PER_EPOCH)
 
     optimizer = make_optimizer(config, model)
-    schedule = make_schedule(config, optimizer, steps_per_epoch)
+    schedule = make_schedule(config, optimizer, epoch_steps)
     epoch_done, step = 0, 0
     if resume_from is not None:
         epoch_done, step = int(resume_from.meta["epoch"]), int(resume_from.meta["step"])
@@ -461,7 +474,7 @@ def train(
             "kind": "start",
             "classes": list(data.classes),
             "epochs": config.epochs,
-            "steps_per_epoch": steps_per_epoch,
+            "steps_per_epoch": epoch_steps,
             "total_steps": total_steps,
             "batch_size": batch_size,
             "n_train": n_train,
@@ -485,7 +498,7 @@ def train(
         model.train()
         epoch_loss, epoch_correct, epoch_seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
         window_losses, window_seen, window_started = [], 0, time.perf_counter()
-        for i in range(1 if dry_run else steps_per_epoch):
+        for i in range(1 if dry_run else epoch_steps):
             if stop():
                 reason = Message("train.cancelled", {"epoch": epoch - 1, "step": step})
                 return TrainResult("cancelled", reason, epoch - 1, step, metrics, model)
@@ -509,7 +522,7 @@ def train(
             epoch_loss += loss.detach() * len(yb)
             epoch_correct += (logits.argmax(dim=1) == yb).sum()
             epoch_seen += len(yb)
-            if (i + 1) % log_every and i + 1 < steps_per_epoch and not dry_run:
+            if (i + 1) % log_every and i + 1 < epoch_steps and not dry_run:
                 continue
             losses = torch.stack(window_losses).cpu()  # one device sync per log point, not per step
             bad = (~torch.isfinite(losses)).nonzero()
@@ -560,9 +573,7 @@ def train(
         if dry_run:
             return TrainResult("finished", None, epoch, step, metrics, model)
         if on_epoch_end is not None:
-            on_epoch_end(
-                model, optimizer, {"epoch": epoch, "step": step, "steps_per_epoch": steps_per_epoch, **metrics}
-            )
+            on_epoch_end(model, optimizer, {"epoch": epoch, "step": step, "steps_per_epoch": epoch_steps, **metrics})
 
     if len(data.x_test):
         x_test = data.x_test.to(device)

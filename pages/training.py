@@ -1,36 +1,38 @@
 """Training: pick data, a model and hyper-parameters, start a run, watch it live, compare runs.
 
+This file holds the layout, the form, the URL and the job queue; the data preview, the live area and
+the run list are drawn by ui_training.py, which this page calls in the order the reader sees them.
 URL parameters (read and written here): run (the watched run id), preset (a key of core.presets.PRESETS).
 Session-state keys: widget keys start with "train." and live only on this page, except
 "train.spec": a ModelSpec dict that the Architecture page sets ("Train this model") and this page reads.
 "train.run" holds the watched run id (also the `run` URL parameter); "train.records" the metrics of
 that run read so far ({"run_id", "since", "records"}), so each refresh reads only the new lines.
+"train.source" says where the model comes from ("preset" or "architecture"); the run list's widgets
+are "train.selected" and "train.compare". Flags between a callback and the next run: "train._start"
+(start the form's run), "train._problem" (a run-list action failed), "train._url" (the URL this page
+last wrote) and "train._spec_seen" (the Architecture page's spec already taken).
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import importlib.util
 import threading
-import time
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 import torch
 
 import ui
-from core import figures
-from core.data import DATASETS, INPUT_SIZE_RANGE, DatasetInfo, load_dataset
-from core.figures import format_count, format_number
+import ui_training
+from core import presets
+from core.data import DATASETS, DatasetInfo
+from core.figures import format_number
 from core.i18n import Message, UserError
-from core.jobs import RESUMABLE_STATES, Job, LocalJobs
+from core.jobs import LocalJobs
 from core.models import ModelSpec
 from core.presets import PRESETS
-from core.runs import check_run_id, current_records
+from core.runs import check_run_id
 from core.settings import Settings
-from core.summary import summarize
 from core.train import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
 from core.urlstate import parse_choice
 
@@ -42,11 +44,8 @@ SETTINGS = Settings.from_env()
 DEFAULTS = TrainConfig()  # every control starts at the trainer's own default
 URL_KEYS = ("run", "preset")
 ARCHITECTURE_PAGE = "pages/architecture.py"
-REFRESH_S = 1.0  # the live area re-reads the run store this often while the run is queued or running
 LR_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 WEIGHT_DECAY_CHOICES = (0.0, 1e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1)
-PREVIEW_PER_CLASS = 8  # training images shown per class in the data preview
-PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the form about as tall as its neighbours
 # One click fills the form and starts. Measured on 2 CPU cores: LeNet reaches ~98% test accuracy.
 RECIPES = {
     "lenet_digits": {
@@ -113,72 +112,23 @@ JOBS, _ = job_queue(str(SETTINGS.runs_dir))
 STORE = JOBS.store
 
 
-# --- what fits what: data set, model, and the data as the model will see it ----------------------------
+# --- what fits what: the core check, cached per (model, data set) ----------------------------------------
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def fit_problem(spec_dict: dict, dataset: str) -> Message | None:
-    """Return why a model cannot train on a data set (input shape or number of classes), or None."""
-    info: DatasetInfo = DATASETS[dataset]
+    """Return why a model (a ModelSpec dict) cannot train on ``dataset``, or None: core.presets.fit_problem."""
     try:
         spec = ModelSpec.from_dict(spec_dict)
     except UserError as exc:  # a damaged spec from the Architecture page
         return exc.message
-    shape = tuple(spec.input_shape)
-    data_shape = info.input_shape
-    if info.kind == "image":  # the images are resized to the model's square input
-        square = len(shape) == 3 and shape[1] == shape[2] and INPUT_SIZE_RANGE[0] <= shape[2] <= INPUT_SIZE_RANGE[1]
-        data_shape = (info.input_shape[0], *shape[1:]) if square else info.input_shape
-        fits = square and shape[0] == info.input_shape[0]
-    else:
-        fits = shape == info.input_shape
-    if not fits:
-        return Message("train.shape_mismatch", {"data_shape": list(data_shape), "model_shape": list(shape)})
-    summary = summarize(spec)
-    if summary.problem is not None:
-        return summary.problem.message
-    outputs = summary.output_shape[-1]
-    if outputs != info.num_classes:
-        return Message("train.classes_mismatch", {"outputs": outputs, "classes": info.num_classes})
-    return None
-
-
-def fitting_presets(dataset: str) -> list[str]:
-    """Return the preset keys that train on ``dataset`` as they are."""
-    return [key for key, preset in PRESETS.items() if fit_problem(preset.spec.to_dict(), dataset) is None]
+    return presets.fit_problem(spec, DATASETS[dataset])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed: int, max_samples: int | None) -> dict:
-    """Return what the preview shows of a data set, loaded exactly as the trainer will load it."""
-    try:
-        data = load_dataset(
-            dataset, input_size=input_size, val_fraction=val_fraction, seed=seed, max_samples=max_samples
-        )
-    except UserError as exc:
-        return {"problem": exc.message}
-    preview = {
-        "problem": None,
-        "description": data.description,
-        "kind": data.kind,
-        "classes": list(data.classes),
-        "input_shape": list(data.input_shape),
-        "sizes": {"train": len(data.y_train), "val": len(data.y_val), "test": len(data.y_test)},
-        "counts": data.class_counts(),
-    }
-    if data.preprocessing is not None:
-        preview["grid"] = figures.class_samples_grid(
-            data.x_train.numpy(),
-            data.y_train.numpy(),
-            data.num_classes,
-            mean=data.preprocessing.mean,
-            std=data.preprocessing.std,
-            per_class=PREVIEW_PER_CLASS,
-        )
-    else:
-        names = data.standardization.feature_names
-        preview["rows"] = pd.DataFrame(data.x_train[:5].numpy().round(3), columns=list(names))
-    return preview
+def fitting_presets(dataset: str) -> list[str]:
+    """Return the preset keys that train on ``dataset`` as they are: core.presets.fitting_presets."""
+    return presets.fitting_presets(DATASETS[dataset])
 
 
 # --- URL state -------------------------------------------------------------------------------------
@@ -203,8 +153,8 @@ def read_url() -> list[Message]:
         problems += [problem] if problem else []
         S["train.source"] = "preset"
         S["train.preset"] = preset
-        if fit_problem(PRESETS[preset].spec.to_dict(), S.get("train.dataset", DEFAULTS.dataset)) is not None:
-            fitting = [d for d in DATASETS if fit_problem(PRESETS[preset].spec.to_dict(), d) is None]
+        if preset not in fitting_presets(S.get("train.dataset", DEFAULTS.dataset)):
+            fitting = [d for d in DATASETS if preset in fitting_presets(d)]
             if fitting:  # show the preset with a data set it trains on
                 S["train.dataset"] = fitting[0]
             else:
@@ -257,40 +207,6 @@ def ask_to_start() -> None:
     A callback, not ``if st.button(...)``: a click is then never lost to a rerun.
     """
     S["train._start"] = True
-
-
-def watch_run(run_id: str) -> None:
-    """Callback: watch ``run_id`` in the live area."""
-    S["train.run"] = run_id
-
-
-def stop_run(run_id: str) -> None:
-    """Callback: stop a run; waits until its worker has ended (about a second)."""
-    try:
-        JOBS.cancel(run_id)
-    except UserError as exc:
-        S["train._problem"] = exc.message
-
-
-def resume_run(run_id: str) -> None:
-    """Callback: queue an interrupted, cancelled or failed run again; it continues from its checkpoint."""
-    try:
-        JOBS.resume(run_id)
-        S["train.run"] = run_id
-    except UserError as exc:
-        S["train._problem"] = exc.message
-
-
-def delete_run(run_id: str) -> None:
-    """Callback: delete a run that is not queued or running."""
-    try:
-        STORE.delete_run(run_id)
-    except UserError as exc:
-        S["train._problem"] = exc.message
-        return
-    if S.get("train.run") == run_id:
-        S["train.run"] = None
-    S["train.compare"] = [r for r in S.get("train.compare", []) if r != run_id]
 
 
 def start(config: TrainConfig) -> None:
@@ -541,396 +457,6 @@ def hyper_ui(is_image: bool) -> dict:
     }
 
 
-def preview_ui(preview: dict) -> None:
-    """Draw the data as the model will see it: split sizes, samples per class, class counts."""
-    if preview["problem"] is not None:
-        ui.show(preview["problem"])
-        return
-    sizes = preview["sizes"]
-    st.caption(
-        t("training.split_sizes", train=f"{sizes['train']:,}", val=f"{sizes['val']:,}", test=f"{sizes['test']:,}")
-    )
-    if "grid" in preview:
-        st.image(
-            preview["grid"],
-            caption=t("training.preview_grid", n=PREVIEW_PER_CLASS, shape=preview["input_shape"]),
-            width=PREVIEW_WIDTH_PX,
-        )
-    else:
-        st.caption(t("training.preview_rows"))
-        st.dataframe(preview["rows"], hide_index=True, height=220)
-    with st.expander(t("training.preview_details"), icon=":material/photo_library:"):
-        st.caption(preview["description"].text(ui.lang()))
-        counts = {
-            t("training.col_class"): preview["classes"],
-            **{t(f"training.split_{s}"): preview["counts"][s] for s in ("train", "val", "test")},
-        }
-        st.dataframe(pd.DataFrame(counts), hide_index=True)
-
-
-def arithmetic_ui(n_train: int, batch_size: int, epochs: int) -> None:
-    """Show the curriculum's samples / batch size = iterations per epoch arithmetic with the chosen numbers."""
-    batch = min(batch_size, n_train)
-    # as core.train counts steps: a last batch of a single sample is skipped (it would break BatchNorm)
-    iterations = n_train // batch + (1 if n_train % batch > 1 else 0)
-    st.info(
-        t(
-            "training.arithmetic",
-            n=f"{n_train:,}",
-            batch=batch,
-            iterations=f"{iterations:,}",
-            epochs=epochs,
-            total=f"{iterations * epochs:,}",
-        ),
-        icon=":material/calculate:",
-    )
-
-
-# --- the live area ------------------------------------------------------------------------------------------
-
-
-def new_records(run_id: str) -> list[dict]:
-    """Return every metrics record of ``run_id``, reading only the lines written since the last call."""
-    held = S.get("train.records")
-    if not held or held["run_id"] != run_id:
-        held = {"run_id": run_id, "since": 0, "records": []}
-    fresh, since = STORE.read_metrics(run_id, held["since"])
-    S["train.records"] = held = {"run_id": run_id, "since": since, "records": held["records"] + fresh}
-    return held["records"]
-
-
-def last(records: list[dict], kind: str) -> dict | None:
-    return next((r for r in reversed(records) if r.get("kind") == kind), None)
-
-
-def status_ui(job: Job) -> None:
-    """Say what the run is doing; why it ended, when it did not finish."""
-    state = job.state
-    text = t(f"training.status_{state}")
-    if state == "queued":
-        ahead = job.position or 0
-        st.info(f"{text} · " + (t("training.queued_next") if ahead == 0 else t("training.queued_ahead", n=ahead)))
-    elif state == "running":
-        st.info(text, icon=":material/autorenew:")
-    elif state == "finished":
-        st.success(text, icon=":material/check_circle:")
-    else:
-        reason = job.status.reason.text(ui.lang()) if job.status.reason is not None else ""
-        getattr(st, "error" if state == "failed" else "warning")(f"{text}: {reason}" if reason else text)
-
-
-def progress_ui(records: list[dict], job: Job) -> None:
-    start_record = last(records, "start")
-    steps = current_records(records, "step")
-    if start_record is None:
-        st.caption(t("training.waiting_first_metrics"))
-        return
-    total = start_record["total_steps"]
-    step = steps[-1]["step"] if steps else 0
-    epoch = steps[-1]["epoch"] if steps else 0
-    if job.state == "finished":
-        step, epoch = total, start_record["epochs"]
-    st.progress(
-        min(step / max(total, 1), 1.0),
-        text=t("training.progress", epoch=epoch, epochs=start_record["epochs"], step=step, total=total),
-    )
-    st.caption(
-        t(
-            "training.start_facts",
-            n=f"{start_record['n_train']:,}",
-            batch=start_record["batch_size"],
-            iterations=start_record["steps_per_epoch"],
-            parameters=format_count(start_record["parameters"]),
-            device=start_record["device"],
-            threads=start_record["threads"],
-        )
-    )
-
-
-def metrics_ui(records: list[dict], job: Job) -> None:
-    step, epoch, end = last(records, "step"), last(records, "epoch"), last(records, "end")
-    cells = [
-        ("m_loss", format_number(step["loss"]) if step and step["loss"] is not None else "—"),
-        ("m_acc", f"{step['acc']:.1%}" if step else "—"),
-        ("m_val_acc", f"{epoch['val_acc']:.1%}" if epoch else "—"),
-        ("m_test_acc", f"{end['test_acc']:.1%}" if end else "—"),
-        ("m_lr", f"{step['lr']:.2g}" if step else "—"),
-        ("m_speed", f"{step['images_per_s']:,.0f}" if step else "—"),
-        ("m_eta", f"{step['eta_s']:.0f} s" if step and job.state == "running" else "—"),
-    ]
-    for column, (key, value) in zip(st.columns(len(cells)), cells, strict=True):
-        column.metric(t(f"training.{key}"), value)
-
-
-def curves_ui(records: list[dict]) -> None:
-    steps, epochs = current_records(records, "step"), current_records(records, "epoch")
-    if not steps:
-        return
-    at_step = [r["step"] for r in steps]
-    at_epoch_end = [r["step"] for r in epochs]
-    x_title = t("training.x_step")
-    loss, accuracy, rate = st.columns(3)
-    with loss:
-        series = {t("training.s_train_loss"): (at_step, [r["loss"] for r in steps])}
-        if epochs:
-            series[t("training.s_val_loss")] = (at_epoch_end, [r["val_loss"] for r in epochs])
-        st.caption(t("training.fig_loss"))
-        ui.plot(figures.run_curves_figure(series, x_title=x_title, y_title=t("training.y_loss")), key="train.fig_loss")
-    with accuracy:
-        series = {t("training.s_train_acc"): (at_step, [r["acc"] for r in steps])}
-        if epochs:
-            series[t("training.s_val_acc")] = (at_epoch_end, [r["val_acc"] for r in epochs])
-        st.caption(t("training.fig_acc"))
-        ui.plot(
-            figures.run_curves_figure(series, x_title=x_title, y_title=t("training.y_acc"), y_range=(0, 1.02)),
-            key="train.fig_acc",
-        )
-    with rate:
-        rates = [r["lr"] for r in steps]
-        st.caption(t("training.fig_lr"))
-        ui.plot(
-            figures.run_curves_figure(
-                {t("training.m_lr"): (at_step, rates)}, x_title=x_title, y_title="lr", y_range=(0, max(rates) * 1.1)
-            ),
-            key="train.fig_lr",
-        )
-
-
-def epoch_views_ui(records: list[dict]) -> None:
-    """Draw what the last epoch's validation showed: confusion matrix, per-class accuracy, mistakes, filters."""
-    epoch = last(records, "epoch")
-    start_record = last(records, "start")
-    if epoch is None or start_record is None:
-        return
-    classes = start_record["classes"]
-    st.markdown(f"**{t('training.last_epoch', epoch=epoch['epoch'])}**")
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.caption(t("training.confusion"))
-        ui.plot(
-            figures.confusion_figure(
-                epoch["confusion"],
-                classes,
-                x_title=t("training.predicted_class"),
-                y_title=t("training.true_class"),
-            ),
-            key="train.fig_confusion",
-        )
-    with right:
-        st.caption(t("training.per_class"))
-        ui.plot(
-            figures.per_class_figure(classes, epoch["per_class_acc"], y_title=t("training.y_acc")),
-            key="train.fig_per_class",
-        )
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.caption(t("training.misclassified"))
-        wrong = epoch.get("misclassified") or []
-        pictures = [w for w in wrong if "png_base64" in w]
-        if not wrong:
-            st.write(t("training.no_misclassified"))
-        elif pictures:
-            st.image(
-                [base64.b64decode(w["png_base64"]) for w in pictures],
-                caption=[
-                    t("training.misclassified_caption", true=classes[w["true"]], predicted=classes[w["predicted"]])
-                    for w in pictures
-                ],
-                width=72,
-            )
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            t("training.true_class"): classes[w["true"]],
-                            t("training.predicted_class"): classes[w["predicted"]],
-                            t("training.features"): ", ".join(format_number(v) for v in w.get("features", [])),
-                        }
-                        for w in wrong
-                    ]
-                ),
-                hide_index=True,
-            )
-    with right:
-        filters = epoch.get("filters")
-        st.caption(t("training.filters"))
-        if filters:
-            st.image(
-                figures.filters_grid(filters["values"]),
-                caption=t("training.filters_caption", layer=filters["layer"], shape=filters["shape"]),
-            )
-        else:
-            st.write(t("training.no_filters"))
-
-
-def live_ui(run_id: str) -> None:
-    """Draw the watched run; while it is queued or running, a fragment redraws it every REFRESH_S."""
-    st.subheader(t("training.live", run_id=run_id))
-    try:
-        active_at_start = JOBS.status(run_id).status.active
-    except UserError as exc:
-        ui.show(exc.message, "warning")
-        return
-
-    @st.fragment(run_every=REFRESH_S if active_at_start else None)
-    def live() -> None:
-        try:
-            job = JOBS.status(run_id)
-        except UserError as exc:  # deleted in another tab
-            ui.show(exc.message, "warning")
-            return
-        records = new_records(run_id)
-        status_ui(job)
-        if job.status.active:
-            st.button(
-                t("training.stop"),
-                key="train.stop",
-                on_click=stop_run,
-                args=(run_id,),
-                icon=":material/stop_circle:",
-            )
-        progress_ui(records, job)
-        metrics_ui(records, job)
-        curves_ui(records)
-        epoch_views_ui(records)
-        if active_at_start and not job.status.active:
-            st.rerun()  # the whole page: the run list changes, and the fragment stops refreshing
-
-    live()
-
-
-# --- runs: list, compare, delete, download, resume -----------------------------------------------------------
-
-
-def model_name(config: dict) -> str:
-    model = config.get("model")
-    if isinstance(model, dict):
-        return model.get("name") or t("training.custom_model")
-    return PRESETS[model].title if model in PRESETS else str(model)
-
-
-def runs_ui(jobs: list[Job]) -> None:
-    st.subheader(t("training.runs"))
-    infos = {info.run_id: info for info in STORE.list_runs()}
-    jobs = [job for job in jobs if job.run_id in infos]  # not one deleted in another tab meanwhile
-    if not jobs:
-        st.caption(t("training.no_runs"))
-        return
-    rows = []
-    for job in jobs:
-        config = infos[job.run_id].config
-        meta = STORE.checkpoint_meta(job.run_id)
-        rows.append(
-            {
-                t("training.col_run"): job.run_id,
-                t("training.col_status"): t(f"training.status_{job.state}"),
-                t("training.col_queue"): "" if job.position is None else str(job.position),
-                t("training.col_dataset"): config.get("dataset", ""),
-                t("training.col_model"): model_name(config),
-                t("training.col_epochs"): f"{meta.get('epoch', 0)}/{config.get('epochs', '?')}",
-                t("training.col_val_acc"): f"{meta['val_acc']:.1%}" if "val_acc" in meta else "",
-                t("training.col_created"): time.strftime(
-                    "%Y-%m-%d %H:%M:%S", time.localtime(infos[job.run_id].created_at)
-                ),
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-
-    # no status in the labels: a choice widget keeps showing a label it was given even after it changes
-    labels = {
-        job.run_id: f"{job.run_id} · {infos[job.run_id].config.get('dataset', '')} / "
-        f"{model_name(infos[job.run_id].config)}"
-        for job in jobs
-    }
-    if S.get("train.selected") not in labels:
-        S["train.selected"] = S.get("train.run") if S.get("train.run") in labels else jobs[0].run_id
-    selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
-    job = next(j for j in jobs if j.run_id == selected)
-    buttons = st.container(horizontal=True)
-    buttons.button(
-        t("training.watch"), key="train.watch", on_click=watch_run, args=(selected,), icon=":material/visibility:"
-    )
-    buttons.button(
-        t("training.resume"),
-        key="train.resume",
-        on_click=resume_run,
-        args=(selected,),
-        disabled=job.state not in RESUMABLE_STATES,
-        help=t("training.resume_help"),
-        icon=":material/play_arrow:",
-    )
-    buttons.button(
-        t("training.delete"),
-        key="train.delete",
-        on_click=delete_run,
-        args=(selected,),
-        disabled=job.status.active,
-        help=t("training.delete_help"),
-        icon=":material/delete:",
-    )
-    files = STORE.model_files(selected)
-    for path in files:
-        buttons.download_button(
-            t("training.download", name=path.name),
-            data=lambda path=path: path.read_bytes(),  # read on click: weights can be hundreds of MB
-            file_name=f"{selected}-{path.name}",
-            key=f"train.download_{path.suffix.lstrip('.')}",
-            icon=":material/download:",
-        )
-    if not files:
-        buttons.caption(t("training.no_model_yet"))
-    if S.get("train._problem") is not None:
-        ui.show(S.pop("train._problem"))
-
-    compare_ui(labels, infos)
-
-
-def compare_ui(labels: dict[str, str], infos: dict) -> None:
-    st.markdown(f"**{t('training.compare')}**")
-    S["train.compare"] = [r for r in S.get("train.compare", []) if r in labels]
-    chosen = st.multiselect(
-        t("training.compare_pick"), list(labels), format_func=labels.get, key="train.compare", max_selections=8
-    )
-    if len(chosen) < 2:
-        st.caption(t("training.compare_help"))
-        return
-    val_acc, train_loss = {}, {}
-    for run_id in chosen:
-        records, _ = STORE.read_metrics(run_id)
-        epochs, steps = current_records(records, "epoch"), current_records(records, "step")
-        val_acc[run_id] = ([r["epoch"] for r in epochs], [r["val_acc"] for r in epochs])
-        train_loss[run_id] = ([r["step"] for r in steps], [r["loss"] for r in steps])
-    left, right = st.columns(2)
-    with left:
-        st.caption(t("training.compare_val_acc"))
-        ui.plot(
-            figures.run_curves_figure(
-                val_acc, x_title=t("training.x_epoch"), y_title=t("training.y_acc"), y_range=(0, 1.02)
-            ),
-            key="train.fig_compare_acc",
-        )
-    with right:
-        st.caption(t("training.compare_loss"))
-        ui.plot(
-            figures.run_curves_figure(train_loss, x_title=t("training.x_step"), y_title=t("training.y_loss")),
-            key="train.fig_compare_loss",
-        )
-    differences = figures.config_differences({run_id: infos[run_id].config for run_id in chosen})
-    st.caption(t("training.config_diff"))
-    if differences:
-        st.table(pd.DataFrame(differences).T.rename_axis(t("training.col_setting")))
-    else:
-        st.write(t("training.same_config"))
-
-
-def tensorboard_ui() -> None:
-    with st.expander(t("training.tensorboard_title"), icon=":material/monitoring:"):
-        installed = importlib.util.find_spec("tensorboard") is not None
-        st.write(t("training.tensorboard_installed" if installed else "training.tensorboard_missing"))
-        st.code(f"tensorboard --logdir {SETTINGS.runs_dir}", language="bash")
-
-
 # --- the page ------------------------------------------------------------------------------------------------
 
 st.title(t("training.title"))
@@ -956,11 +482,11 @@ if spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not No
     problems.append(fit)
 image_size = spec_dict["input_shape"][-1] if spec_dict and info.kind == "image" and not problems else None
 max_samples = int(S["train.max_samples"]) or None
-preview = data_preview(info.key, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
+preview = ui_training.data_preview(info.key, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
 with data_column:
-    preview_ui(preview)  # also says why the data cannot be loaded (torchvision files missing)
+    ui_training.preview_ui(preview)  # also says why the data cannot be loaded (torchvision files missing)
 if preview["problem"] is None:
-    arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
+    ui_training.arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
 if spec_dict is None and not problems:
     problems.append(Message("training.choose_model"))
 config = TrainConfig(
@@ -987,7 +513,7 @@ if S.pop("train._start", False) and not problems and preview["problem"] is None:
     start(config)
 
 if S.get("train.run"):
-    live_ui(S["train.run"])
-runs_ui(JOBS.list_jobs())
-tensorboard_ui()
+    ui_training.live_ui(JOBS, S["train.run"])
+ui_training.runs_ui(JOBS)
+ui_training.tensorboard_ui(SETTINGS.runs_dir)
 write_url(preset)

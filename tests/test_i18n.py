@@ -34,4 +34,6 @@ def test_user_text_cannot_add_links_or_images_to_markdown():
     text = hostile.text("en", markdown=True)
     assert "[click](" not in text and r"\[click\]\(http://evil\)" in text
     assert r"\*bold\*" in text
-    assert "`a`b`" not in Message("url.bad_pair", {"name": "x", "value": "a`b", "default": "3"}).text("en", markdown=True)
+    assert "`a`b`" not in Message("url.bad_pair", {"name": "x", "value": "a`b", "default": "3"}).text(
+        "en", markdown=True
+    )

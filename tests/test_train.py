@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import train as train_module
 from core.data import load_dataset
 from core.i18n import UserError
 from core.runs import RunStore
-from core.train import TrainConfig, random_crop, random_flip, run_in_store, train
+from core.train import TrainConfig, random_crop, random_flip, run_in_store, steps_per_epoch, train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = TrainConfig(dataset="digits", model="lenet", epochs=2, batch_size=32, lr=3e-3, max_samples=300)
@@ -68,6 +70,42 @@ def test_each_epoch_reports_confusion_per_class_accuracy_mistakes_and_filters(di
     assert epoch["filters"]["shape"] == [6, 1, 5, 5]
     step = next(r for r in records if r["kind"] == "step")
     assert {"step", "epoch", "loss", "acc", "lr", "images_per_s", "eta_s"} <= step.keys()
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "batch_size", "steps"),
+    [(1259, 64, 20), (128, 64, 2), (129, 64, 2), (130, 64, 3)],  # 129 = 2 x 64 + 1: the lone last sample is skipped
+)
+def test_steps_per_epoch_counts_batches_but_skips_a_lone_last_sample(n_samples, batch_size, steps):
+    # 1,259 digits / 64 = 19 full batches + 43: the page's "= 20 iterations per epoch"
+    assert steps_per_epoch(n_samples, batch_size) == steps
+
+
+def test_a_batch_larger_than_the_data_is_one_step_and_a_batch_of_one_skips_nothing():
+    assert steps_per_epoch(10, 64) == 1
+    assert steps_per_epoch(1, 1) == 1
+    assert steps_per_epoch(7, 1) == 7
+    with pytest.raises(ValueError, match="n_samples 0"):
+        steps_per_epoch(0, 64)
+
+
+@given(n_samples=st.integers(1, 2000), batch_size=st.integers(1, 3000))
+def test_an_epochs_batches_leave_out_at_most_one_sample(n_samples, batch_size):
+    # the trainer's slices order[i * b : (i + 1) * b] for i < steps, with b = min(batch_size, n_samples)
+    b = min(batch_size, n_samples)
+    sizes = [len(range(n_samples)[i * b : (i + 1) * b]) for i in range(steps_per_epoch(n_samples, batch_size))]
+    assert n_samples - sum(sizes) in (0, 1)
+    assert all(size == b for size in sizes[:-1]) and sizes[-1] >= min(b, 2)
+
+
+def test_the_trainer_takes_steps_per_epoch_steps_and_skips_a_lone_last_sample(digits):
+    n_train = len(digits.y_train)
+    config = dataclasses.replace(TINY, epochs=2, batch_size=n_train - 1)  # one full batch, one sample over
+    records = []
+    result = train(config, digits, emit=records.append)
+    start = next(r for r in records if r["kind"] == "start")
+    assert steps_per_epoch(n_train, n_train - 1) == 1
+    assert start["steps_per_epoch"] == 1 and result.state == "finished" and result.step == 2
 
 
 def test_the_same_seed_gives_identical_metrics_on_cpu(digits):
