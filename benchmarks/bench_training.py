@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.timing import Comparison, machine_header, stopwatch_ms
+from core.train import steps_per_epoch
 
 REPEATS = 7  # timed repetitions per row: each takes 0.5-3 s, and the whole group stays near a minute
 WARMUP = 1  # dropped: the first training in a process selects kernels and fills allocator caches
