@@ -32,6 +32,7 @@ import secrets
 import shutil
 import socket
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 CONFIG_FILE = "config.json"
 STATUS_FILE = "status.json"
+TENSORBOARD_DIR = "tb"  # TensorBoard event files, only when tensorboard is installed
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_FILE = "checkpoint.safetensors"
 MODEL_WEIGHTS_FILE = "model.safetensors"
@@ -364,6 +366,35 @@ class RunStore:
     def metrics_writer(self, run_id: str) -> MetricsWriter:
         """Open the metrics log of ``run_id`` for appending (use as a context manager)."""
         return MetricsWriter(self._existing_dir(run_id) / METRICS_FILE)
+
+    @contextlib.contextmanager
+    def tensorboard_logger(self, run_id: str) -> Iterator[Callable[[dict], None]]:
+        """Yield a function that also logs a metrics record as TensorBoard scalars in ``<run>/tb``.
+
+        TensorBoard is an optional extra: without it installed the function does nothing and no
+        ``tb`` folder is written. Open the logs with ``tensorboard --logdir runs``.
+        """
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            yield lambda record: None
+            return
+        writer = SummaryWriter(log_dir=str(self._existing_dir(run_id) / TENSORBOARD_DIR))
+
+        def log(record: dict) -> None:
+            step = record.get("step")
+            if not isinstance(step, int):
+                return
+            for name, value in record.items():
+                if name in ("step", "epoch") or isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                if math.isfinite(value):
+                    writer.add_scalar(f"{record.get('kind', 'metrics')}/{name}", value, step)
+
+        try:
+            yield log
+        finally:
+            writer.close()
 
     def append_metrics(self, run_id: str, *records: dict) -> None:
         with self.metrics_writer(run_id) as writer:

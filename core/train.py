@@ -671,10 +671,11 @@ def run_in_store(
             store.save_checkpoint(run_id, state, optimizer.state_dict(), meta)
             store.save_model(run_id, state, model_info(run_id, config, spec, data, meta, complete=False))
 
-        with store.metrics_writer(run_id) as writer:
+        with store.metrics_writer(run_id) as writer, store.tensorboard_logger(run_id) as tensorboard:
 
             def emit(record: dict) -> None:
                 writer.write(record)
+                tensorboard(record)
                 if progress is not None:
                     progress(record)
 

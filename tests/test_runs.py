@@ -212,3 +212,32 @@ def test_process_alive_counts_zombies_and_reused_pids_as_dead():
         child.kill()
         child.wait()
     assert not process_alive(child.pid, start)
+
+
+def test_tensorboard_scalars_are_written_only_when_tensorboard_is_installed(store, monkeypatch):
+    import types
+
+    run = store.create_run({"dataset": "digits"})
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if not installed
+    with store.tensorboard_logger(run.run_id) as log:
+        log({"kind": "step", "step": 3, "loss": 0.5})
+    assert not (store.run_dir(run.run_id) / runs.TENSORBOARD_DIR).exists()
+
+    scalars, closed = [], []
+
+    class FakeWriter:
+        def __init__(self, log_dir):
+            self.log_dir = log_dir
+
+        def add_scalar(self, tag, value, step):
+            scalars.append((tag, value, step))
+
+        def close(self):
+            closed.append(self.log_dir)
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=FakeWriter))
+    with store.tensorboard_logger(run.run_id) as log:
+        log({"kind": "step", "step": 3, "epoch": 1, "loss": 0.5, "acc": 0.9, "note": "x", "nan": float("nan")})
+        log({"kind": "start"})  # no step: nothing to plot
+    assert scalars == [("step/loss", 0.5, 3), ("step/acc", 0.9, 3)]
+    assert closed == [str(store.run_dir(run.run_id) / runs.TENSORBOARD_DIR)]
