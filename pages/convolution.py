@@ -143,6 +143,18 @@ def load_preset(mode: str) -> None:
     S["conv.pad_kind"] = "number"
 
 
+def preset_select(mode: str) -> None:
+    """Draw the choice of golden example for a section; choosing one loads it."""
+    st.selectbox(
+        t("conv.preset"),
+        [*PRESETS[mode], "random"],
+        format_func=lambda p: t(f"conv.preset_{p}"),
+        key="conv.preset",
+        on_change=load_preset,
+        args=(mode,),
+    )
+
+
 def preset_matrices(mode: str, size: tuple[int, int], kernel_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Return the preset's input and kernel, grown or cut to the chosen sizes (extra cells: seeded random)."""
     x_preset, k_preset = PRESETS.get(mode, {}).get(S.get("conv.preset"), (None, None))
@@ -290,14 +302,7 @@ def conv_controls(kernel_size: tuple[int, int], channels: int = 1, bias: bool = 
 def matrix_section() -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
-        st.selectbox(
-            t("conv.preset"),
-            [*PRESETS["matrix"], "random"],
-            format_func=lambda p: t(f"conv.preset_{p}"),
-            key="conv.preset",
-            on_change=load_preset,
-            args=("matrix",),
-        )
+        preset_select("matrix")
         st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
         size = pair_input("size", t("conv.size"), 1, 12, (5, 5))
         kernel_size = pair_input("kernel", t("conv.kernel"), 1, 7, (3, 3))
@@ -444,14 +449,7 @@ def pool_section() -> None:
         if S.get("conv.preset") not in [*PRESETS["pool"], "random"]:
             S["conv.preset"] = "P4"
             load_preset("pool")
-        st.selectbox(
-            t("conv.preset"),
-            [*PRESETS["pool"], "random"],
-            format_func=lambda p: t(f"conv.preset_{p}"),
-            key="conv.preset",
-            on_change=load_preset,
-            args=("pool",),
-        )
+        preset_select("pool")
         kind = st.radio(
             t("conv.pool_kind"),
             ["max", "avg"],
