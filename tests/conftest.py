@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.timing import navigation_known
+from core.i18n import Message, UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -119,3 +120,20 @@ def page(browser, server):
 def wait_idle(pg, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished running the script."""
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def rendered(message: Message) -> str:
+    """Render ``message`` in both languages, failing if a placeholder was left unfilled."""
+    texts = [message.text(lang) for lang in ("en", "zh")]
+    for text in texts:
+        assert "{" not in text and "}" not in text, text
+    return texts[0]
+
+
+def refused(call, key: str) -> Message:
+    """Run ``call``, expect a UserError with the text ``key``, return its message (rendered)."""
+    with pytest.raises(UserError) as caught:
+        call()
+    assert caught.value.message.key == key, caught.value.message
+    rendered(caught.value.message)
+    return caught.value.message

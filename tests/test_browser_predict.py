@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import wait_idle
 from playwright.sync_api import Page, expect
-from test_page_predict import test_digit
+from test_page_predict import digit_upload
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_an_uploaded_photo_is_predicted_with_its_preprocessing_and_feature_maps_
     tall_page: Page, tmp_path
 ):
     pg = tall_page
-    name, data, digit = test_digit(20)
+    name, data, digit = digit_upload(20)
     photo = tmp_path / name
     photo.write_bytes(data)
     broken = tmp_path / "broken.png"

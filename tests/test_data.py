@@ -11,29 +11,13 @@ import struct
 import numpy as np
 import pytest
 import torch
+from conftest import refused, rendered
 from PIL import Image
 
 from core import data
 from core.data import Preprocessing, load_dataset, split_indices
-from core.i18n import Message, UserError
+from core.i18n import Message
 from core.shapes import SHAPE_CLASSES
-
-
-def rendered(message: Message) -> str:
-    """Render ``message`` in both languages, failing if a placeholder was left unfilled."""
-    texts = [message.text(lang) for lang in ("en", "zh")]
-    for text in texts:
-        assert "{" not in text and "}" not in text, text
-    return texts[0]
-
-
-def refused(call, key: str) -> Message:
-    """Run ``call``, expect a UserError with the text ``key``, return its message (rendered)."""
-    with pytest.raises(UserError) as caught:
-        call()
-    assert caught.value.message.key == key, caught.value.message
-    rendered(caught.value.message)
-    return caught.value.message
 
 
 def test_every_catalogue_entry_has_a_title_and_a_summary_in_both_languages():

@@ -20,7 +20,7 @@ DIGITS_JSON = (MODELS_DIR / "digits_lenet" / "model.json").read_bytes()
 PHOTO_PX = 64  # the 8x8 digits are upscaled to this, as a photo of a written digit would be larger
 
 
-def test_digit(j: int) -> tuple[str, bytes, int]:
+def digit_upload(j: int) -> tuple[str, bytes, int]:
     """Return the j-th digit of the bundled model's test split as an upload: (file name, PNG bytes, true digit).
 
     Dark ink on white RGB, upscaled: what a photo of a handwritten digit looks like, not the model's input.
@@ -34,9 +34,6 @@ def test_digit(j: int) -> tuple[str, bytes, int]:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return f"digit_{j}.png", buffer.getvalue(), int(labels[row])
-
-
-test_digit.__test__ = False  # a helper, not a test, whatever its name says
 
 
 def _metric(at, label: str) -> str:
@@ -69,7 +66,7 @@ def test_page_opens_on_the_bundled_digits_model_with_its_facts(app):
 
 def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_and_feature_maps(app):
     at = app(PAGE)
-    name, data, digit = test_digit(0)
+    name, data, digit = digit_upload(0)
     _upload(at, "predict.images", (name, data, "image/png"))
     assert not at.error
     assert _metric(at, "Prediction") == str(digit)
@@ -90,7 +87,7 @@ def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_an
 
 def test_good_and_broken_files_together_give_one_message_per_bad_file_and_a_row_per_good_one(app):
     at = app(PAGE)
-    good = [test_digit(j) for j in (1, 50, 200)]
+    good = [digit_upload(j) for j in (1, 50, 200)]
     truncated = ("cut.png", good[0][1][: len(good[0][1]) // 2], "image/png")
     noise = ("noise.png", os.urandom(2000), "image/png")
     files = [(name, data, "image/png") for name, data, _ in good]
@@ -191,7 +188,7 @@ def test_an_uploaded_state_dict_and_its_model_json_load_and_predict(app):
     assert not at.error
     assert at.selectbox(key="predict.model").value == "upload"
     assert at.query_params["model"] in (["upload"], "upload")
-    name, data, digit = test_digit(7)
+    name, data, digit = digit_upload(7)
     _upload(at, "predict.images", (name, data, "image/png"))
     assert _metric(at, "Prediction") == str(digit)
 
@@ -244,7 +241,7 @@ def test_page_speaks_chinese(app):
     assert not at.exception
     assert at.title[0].value == "预测"
     assert _metric(at, "数据集") == "digits"
-    name, data, digit = test_digit(3)
+    name, data, digit = digit_upload(3)
     _upload(at, "predict.images", (name, data, "image/png"))
     assert _metric(at, "预测结果") == str(digit)
     assert at.subheader[-1].value == "3 · 模型内部"

@@ -8,30 +8,11 @@ import zipfile
 
 import pytest
 import torch
+from conftest import refused, rendered
 from PIL import Image
 
-from core.i18n import Message, UserError
 from core.images import decode_image
 from core.uploads import load_csv, load_image_zip
-
-
-# The same two helpers as in tests/test_data.py; conftest.py would be their one home.
-def rendered(message: Message) -> str:
-    """Render ``message`` in both languages, failing if a placeholder was left unfilled."""
-    texts = [message.text(lang) for lang in ("en", "zh")]
-    for text in texts:
-        assert "{" not in text and "}" not in text, text
-    return texts[0]
-
-
-def refused(call, key: str) -> Message:
-    """Run ``call``, expect a UserError with the text ``key``, return its message (rendered)."""
-    with pytest.raises(UserError) as caught:
-        call()
-    assert caught.value.message.key == key, caught.value.message
-    rendered(caught.value.message)
-    return caught.value.message
-
 
 # --- zips -------------------------------------------------------------------------------------
 
@@ -152,8 +133,8 @@ def test_a_zip_with_one_class_only_is_refused():
 
 
 def test_bytes_that_are_no_zip_or_too_many_are_refused():
-    refused(lambda: load_image_zip(b"certainly not a zip"), "data.zip_not_zip")
-    refused(lambda: load_image_zip(make_zip(good_entries()), max_bytes=100), "data.upload_too_big")
+    assert refused(lambda: load_image_zip(b"certainly not a zip"), "data.zip_not_zip")
+    assert refused(lambda: load_image_zip(make_zip(good_entries()), max_bytes=100), "data.upload_too_big")
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -196,9 +177,9 @@ def test_a_csv_with_one_class_or_a_measurement_as_label_is_refused():
 
 
 def test_an_empty_csv_is_refused():
-    refused(lambda: load_csv(b""), "data.csv_empty")
-    refused(lambda: load_csv(b"\n\n"), "data.csv_empty")
-    refused(lambda: load_csv(b"a,b,label\n"), "data.csv_empty")
+    assert refused(lambda: load_csv(b""), "data.csv_empty")
+    assert refused(lambda: load_csv(b"\n\n"), "data.csv_empty")
+    assert refused(lambda: load_csv(b"a,b,label\n"), "data.csv_empty")
 
 
 def test_a_csv_with_too_many_rows_or_bytes_is_refused():
