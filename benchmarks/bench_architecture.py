@@ -16,7 +16,6 @@ Two rows, each next to a baseline timed in the same run (interleaved, see timing
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 from collections.abc import Callable
@@ -110,9 +109,6 @@ def init_rerun(at, cold: bool = False) -> Callable[[int], float]:
 
 def run(repeats: int) -> list[Comparison]:
     """Time VGG16's summary and the LeNet page rerun, each next to its same-run baseline."""
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage()
-    )
     times = interleaved(*vgg16_summary(), repeats)
     results = [
         Comparison(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import logging
 import os
 import sys
 import tempfile
@@ -131,9 +130,6 @@ def run(repeats: int) -> list[Comparison]:
     from core.images import sample_photos
     from core.settings import Settings
 
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage()
-    )
     results = []
     for cached in (False, True):
         with bytecode_cached_like_a_server() if cached else nullcontext():

@@ -10,22 +10,19 @@ with almost no script, so the ratio is what the page's own work adds.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
+from benchmarks.server import START_TIMEOUT_S, streamlit_server
 from benchmarks.timing import Comparison, interleaved, stopwatch_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-START_TIMEOUT_S = 60  # a cold server imports torch on its first run
 STEP_TIMEOUT_MS = 15_000  # one press; far above any real rerun, low enough to fail a hung page
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # true once any element matching the selector shows exactly the text; polled every animation frame
@@ -39,43 +36,6 @@ st.write(f"value = {value}")
 PAGE_URL = "/convolution?size=5&kernel=3&stride=1&padding=1"
 PAGE_STEPS = (("ArrowRight", "3 × 3"), ("ArrowLeft", "5 × 5"))
 BARE_STEPS = (("ArrowRight", "value = 6"), ("ArrowLeft", "value = 5"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(script: Path, log_path: Path) -> Iterator[str]:
-    """Run `streamlit run script` on a free localhost port; yield its URL; stop it afterwards."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", script.name, "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"streamlit did not start; see {log_path}") from None
-                    time.sleep(0.2)  # polling a process that is not yet listening: no DOM to wait on
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def open_slider(browser, url: str, slider_name: str, ready: tuple[str, str]):

@@ -7,7 +7,6 @@ slider move the app's own code controls. The empty script's rerun is the floor A
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -113,12 +112,6 @@ def kernel_rerun(at) -> Callable[[int], float]:
 
 def run(repeats: int) -> list[Comparison]:
     """Time the page's reruns in matrix and image mode, each next to the empty-script baseline."""
-    # AppTest formats widget values in this (main) thread, calling the pages' format_func, which reads
-    # the language from st.session_state: Streamlit warns "missing ScriptRunContext" a few hundred
-    # times. A filter, because Streamlit resets its loggers' levels from its config on every run.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage()
-    )
     results = []
     for cached in (False, True):
         with bytecode_cached_like_a_server() if cached else nullcontext():

@@ -43,9 +43,9 @@ from core.specs import (
 )
 from core.summary import SAME_SHAPE, Summary, summarize
 from core.urlstate import parse_choice
-from ui import t
 
 ui.leave_folder_mode()
+t = ui.translator()
 
 S = st.session_state
 URL_KEYS = ("preset", "input")
