@@ -20,7 +20,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 run: $(VENV)/.runtime ## install (first time) and start the app on http://localhost:$(PORT)
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.maxUploadSize $${STRIDE_MAX_UPLOAD_MB:-10}
 
 test: $(VENV)/.dev ## run the whole test suite (unit, page and browser tests)
 	$(PY) -m pytest

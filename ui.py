@@ -1,11 +1,16 @@
 """Streamlit helpers shared by the pages: language, messages, figures and tables.
 
-Session-state keys owned here: "lang" (the reader's language, also the `lang` URL parameter).
+Session-state keys owned here: "lang" (the reader's language, also the `lang` URL parameter); in
+class mode "class.name" (the student's name, also `me` in the URL), "_class_key" (their secret key,
+also `key` in the URL), "_class_teacher" (True once this tab unlocked teacher mode, never in the URL)
+and "_class_url" (the identity this app last wrote to the URL).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import threading
 
 import numpy as np
 import pandas as pd
@@ -13,9 +18,12 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from core import i18n
+from core import classroom, i18n
+from core.classroom import Classroom, Viewer
 from core.figures import format_number
 from core.i18n import Message
+from core.jobs import LocalJobs
+from core.settings import Settings
 
 # (file, title key, description key, icon): the pages in navigation order; home links to each
 PAGES = [
@@ -25,6 +33,57 @@ PAGES = [
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
+CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:")  # in class mode only
+
+
+def settings() -> Settings:
+    """Return the server's settings (read from the environment on each call: cheap, and tests change it)."""
+    return Settings.from_env()
+
+
+def _release_queue(held: tuple[LocalJobs, threading.Event]) -> None:
+    jobs, stop_scheduler = held
+    stop_scheduler.set()
+    jobs.close()
+
+
+@st.cache_resource(max_entries=4, on_release=_release_queue, show_spinner=False)
+def _job_queue(_current: Settings, key: str) -> tuple[LocalJobs, threading.Event]:
+    jobs = LocalJobs.from_settings(_current)
+    jobs.reconcile()  # runs whose worker died while no app was watching
+    return jobs, jobs.start_background()
+
+
+def job_queue() -> LocalJobs:
+    """Return this process's job queue (one per settings), its scheduler thread started."""
+    current = settings()
+    return _job_queue(current, repr(dataclasses.astuple(current)))[0]
+
+
+def open_classroom() -> Classroom:
+    """Return the runs as this page's viewer may see and change them."""
+    return Classroom(job_queue(), viewer())
+
+
+def upload_mb() -> int:
+    """Return the per-file upload cap in MB: STRIDE_MAX_UPLOAD_MB, within Streamlit's server.maxUploadSize.
+
+    Uploaders pass it to Streamlit, whose file picker refuses a bigger file with its own message
+    before sending it; core.uploads checks the size again on the server.
+    """
+    return min(settings().max_upload_mb, int(st.get_option("server.maxUploadSize")))
+
+
+def file_uploader(label: str, where=st, **kwargs):
+    """Return ``where.file_uploader(...)`` capped at :func:`upload_mb`, with a caption that says the cap.
+
+    Streamlit marks a file over the cap in red and explains why only on hover, so the cap is
+    written under every uploader where a student sees it before choosing a file.
+    """
+    mb = upload_mb()
+    value = where.file_uploader(label, max_upload_size=mb, **kwargs)
+    where.caption(t("common.upload_cap", mb=mb))
+    return value
 
 
 def lang() -> str:
@@ -82,6 +141,52 @@ def _resend_translated_widgets() -> None:
             # buttons, uploaders and editors cannot be set, and have no translated options
             with contextlib.suppress(StreamlitAPIException):
                 st.session_state[key] = value
+
+
+def identity_sidebar() -> None:
+    """In class mode, give this browser session its name and key (from the URL when it has them).
+
+    Both live in the URL (`me`, `key`), so a reload or a bookmark keeps them; the name can be
+    edited in the sidebar. Values from the URL are untrusted: a bad name is cleaned, a bad key
+    replaced, each with a message.
+    """
+    if not settings().class_mode:
+        return
+    state = st.session_state
+    url = (st.query_params.get("me"), st.query_params.get("key"))
+    if url != state.get("_class_url"):  # a link (or the first visit) chose the identity
+        raw_name, raw_key = url
+        if raw_key is not None and not classroom.KEY_PATTERN.fullmatch(raw_key):
+            state["_class_problem"] = Message("class.bad_key")
+            raw_key = None
+        state["_class_key"] = raw_key or state.get("_class_key") or classroom.new_key()
+        if raw_name is not None:
+            state["class.name"], problem = classroom.clean_name(raw_name)
+            state["_class_problem"] = problem or state.get("_class_problem")
+        state.setdefault("class.name", classroom.random_name())
+    st.sidebar.text_input(
+        t("sidebar.name"), key="class.name", max_chars=24, help=t("sidebar.name_help"), on_change=_clean_name
+    )
+    if state.get("_class_teacher"):
+        st.sidebar.caption(f":material/school: **{t('sidebar.teacher_on')}**")
+    if state.get("_class_problem") is not None:
+        st.sidebar.warning(state.pop("_class_problem").text(lang(), markdown=True))
+    st.query_params["me"], st.query_params["key"] = state["class.name"], state["_class_key"]
+    state["_class_url"] = (state["class.name"], state["_class_key"])
+
+
+def _clean_name() -> None:
+    st.session_state["class.name"], st.session_state["_class_problem"] = classroom.clean_name(
+        st.session_state["class.name"]
+    )
+
+
+def viewer() -> Viewer:
+    """Return who is looking at this page: what the runs and the board show them, and what they may change."""
+    if not settings().class_mode:
+        return Viewer()
+    state = st.session_state
+    return Viewer(state.get("class.name"), state.get("_class_key"), bool(state.get("_class_teacher")), True)
 
 
 def device_info() -> None:

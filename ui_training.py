@@ -1,11 +1,12 @@
 """Streamlit drawing for the training page (pages/training.py): the data preview, the live area, the run list.
 
 The page owns the layout, the form and the URL; it calls the ``*_ui`` functions here in the order the
-reader sees them and passes its job queue. The numbers come from ``core`` (the data set loader, the
+reader sees them and passes its :class:`core.classroom.Classroom`: the job queue as this viewer may see and
+change it, so no run of another student is listed, watched, stopped or deleted here. The numbers come from ``core`` (the data set loader, the
 trainer's step count, the run store's records); only the script thread calls ``st.*``.
 Session-state keys used here (the page's docstring lists them all): "train.run" (the watched run),
 "train.records" (its metrics read so far), "train.selected" and "train.compare" (run list widgets),
-"train._problem" (a run-list callback's error, shown on the next run).
+"train._problem" (a run-list callback's error, shown on the next run), "train.scope" ("mine" or "class").
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import streamlit as st
 
 import ui
 from core import figures
+from core.classroom import Classroom
 from core.data import load_dataset
 from core.figures import format_count, format_number
-from core.i18n import UserError
-from core.jobs import RESUMABLE_STATES, Job, LocalJobs
+from core.i18n import Message, UserError
+from core.jobs import RESUMABLE_STATES, Job
+from core.limits import MB
 from core.presets import PRESETS
 from core.runs import RunStore, current_records
 from core.train import steps_per_epoch
@@ -132,13 +135,14 @@ def last(records: list[dict], kind: str) -> dict | None:
     return next((r for r in reversed(records) if r.get("kind") == kind), None)
 
 
-def status_ui(job: Job) -> None:
+def status_ui(job: Job, running_cap: int) -> None:
     """Say what the run is doing; why it ended, when it did not finish."""
     state = job.state
     text = t(f"training.status_{state}")
     if state == "queued":
         ahead = job.position or 0
-        st.info(f"{text} · " + (t("training.queued_next") if ahead == 0 else t("training.queued_ahead", n=ahead)))
+        place = t("training.queued_next") if ahead == 0 else t("training.queued_ahead", n=ahead)
+        st.info(f"{text} · {place} · {t('class.waiting_for_slot', limit=running_cap)}")
     elif state == "running":
         st.info(text, icon=":material/autorenew:")
     elif state == "finished":
@@ -293,30 +297,31 @@ def epoch_views_ui(records: list[dict]) -> None:
             st.write(t("training.no_filters"))
 
 
-def live_ui(queue: LocalJobs, run_id: str) -> None:
+def live_ui(room: Classroom, run_id: str) -> None:
     """Draw the watched run; while it is queued or running, a fragment redraws it every REFRESH_S."""
     st.subheader(t("training.live", run_id=run_id))
     try:
-        active_at_start = queue.status(run_id).status.active
+        info = room.read(run_id)
     except UserError as exc:
         ui.show(exc.message, "warning")
         return
+    active_at_start = info.status.active
 
     @st.fragment(run_every=REFRESH_S if active_at_start else None)
     def live() -> None:
         try:
-            job = queue.status(run_id)
+            job = room.status(run_id)
         except UserError as exc:  # deleted in another tab
             ui.show(exc.message, "warning")
             return
-        records = new_records(queue.store, run_id)
-        status_ui(job)
-        if job.status.active:
+        records = new_records(room.store, run_id)
+        status_ui(job, room.jobs.max_concurrent_runs)
+        if job.status.active and room.viewer.can_control(info):
             st.button(
                 t("training.stop"),
                 key="train.stop",
                 on_click=stop_run,
-                args=(queue, run_id),
+                args=(room, run_id),
                 icon=":material/stop_circle:",
             )
         progress_ui(records, job)
@@ -337,27 +342,27 @@ def watch_run(run_id: str) -> None:
     S["train.run"] = run_id
 
 
-def stop_run(queue: LocalJobs, run_id: str) -> None:
+def stop_run(room: Classroom, run_id: str) -> None:
     """Callback: stop a run; waits until its worker has ended (about a second)."""
     try:
-        queue.cancel(run_id)
+        room.cancel(run_id)
     except UserError as exc:
         S["train._problem"] = exc.message
 
 
-def resume_run(queue: LocalJobs, run_id: str) -> None:
+def resume_run(room: Classroom, run_id: str) -> None:
     """Callback: queue an interrupted, cancelled or failed run again; it continues from its checkpoint."""
     try:
-        queue.resume(run_id)
+        room.resume(run_id)
         S["train.run"] = run_id
     except UserError as exc:
         S["train._problem"] = exc.message
 
 
-def delete_run(store: RunStore, run_id: str) -> None:
+def delete_run(room: Classroom, run_id: str) -> None:
     """Callback: delete a run that is not queued or running."""
     try:
-        store.delete_run(run_id)
+        room.delete(run_id)
     except UserError as exc:
         S["train._problem"] = exc.message
         return
@@ -373,21 +378,64 @@ def model_name(config: dict) -> str:
     return PRESETS[model].title if model in PRESETS else str(model)
 
 
-def runs_ui(queue: LocalJobs) -> None:
+@st.cache_data(ttl=10, max_entries=4, show_spinner=False)
+def disk_used_mb(runs_dir: str) -> int:
+    """Return the run store's size in MB (walks every file: re-read every 10 s, not on every rerun)."""
+    return round(RunStore(Path(runs_dir)).disk_usage() / MB)
+
+
+def limits_ui(room: Classroom) -> None:
+    """Say what this server allows, and which of the viewer's runs the disk quota deleted."""
+    limits, jobs = room.jobs.limits, room.jobs
+    per_student = (
+        "" if limits.max_runs_per_student is None else t("class.per_student", limit=limits.max_runs_per_student)
+    )
+    st.caption(
+        t(
+            "class.server_limits",
+            running=jobs.max_concurrent_runs,
+            queue=limits.max_queue,
+            per_student=per_student,
+            epochs=limits.max_epochs,
+            samples=f"{limits.max_samples:,}",
+            used=f"{disk_used_mb(str(room.store.root)):,}",
+            quota=f"{limits.quota_mb:,}" if limits.quota_mb else "∞",
+        ),
+        help=t("classroom.limit_disk_help"),
+    )
+    pruned = [p["run_id"] for p in room.pruned_mine()[-10:]]
+    if pruned:
+        ui.show(Message("class.pruned", {"runs": ", ".join(pruned)}), "info")
+
+
+def runs_ui(room: Classroom) -> None:
     """Draw the run list: a table of runs, buttons for the selected one, its downloads, then the comparison."""
-    store, jobs = queue.store, queue.list_jobs()
+    store, viewer = room.store, room.viewer
     st.subheader(t("training.runs"))
-    infos = {info.run_id: info for info in store.list_runs()}
-    jobs = [job for job in jobs if job.run_id in infos]  # not one deleted in another tab meanwhile
+    limits_ui(room)
+    scope = "mine"
+    if viewer.class_mode and room.sharing and not viewer.teacher:
+        scope = st.segmented_control(
+            t("class.scope"),
+            ["mine", "class"],
+            format_func=lambda s: t(f"class.scope_{s}"),
+            key="train.scope",
+            default="mine",
+            required=True,
+        )
+    infos = {info.run_id: info for info in room.runs(scope)}
+    jobs = room.jobs_of(list(infos.values()))
     if not jobs:
         st.caption(t("training.no_runs"))
         return
+    show_owner = viewer.class_mode and (scope == "class" or viewer.teacher)
     rows = []
     for job in jobs:
         config = infos[job.run_id].config
         meta = store.checkpoint_meta(job.run_id)
         rows.append(
             {
+                **({t("classroom.col_owner"): infos[job.run_id].owner or ""} if show_owner else {}),
                 t("training.col_run"): job.run_id,
                 t("training.col_status"): t(f"training.status_{job.state}"),
                 t("training.col_queue"): "" if job.position is None else str(job.position),
@@ -412,16 +460,25 @@ def runs_ui(queue: LocalJobs) -> None:
         S["train.selected"] = S.get("train.run") if S.get("train.run") in labels else jobs[0].run_id
     selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
     job = next(j for j in jobs if j.run_id == selected)
+    may_change = viewer.can_control(infos[selected])
     buttons = st.container(horizontal=True)
     buttons.button(
         t("training.watch"), key="train.watch", on_click=watch_run, args=(selected,), icon=":material/visibility:"
     )
     buttons.button(
+        t("training.stop"),
+        key="train.stop_selected",
+        on_click=stop_run,
+        args=(room, selected),
+        disabled=not job.status.active or not may_change,
+        icon=":material/stop_circle:",
+    )
+    buttons.button(
         t("training.resume"),
         key="train.resume",
         on_click=resume_run,
-        args=(queue, selected),
-        disabled=job.state not in RESUMABLE_STATES,
+        args=(room, selected),
+        disabled=job.state not in RESUMABLE_STATES or not may_change,
         help=t("training.resume_help"),
         icon=":material/play_arrow:",
     )
@@ -429,8 +486,8 @@ def runs_ui(queue: LocalJobs) -> None:
         t("training.delete"),
         key="train.delete",
         on_click=delete_run,
-        args=(store, selected),
-        disabled=job.status.active,
+        args=(room, selected),
+        disabled=job.status.active or not may_change,
         help=t("training.delete_help"),
         icon=":material/delete:",
     )

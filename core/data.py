@@ -289,6 +289,7 @@ class DatasetInfo:
     input_shape: tuple[int, ...]  # (C, H, W) at the default input size, or (F,)
     num_classes: int
     offline: bool  # True: ships with the app; False: needs torchvision's files in STRIDE_DATA_DIR
+    samples: int  # the whole set (all splits): what ``max_samples`` caps
 
     @property
     def title(self) -> Message:
@@ -302,15 +303,15 @@ class DatasetInfo:
 DATASETS: dict[str, DatasetInfo] = {
     info.key: info
     for info in (
-        DatasetInfo("digits", "image", (1, 32, 32), 10, True),
-        DatasetInfo("shapes", "image", (3, 32, 32), 10, True),
-        DatasetInfo("synthetic3", "tabular", (3,), 3, True),
-        DatasetInfo("iris", "tabular", (4,), 3, True),
-        DatasetInfo("wine", "tabular", (13,), 3, True),
-        DatasetInfo("breast_cancer", "tabular", (30,), 2, True),
-        DatasetInfo("mnist", "image", (1, 28, 28), 10, False),
-        DatasetInfo("fashion_mnist", "image", (1, 28, 28), 10, False),
-        DatasetInfo("cifar10", "image", (3, 32, 32), 10, False),
+        DatasetInfo("digits", "image", (1, 32, 32), 10, True, 1_797),
+        DatasetInfo("shapes", "image", (3, 32, 32), 10, True, SHAPES_COUNT),
+        DatasetInfo("synthetic3", "tabular", (3,), 3, True, SYNTHETIC3_COUNT),
+        DatasetInfo("iris", "tabular", (4,), 3, True, 150),
+        DatasetInfo("wine", "tabular", (13,), 3, True, 178),
+        DatasetInfo("breast_cancer", "tabular", (30,), 2, True, 569),
+        DatasetInfo("mnist", "image", (1, 28, 28), 10, False, 70_000),
+        DatasetInfo("fashion_mnist", "image", (1, 28, 28), 10, False, 70_000),
+        DatasetInfo("cifar10", "image", (3, 32, 32), 10, False, 60_000),
     )
 }
 

@@ -16,6 +16,12 @@ itself, so a launcher keeps one *warm* worker: a process that has imported every
 on its stdin for a run id. It is refilled only while a slot is free, so it never competes with
 a running job for the CPU.
 
+Limits (:class:`core.limits.Limits`) are checked in :meth:`LocalJobs.submit`, under the queue's
+lock so that two quick clicks cannot both pass: queue length, runs per student, epochs, data size,
+and the run store's disk quota, which first deletes the oldest ended runs (never a queued or
+running one) and refuses only when that is not enough. Workers run at a lower CPU priority
+(``worker_nice``) so that page reruns stay quick while runs train.
+
 Failure handling:
 - cancel: a ``cancel`` file the worker checks between steps (it stops within a step); a worker
   still alive ``cancel_grace_s`` later is terminated. Either way the run ends "cancelled" with
@@ -45,6 +51,7 @@ from pathlib import Path
 from typing import Protocol
 
 from core.i18n import Message, UserError
+from core.limits import MB, Limits
 from core.runs import RunInfo, RunStatus, RunStore, process_alive, process_start_ticks
 from core.settings import Settings
 from core.train import TrainConfig
@@ -54,6 +61,7 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the worker runs `-m core.train` from here
 LOCK_FILE = ".scheduler.lock"
 CLAIM_TIMEOUT_S = 60.0  # a claimed run still queued this long after lost its launcher
+PRUNE_EVERY_S = 30.0  # the scheduler checks the disk quota this often (submit checks it every time)
 RESUMABLE_STATES = frozenset({"interrupted", "cancelled", "failed"})
 
 
@@ -74,7 +82,7 @@ class Job:
 class JobBackend(Protocol):
     """What the pages may ask of any job backend."""
 
-    def submit(self, config: TrainConfig, owner: str | None = None) -> str: ...
+    def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None) -> str: ...
 
     def status(self, run_id: str) -> Job: ...
 
@@ -119,10 +127,15 @@ class LocalJobs:
         warm_worker: bool = True,
         cancel_grace_s: float = 2.0,
         worker_command: Sequence[str] | None = None,
+        limits: Limits | None = None,
+        worker_nice: int = 0,
     ):
         self.store = RunStore(Path(runs_dir))
         self.max_concurrent_runs = max_concurrent_runs
         self.torch_threads_per_run = torch_threads_per_run
+        self.limits = limits or Limits()
+        self.worker_nice = worker_nice
+        self._pruned_at = 0.0  # monotonic time of the scheduler's last quota check
         self.warm_worker = warm_worker
         self.cancel_grace_s = cancel_grace_s
         # The worker's argv before "--run ID ..."; tests put a stand-in here.
@@ -137,16 +150,57 @@ class LocalJobs:
             settings.runs_dir,
             max_concurrent_runs=settings.max_concurrent_runs,
             torch_threads_per_run=settings.torch_threads_per_run,
+            limits=Limits.from_settings(settings),
+            worker_nice=settings.worker_nice,
         )
 
     # --- the interface ----------------------------------------------------------------------------
 
-    def submit(self, config: TrainConfig, owner: str | None = None) -> str:
-        """Queue a run of ``config``; return its run id. Starts it at once if a slot is free."""
+    def submit(
+        self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None, per_student: bool = True
+    ) -> str:
+        """Queue a run of ``config`` for ``owner``; return its run id. Starts it at once if a slot is free.
+
+        Raises :class:`UserError` naming the first limit the run would go past; ``per_student=False``
+        (the teacher) skips the cap on one owner's runs.
+        """
         config.check()
-        run_id = self.store.create_run(config.to_dict(), owner=owner, state="queued").run_id
+        for problem in self.limits.config_problems(config):
+            raise UserError(problem)
+        with self._locked():
+            runs = self.store.list_runs()
+            queued = sum(r.status.state == "queued" for r in runs)
+            if queued >= self.limits.max_queue:
+                raise UserError(Message("limits.queue_full", {"queued": queued, "limit": self.limits.max_queue}))
+            cap = self.limits.max_runs_per_student
+            if cap is not None and owner_id is not None and per_student:
+                active = sum(r.status.active and r.owner_id == owner_id for r in runs)
+                if active >= cap:
+                    raise UserError(Message("limits.per_student", {"active": active, "limit": cap}))
+            self._prune_locked(refuse_when_full=True)
+            run_id = self.store.create_run(config.to_dict(), owner=owner, state="queued", owner_id=owner_id).run_id
         self.schedule()
         return run_id
+
+    def delete(self, run_id: str) -> None:
+        """Delete an ended run, under the queue's lock so that no resume queues it meanwhile."""
+        with self._locked():
+            self.store.delete_run(run_id)
+
+    def prune(self) -> list[dict]:
+        """Delete the oldest ended runs while the store is over its disk quota; return what went."""
+        with self._locked():
+            return self._prune_locked()
+
+    def _prune_locked(self, refuse_when_full: bool = False) -> list[dict]:
+        if self.limits.quota_mb is None:
+            return []
+        quota = self.limits.quota_mb * MB
+        pruned = self.store.prune(quota)
+        self._pruned_at = time.monotonic()
+        if refuse_when_full and (used := self.store.disk_usage()) > quota:
+            raise UserError(Message("limits.disk_full", {"used": round(used / MB), "quota": self.limits.quota_mb}))
+        return pruned
 
     def resume(self, run_id: str) -> Job:
         """Queue an interrupted, cancelled or failed run again; it continues from its last checkpoint."""
@@ -248,6 +302,8 @@ class LocalJobs:
         started = []
         with self._locked():
             self._reconcile_locked()
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                self._prune_locked()
             runs = self.store.list_runs()
             running_here = 0
             for info in runs:
@@ -333,6 +389,7 @@ class LocalJobs:
             str(self.store.root.resolve()),
             "--max-threads",
             str(self.torch_threads_per_run),
+            *(["--nice", str(self.worker_nice)] if self.worker_nice else []),
         ]
         log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115
         try:

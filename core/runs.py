@@ -1,7 +1,7 @@
 """The run store: one directory per training run, shared by the app, the workers and the CLI.
 
 ```
-<root>/<run_id>/config.json         the TrainConfig, plus run id, owner and creation time
+<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id and creation time
 <root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
 <root>/<run_id>/metrics.jsonl       one JSON object per line, appended and flushed as they happen
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
@@ -10,6 +10,7 @@
 <root>/<run_id>/cancel              present once someone asked the run to stop
 <root>/<run_id>/claim               present once a launcher took the run from the queue
 <root>/<run_id>/worker.log          the worker process's stdout and stderr
+<root>/.pruned.jsonl                runs deleted to keep the store within its disk quota, a line each
 ```
 
 Every fact lives in a file, so any app process or replica that sees the directory sees the same
@@ -62,6 +63,7 @@ MODEL_INFO_FILE = "model.json"
 CANCEL_FILE = "cancel"
 CLAIM_FILE = "claim"
 WORKER_LOG_FILE = "worker.log"
+PRUNE_LOG = ".pruned.jsonl"
 
 _META_KEY = "stride"  # the safetensors header key that holds our JSON metadata
 
@@ -160,10 +162,11 @@ class RunInfo:
 
     run_id: str
     path: Path
-    owner: str | None
+    owner: str | None  # the name its creator went by (a label, not a proof)
     created_at: float
     config: dict  # the TrainConfig as a JSON dict
     status: RunStatus
+    owner_id: str | None = None  # a hash of its creator's secret key (core.classroom); None: nobody's
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,17 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
             tmp.unlink()
 
 
-def _atomic_write_json(path: Path, data: Any) -> None:
+def _tree_bytes(path: Path) -> int:
+    """Return the bytes of the files under ``path``; files vanishing meanwhile count as 0."""
+    total = 0
+    for dirpath, _, filenames in os.walk(path):
+        for name in filenames:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
     _atomic_write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
@@ -280,7 +293,9 @@ class RunStore:
 
     # --- creating, listing, deleting ---------------------------------------------------------
 
-    def create_run(self, config: dict, owner: str | None = None, state: str = "queued") -> RunInfo:
+    def create_run(
+        self, config: dict, owner: str | None = None, state: str = "queued", owner_id: str | None = None
+    ) -> RunInfo:
         """Create a run directory with its config and a first status; return the new run."""
         Path(self.root).mkdir(parents=True, exist_ok=True)
         now = time.time()
@@ -290,18 +305,18 @@ class RunStore:
             # processes never list a run that has a config but no status yet.
             staging = Path(self.root) / f".new-{run_id}"
             staging.mkdir()
-            _atomic_write_json(
+            atomic_write_json(
                 staging / CONFIG_FILE,
-                {"run_id": run_id, "owner": owner, "created_at": now, "config": config},
+                {"run_id": run_id, "owner": owner, "owner_id": owner_id, "created_at": now, "config": config},
             )
             status = RunStatus(state, created_at=now, queued_at=now, updated_at=now)
-            _atomic_write_json(staging / STATUS_FILE, status.to_dict())
+            atomic_write_json(staging / STATUS_FILE, status.to_dict())
             try:
                 os.rename(staging, Path(self.root) / run_id)
                 break
             except OSError:  # the same id in the same second: astronomically rare, try again
                 shutil.rmtree(staging, ignore_errors=True)
-        return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status)
+        return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status, owner_id)
 
     def read_run(self, run_id: str) -> RunInfo:
         path = self._existing_dir(run_id)
@@ -313,6 +328,7 @@ class RunStore:
             created_at=float(stored.get("created_at") or 0.0),
             config=stored.get("config") or {},
             status=self.read_status(run_id),
+            owner_id=stored.get("owner_id"),
         )
 
     def read_config(self, run_id: str) -> dict:
@@ -342,6 +358,58 @@ class RunStore:
             raise UserError(Message("runs.delete_active", {"run_id": run_id}))
         shutil.rmtree(path)
 
+    # --- disk quota -------------------------------------------------------------------------------
+
+    def disk_usage(self) -> int:
+        """Return the bytes of every file in the store."""
+        return _tree_bytes(Path(self.root))
+
+    def prune(self, quota_bytes: int) -> list[dict]:
+        """Delete the oldest ended runs until the store fits in ``quota_bytes``; return what went.
+
+        Queued and running runs are never touched, however old. The caller holds the job queue's
+        lock, so no run is resumed between being judged ended here and being deleted. Each deleted
+        run is logged in ``.pruned.jsonl`` so its owner can be told why it is gone.
+        """
+        total = self.disk_usage()
+        pruned = []
+        for info in reversed(self.list_runs()):  # oldest first
+            if total <= quota_bytes:
+                break
+            if info.status.active:
+                continue
+            size = _tree_bytes(info.path)
+            shutil.rmtree(info.path, ignore_errors=True)
+            total -= size
+            pruned.append(
+                {
+                    "run_id": info.run_id,
+                    "owner_id": info.owner_id,
+                    "owner": info.owner,
+                    "bytes": size,
+                    "at": time.time(),
+                }
+            )
+            logger.info("run %s deleted to keep the run store within its quota (%d bytes)", info.run_id, size)
+        if pruned:
+            with open(Path(self.root) / PRUNE_LOG, "a") as log:
+                log.writelines(json.dumps(p, separators=(",", ":")) + "\n" for p in pruned)
+        return pruned
+
+    def read_pruned(self) -> list[dict]:
+        """Return the runs deleted to keep within the quota, oldest first (half-written lines skipped)."""
+        try:
+            lines = (Path(self.root) / PRUNE_LOG).read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        pruned = []
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    pruned.append(record)
+        return pruned
+
     # --- status ---------------------------------------------------------------------------------
 
     def read_status(self, run_id: str) -> RunStatus:
@@ -354,7 +422,7 @@ class RunStore:
     def write_status(self, run_id: str, status: RunStatus) -> RunStatus:
         """Replace the status of ``run_id`` (atomically); return what was written."""
         status = replace(status, updated_at=time.time())
-        _atomic_write_json(self._existing_dir(run_id) / STATUS_FILE, status.to_dict())
+        atomic_write_json(self._existing_dir(run_id) / STATUS_FILE, status.to_dict())
         return status
 
     def update_status(self, run_id: str, **changes: Any) -> RunStatus:
@@ -466,7 +534,7 @@ class RunStore:
         path = self._existing_dir(run_id)
         tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
         _atomic_write_bytes(path / MODEL_WEIGHTS_FILE, safetensors_bytes(tensors))
-        _atomic_write_json(path / MODEL_INFO_FILE, info)
+        atomic_write_json(path / MODEL_INFO_FILE, info)
 
     def load_model(self, run_id: str) -> tuple[dict[str, torch.Tensor], dict]:
         """Return the state dict and ``model.json`` of a run's trained model."""

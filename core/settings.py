@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, low: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -15,8 +15,8 @@ def _int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise ValueError(f"{name}={raw!r} is not a whole number; unset it to use {default}") from exc
-    if value <= 0:
-        raise ValueError(f"{name}={raw!r} must be positive; unset it to use {default}")
+    if value < low:
+        raise ValueError(f"{name}={raw!r} must be at least {low}; unset it to use {default}")
     return value
 
 
@@ -30,7 +30,7 @@ def _usable_cores() -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    max_upload_mb: int = 10  # per uploaded file; Streamlit's own cap is set in .streamlit/config.toml
+    max_upload_mb: int = 10  # per uploaded file; docker/entrypoint.sh gives Streamlit the same cap
     max_image_pixels: int = 40_000_000  # below Pillow's decompression-bomb limit (~89 M)
     max_image_side: int = 1024  # photos are scaled down to this before convolving (keeps reruns fast)
     # torch threads in the app process: page ops are tiny, and thread start-up costs more than it
@@ -42,6 +42,20 @@ class Settings:
     # keeps each run's matrix multiplies fast instead of every run crawling.
     max_concurrent_runs: int = max(1, _usable_cores() // 2)
     torch_threads_per_run: int = max(1, _usable_cores() // max(1, _usable_cores() // 2))  # cores / runs
+    # Workers run at a lower CPU priority (nice), so page reruns stay quick while a run trains.
+    worker_nice: int = 10
+    # A class on one server. Setting a teacher password turns class mode on: every browser
+    # session gets its own anonymous name and sees only its own runs unless the teacher shares.
+    teacher_password: str | None = field(default=None, repr=False)
+    max_runs_per_student: int = 1  # queued + running runs one student may have (class mode only)
+    max_queue: int = 30  # runs waiting for a slot; more are refused until one starts
+    max_epochs: int = 50  # per run
+    max_samples: int = 20_000  # samples one run may train on (the data set's "use at most")
+    runs_quota_mb: int = 2_048  # the run store's disk quota: past it, the oldest ended runs are deleted
+
+    @property
+    def class_mode(self) -> bool:
+        return self.teacher_password is not None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,4 +68,11 @@ class Settings:
             runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
             max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),
             torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, _usable_cores() // runs)),
+            worker_nice=_int("STRIDE_WORKER_NICE", cls.worker_nice, low=0),
+            teacher_password=os.environ.get("STRIDE_TEACHER_PASSWORD") or None,
+            max_runs_per_student=_int("STRIDE_MAX_RUNS_PER_STUDENT", cls.max_runs_per_student),
+            max_queue=_int("STRIDE_MAX_QUEUE", cls.max_queue),
+            max_epochs=_int("STRIDE_MAX_EPOCHS", cls.max_epochs),
+            max_samples=_int("STRIDE_MAX_SAMPLES", cls.max_samples, low=10),
+            runs_quota_mb=_int("STRIDE_RUNS_QUOTA_MB", cls.runs_quota_mb),
         )

@@ -773,6 +773,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs-dir", type=Path, help="the run store (default: STRIDE_RUNS_DIR or ./runs)")
     parser.add_argument("--owner", help="who started the run (stored with it; default: nobody)")
     parser.add_argument("--max-threads", type=int, help="cap on torch CPU threads (default: the config's threads)")
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by this much first")
     parser.add_argument(
         "--dry-run", action="store_true", help="with --config: one batch, one evaluation, nothing stored"
     )
@@ -784,6 +785,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.settings import Settings
 
     args = _parse_args(argv)
+    if args.nice:
+        os.nice(args.nice)  # the job queue's workers yield the CPU to page reruns
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     runs_dir = args.runs_dir or Settings.from_env().runs_dir
     try:

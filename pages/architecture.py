@@ -459,8 +459,12 @@ def files_section(spec: ModelSpec, code: str) -> None:
             key="arch.download_code", icon=":material/code:",
         )  # fmt: skip
     with middle:
-        st.file_uploader(
-            t("arch.upload"), type=["json"], key="arch.upload", on_change=load_upload, help=t("arch.upload_help")
+        ui.file_uploader(
+            t("arch.upload"),
+            type=["json"],
+            key="arch.upload",
+            on_change=load_upload,
+            help=t("arch.upload_help"),
         )
         if S.get("arch.upload_error"):
             ui.show(S["arch.upload_error"])

@@ -4,6 +4,7 @@ Sections (the `mode` URL parameter): matrix, image, pool, act, transposed.
 URL parameters (read and written here): size, kernel, stride, padding, dilation (each `N` or `HxW`;
 padding also `same`/`valid`), mode, preset.
 Session-state keys: all widget keys start with "conv." and live only on this page.
+In teacher mode the settings in the URL can be pinned for the class (core.classroom), shown on the home page.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import streamlit as st
 import torch
 
 import ui
-from core import ops
+from core import classroom, ops
 from core.figures import curves_figure, format_number, matrix_figure
 from core.geometry import PADDING_MODES, ConvSettings, ConvTransposeSettings, PoolSettings, conv_geometry
-from core.i18n import UserError
+from core.i18n import Message, UserError
 from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
 from core.settings import Settings
 from core.urlstate import format_pair, parse_choice, parse_pair
@@ -373,7 +374,7 @@ def image_section() -> None:
         )
         upload = None
         if source == "upload":
-            upload = st.file_uploader(
+            upload = ui.file_uploader(
                 t("conv.upload"),
                 type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
                 key="conv.upload_file",
@@ -581,6 +582,25 @@ def _footprint(settings: ConvTransposeSettings, row: int, col: int, shape) -> np
     return mask
 
 
+def pin(params: dict[str, str]) -> None:
+    """Callback (teacher): pin these URL settings on the class board under the typed title."""
+    try:
+        classroom.publish_pin(ui.settings().runs_dir, S.get("conv.pin_title", ""), params)
+        S["conv._pinned"] = S["conv.pin_title"]
+    except UserError as exc:
+        S["conv._pin_problem"] = exc.message
+
+
+def pin_ui(params: dict[str, str]) -> None:
+    with st.expander(t("class.publish_pin"), icon=":material/push_pin:"):
+        st.text_input(t("class.publish_title"), key="conv.pin_title", max_chars=classroom.MAX_TITLE)
+        st.button(t("class.publish"), key="conv.pin", on_click=pin, args=(dict(params),))
+        if "conv._pinned" in S:
+            ui.show(Message("class.published", {"title": S.pop("conv._pinned")}), "success")
+        if "conv._pin_problem" in S:
+            ui.show(S.pop("conv._pin_problem"))
+
+
 # --- the page ----------------------------------------------------------------------------------
 
 st.title(t("conv.title"))
@@ -600,3 +620,5 @@ mode = st.segmented_control(
     "transposed": transposed_section,
 }[mode]()
 write_url(mode)
+if ui.viewer().teacher:
+    pin_ui(S["conv._url"])

@@ -1,15 +1,37 @@
-"""Home: what the lab teaches, with a link to the page that shows each idea."""
+"""Home: what the lab teaches, with a link to the page that shows each idea, and what the teacher published."""
 
 import streamlit as st
 
 import ui
+from core.i18n import escape_markdown
 
 ui.leave_folder_mode()
 t = ui.translator()
 
+
+def teacher_board() -> None:
+    """In class mode: the teacher's pinned convolution settings and recipes, each a link to its page."""
+    board = ui.open_classroom().board
+    if not (board.pins or board.recipes):
+        return
+    with st.container(border=True):
+        st.subheader(t("class.from_teacher"), anchor=False)
+        for title_key, page, items in (
+            ("class.teacher_pins", "pages/convolution.py", [(p.title, p.params) for p in board.pins]),
+            ("class.teacher_recipes", "pages/training.py", [(r.title, {"recipe": r.recipe_id}) for r in board.recipes]),
+        ):
+            if items:
+                st.markdown(f"**{t(title_key)}**")
+            for title, params in items:
+                # st.page_link shows its label as Markdown: the teacher's title is escaped first
+                st.page_link(page, label=escape_markdown(title), query_params=params, icon=":material/push_pin:")
+
+
 st.title(t("app.title"))
 st.subheader(t("app.tagline"))
 st.write(t("home.intro"))
+if ui.settings().class_mode:
+    teacher_board()
 
 for path, title_key, description_key, icon in ui.PAGES:
     if description_key is None:

@@ -41,7 +41,7 @@ from core.inference import (
     prepare_steps,
     test_samples,
 )
-from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
+from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunInfo, RunStore
 from core.settings import Settings
 from core.urlstate import parse_choice
 
@@ -50,7 +50,8 @@ t = ui.translator()
 
 S = st.session_state
 SETTINGS = Settings.from_env()
-STORE = RunStore(SETTINGS.runs_dir)  # read only: the training page's workers write it
+ROOM = ui.open_classroom()  # in class mode, a student predicts with their own runs (all, when the teacher shares)
+STORE = ROOM.store  # read only: the training page's workers write it
 URL_KEYS = ("model", "input")
 DEFAULT_MODEL = "bundled:digits_lenet"
 UPLOADED = "upload"  # the model choice of the model uploaded in this session
@@ -87,33 +88,35 @@ class Shown(NamedTuple):
 
 
 @st.cache_data(ttl=RUN_LIST_TTL_S, max_entries=4, show_spinner=False)
-def runs_with_model(runs_dir: str) -> dict[str, tuple[str, str, str]]:
-    """Return {run id: (model, data set, state)} for every run that saved a model, newest first.
+def runs_with_model(runs_dir: str) -> list[RunInfo]:
+    """Return every run that saved a model, newest first (the viewer's own are picked from these).
 
     A run saves its model after each epoch, so a running one is listed with its latest weights.
     """
     store = RunStore(Path(runs_dir))
-    found = {}
+    found = []
     for run in store.list_runs():
         try:
             names = {p.name for p in store.model_files(run.run_id)}
         except UserError:  # deleted since it was listed
             continue
         if {MODEL_INFO_FILE, MODEL_WEIGHTS_FILE} <= names:
-            found[run.run_id] = (
-                str(run.config.get("model", "?")),
-                str(run.config.get("dataset", "?")),
-                run.status.state,
-            )
+            found.append(run)
     return found
 
 
-def model_labels(runs: dict[str, tuple[str, str, str]]) -> dict[str, str]:
-    """Return {model choice: what the model picker shows} for every model there is to choose."""
+def model_labels(runs: list[RunInfo]) -> dict[str, str]:
+    """Return {model choice: what the model picker shows} for every model this viewer may choose."""
     labels = {f"bundled:{name}": t("predict.model_bundled", name=name) for name in list_bundled()}
-    for run_id, (model, dataset, state) in runs.items():
-        labels[f"run:{run_id}"] = t(
-            "predict.model_run", run_id=run_id, model=model, dataset=dataset, state=t(f"predict.state_{state}")
+    for run in runs:
+        if not ROOM.viewer.can_read(run, ROOM.sharing):
+            continue
+        labels[f"run:{run.run_id}"] = t(
+            "predict.model_run",
+            run_id=run.run_id,
+            model=str(run.config.get("model", "?")),
+            dataset=str(run.config.get("dataset", "?")),
+            state=t(f"predict.state_{run.status.state}"),
         )
     if "predict.uploaded" in S:
         labels[UPLOADED] = t("predict.model_uploaded", name=S["predict.uploaded"].source.partition(":")[2])
@@ -134,6 +137,7 @@ def open_model(choice: str) -> tuple[LoadedModel, str]:
     if kind == "run":
         # the trainer replaces the model files atomically after each epoch: their times name the version
         try:
+            ROOM.read(name)  # another student's run is "not found" unless the teacher shares
             version = "-".join(str(p.stat().st_mtime_ns) for p in STORE.model_files(name))
         except OSError:  # deleted since the runs were listed
             raise UserError(Message("runs.no_model", {"run_id": name})) from None
@@ -253,8 +257,8 @@ def model_section() -> tuple[LoadedModel, str, str] | None:
     with st.expander(t("predict.upload_model"), expanded=bool(S.get("predict.upload_error"))):
         st.caption(t("predict.upload_model_help"))
         left, right = st.columns(2)
-        left.file_uploader(t("predict.weights_file"), type=WEIGHTS_TYPES, key="predict.upload_weights")
-        right.file_uploader(t("predict.model_json"), type=["json"], key="predict.upload_json")
+        ui.file_uploader(t("predict.weights_file"), left, type=WEIGHTS_TYPES, key="predict.upload_weights")
+        ui.file_uploader(t("predict.model_json"), right, type=["json"], key="predict.upload_json")
         st.button(
             t("predict.load_model"), key="predict.load_model", on_click=load_upload_model, icon=":material/upload:"
         )
@@ -302,12 +306,12 @@ def upload_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list
 
     Each file that cannot be read gets its own message; the others are still predicted.
     """
-    files = st.file_uploader(
+    files = ui.file_uploader(
         t("predict.images"),
         type=IMAGE_TYPES,
         accept_multiple_files=True,
         key="predict.images",
-        help=t("predict.images_help", mb=SETTINGS.max_upload_mb),
+        help=t("predict.images_help", mb=ui.upload_mb()),
     )
     if not files:
         st.info(t("predict.upload_prompt"))

@@ -2,7 +2,8 @@
 
 This file holds the layout, the form, the URL and the job queue; the data preview, the live area and
 the run list are drawn by ui_training.py, which this page calls in the order the reader sees them.
-URL parameters (read and written here): run (the watched run id), preset (a key of core.presets.PRESETS).
+URL parameters (read and written here): run (the watched run id), preset (a key of core.presets.PRESETS);
+read once: recipe (a teacher's recipe id, from the home page: fills the form, then leaves the URL).
 Session-state keys: widget keys start with "train." and live only on this page, except
 "train.spec": a ModelSpec dict that the Architecture page sets ("Train this model") and this page reads.
 "train.run" holds the watched run id (also the `run` URL parameter); "train.records" the metrics of
@@ -15,24 +16,18 @@ last wrote) and "train._spec_seen" (the Architecture page's spec already taken).
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-from pathlib import Path
-
 import streamlit as st
 import torch
 
 import ui
 import ui_training
-from core import presets
+from core import classroom, presets
 from core.data import DATASETS, DatasetInfo
 from core.figures import format_number
 from core.i18n import Message, UserError
-from core.jobs import LocalJobs
 from core.models import ModelSpec
 from core.presets import PRESETS
 from core.runs import check_run_id
-from core.settings import Settings
 from core.train import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
 from core.urlstate import parse_choice
 
@@ -40,9 +35,9 @@ ui.leave_folder_mode()
 t = ui.translator()
 
 S = st.session_state
-SETTINGS = Settings.from_env()
+SETTINGS = ui.settings()
 DEFAULTS = TrainConfig()  # every control starts at the trainer's own default
-URL_KEYS = ("run", "preset")
+URL_KEYS = ("run", "preset", "recipe")
 ARCHITECTURE_PAGE = "pages/architecture.py"
 LR_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 WEIGHT_DECAY_CHOICES = (0.0, 1e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1)
@@ -91,25 +86,8 @@ FORM_DEFAULTS = {
 DEFAULT_PRESET = "lenet"
 
 
-# --- the job queue: one per app process -----------------------------------------------------------
-
-
-def _release_queue(held: tuple[LocalJobs, threading.Event]) -> None:
-    jobs, stop_scheduler = held
-    stop_scheduler.set()
-    jobs.close()
-
-
-@st.cache_resource(max_entries=4, on_release=_release_queue, show_spinner=False)
-def job_queue(runs_dir: str) -> tuple[LocalJobs, threading.Event]:
-    """Return this process's job queue for the run store at ``runs_dir``, its scheduler thread started."""
-    jobs = LocalJobs.from_settings(dataclasses.replace(SETTINGS, runs_dir=Path(runs_dir)))
-    jobs.reconcile()  # runs whose worker died while no app was watching
-    return jobs, jobs.start_background()
-
-
-JOBS, _ = job_queue(str(SETTINGS.runs_dir))
-STORE = JOBS.store
+CLASS = ui.open_classroom()  # the job queue and the run store, as this viewer may see and change them
+STORE = CLASS.store
 
 
 # --- what fits what: the core check, cached per (model, data set) ----------------------------------------
@@ -144,7 +122,7 @@ def read_url() -> list[Message]:
         S["train.run"] = None
         try:
             run_id = check_run_id(params["run"])
-            STORE.read_run(run_id)  # a valid id of a deleted run gets "there is no run ..."
+            CLASS.read(run_id)  # a deleted run, or another student's, gets "there is no run ..."
             S["train.run"] = run_id
         except UserError as exc:
             problems.append(exc.message)
@@ -159,6 +137,13 @@ def read_url() -> list[Message]:
                 S["train.dataset"] = fitting[0]
             else:
                 problems.append(Message("training.preset_fits_nothing", {"preset": preset}))
+    if "recipe" in params:
+        recipe = next((r for r in CLASS.board.recipes if r.recipe_id == params["recipe"]), None)
+        if recipe is None:
+            problems.append(Message("class.recipe_gone", {"value": params["recipe"][:40]}))
+        else:
+            fill_form(recipe.config)
+            S["train._loaded_recipe"] = recipe.title
     return problems
 
 
@@ -201,6 +186,30 @@ def apply_recipe(name: str) -> None:
     S["train._start"] = True
 
 
+def fill_form(config: dict) -> None:
+    """Put a TrainConfig dict (a teacher's recipe) into the form; a model spec goes where the Architecture page's would."""
+    for field, value in FORM_DEFAULTS.items():
+        S[f"train.{field}"] = config.get(field, value)
+    S["train.max_samples"] = config.get("max_samples") or 0
+    S["train.milestones"] = list(config.get("milestones", FORM_DEFAULTS["milestones"]))
+    model = config.get("model", DEFAULT_PRESET)
+    if isinstance(model, dict):
+        S["train.spec"] = model
+        S["train.source"] = "architecture"
+    else:
+        S["train.source"] = "preset"
+        S["train.preset"] = model
+
+
+def publish_recipe(config: TrainConfig) -> None:
+    """Callback (teacher): put the form's config on the class board under the typed title."""
+    try:
+        classroom.publish_recipe(STORE.root, S.get("train.publish_title", ""), config.to_dict())
+        S["train._published"] = S["train.publish_title"]
+    except UserError as exc:
+        S["train._publish_problem"] = exc.message
+
+
 def ask_to_start() -> None:
     """Callback: start the form's run once the script has built and checked its config.
 
@@ -212,8 +221,8 @@ def ask_to_start() -> None:
 def start(config: TrainConfig) -> None:
     """Queue ``config`` and watch the new run."""
     try:
-        S["train.run"] = JOBS.submit(config)
-    except UserError as exc:
+        S["train.run"] = CLASS.submit(config)
+    except UserError as exc:  # a limit of this server: the queue is full, one run per student, ...
         ui.show(exc.message)
 
 
@@ -232,6 +241,19 @@ def recipes_ui() -> None:
             icon=":material/bolt:",
             help=t(f"training.recipe_{name}_help"),
         )
+    if "train._loaded_recipe" in S:
+        ui.show(Message("class.recipe_loaded", {"title": S.pop("train._loaded_recipe")}), "info")
+
+
+def publish_ui(config: TrainConfig) -> None:
+    """Teacher mode: publish the form as a recipe students see on the home page."""
+    with st.expander(t("class.publish_recipe"), icon=":material/campaign:"):
+        st.text_input(t("class.publish_title"), key="train.publish_title", max_chars=classroom.MAX_TITLE)
+        st.button(t("class.publish"), key="train.publish", on_click=publish_recipe, args=(config,))
+        if "train._published" in S:
+            ui.show(Message("class.published", {"title": S.pop("train._published")}), "success")
+        if "train._publish_problem" in S:
+            ui.show(S.pop("train._publish_problem"))
 
 
 def data_ui() -> DatasetInfo:
@@ -497,6 +519,7 @@ config = TrainConfig(
     **hyper,
 )
 problems += config.problems()
+problems += CLASS.jobs.limits.config_problems(config)
 if hyper["device"] == "cuda" and not torch.cuda.is_available():
     problems.append(Message("train.no_cuda"))
 for problem in problems:
@@ -511,9 +534,11 @@ st.button(
 )
 if S.pop("train._start", False) and not problems and preview["problem"] is None:
     start(config)
+if CLASS.viewer.teacher and not problems:
+    publish_ui(config)
 
 if S.get("train.run"):
-    ui_training.live_ui(JOBS, S["train.run"])
-ui_training.runs_ui(JOBS)
+    ui_training.live_ui(CLASS, S["train.run"])
+ui_training.runs_ui(CLASS)
 ui_training.tensorboard_ui(SETTINGS.runs_dir)
 write_url(preset)

@@ -134,6 +134,7 @@ def test_start_creates_a_run_that_streams_metrics_and_finishes(training_runs):
 
 def test_a_second_run_waits_in_the_queue_and_stop_ends_each_within_seconds(training_runs, monkeypatch):
     monkeypatch.setenv("STRIDE_MAX_CONCURRENT_RUNS", "1")  # one run at a time, whatever the machine
+    monkeypatch.setenv("STRIDE_MAX_EPOCHS", "200")
     open_page, store = training_runs
     at = _tiny(open_page(), epochs=200, batch_size=8, max_samples=600)  # minutes of training: only stopped
     at.button(key="train.start").click().run()

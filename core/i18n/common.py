@@ -18,6 +18,10 @@ TEXT = {
         "链接中的 `{name}` 值 `{value}` 未被采用:{reason}",
     ),
     "common.as_table": ("As a table", "表格形式"),
+    "common.upload_cap": (
+        "Up to {mb} MB per file. A bigger file is marked in red and not sent (point at it to see why).",
+        "每个文件最大 {mb} MB。更大的文件会标成红色且不会上传(鼠标指向它可以看到原因)。",
+    ),
 }
 
 TEXT |= {

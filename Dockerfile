@@ -1,0 +1,41 @@
+# Stride for a class on one CPU server: `docker compose up -d --build` (see compose.yaml).
+# Checked without a Docker engine by `make docker-check` (docker/check.sh) and tests/test_docker.py.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    STRIDE_RUNS_DIR=/data/runs \
+    STRIDE_DATA_DIR=/data/datasets
+
+WORKDIR /app
+
+# CPU-only torch first (PyPI's default Linux wheels bring ~3 GB of CUDA libraries); requirements.txt
+# pins the same versions, which the +cpu builds satisfy, so the second install keeps them.
+RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu \
+        torch==2.14.1 torchvision==0.29.1
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+
+# A non-root user owns the data volume (run store, data sets) and nothing else: the code stays root's.
+# The folders are made and chowned before VOLUME, so a new named volume starts with this ownership.
+RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin stride \
+    && mkdir -p /data/runs /data/datasets \
+    && chown -R stride:stride /data
+VOLUME /data
+
+# Only what the app reads at run time (tests/check.sh: every path here must survive .dockerignore).
+COPY streamlit_app.py ui.py ui_training.py ./
+COPY pages/ pages/
+COPY core/ core/
+COPY models/ models/
+COPY .streamlit/ .streamlit/
+COPY docker/ docker/
+
+USER stride
+EXPOSE 8501
+# slim has no curl: a stdlib script GETs /_stcore/health on ${PORT:-8501}; a cold start imports torch
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py"]
+ENTRYPOINT ["/app/docker/entrypoint.sh"]

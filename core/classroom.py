@@ -1,0 +1,334 @@
+"""A class on one server: anonymous names, who may see and change which run, and the teacher's board.
+
+Class mode is on when the server has a teacher password (``STRIDE_TEACHER_PASSWORD``). Without
+one, Stride is a one-person lab (a laptop): every run is the user's own.
+
+Identity without accounts: each browser session gets a short name and a secret key, both kept in
+the URL (``me``, ``key``) so that a reload or a bookmark keeps them. The name is a label anyone may
+change; the key decides ownership. A run stores a hash of its creator's key, never the key, and
+only a viewer holding that key, or the teacher, may stop, resume or delete it. Other students may
+read it (watch it, compare it, predict with it) only while the teacher shares the class's runs.
+A run id alone grants nothing: a run that a viewer may not read is reported as missing, exactly
+like one that never existed, so ids cannot be probed.
+
+The teacher's board (``<runs>/.class/board.json``) holds what the teacher published: whether runs
+are shared, recipe presets and pinned convolution settings. Every app process and replica that
+shares the run store shares the board.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from core.i18n import Message, UserError
+from core.jobs import Job, LocalJobs
+from core.runs import RunInfo, atomic_write_json
+from core.train import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,22}[a-z0-9]")  # 3 to 24 characters, safe in a URL
+KEY_PATTERN = re.compile(r"[0-9a-f]{16}")  # 64 random bits
+ANIMALS = (
+    "otter", "heron", "panda", "koala", "lynx", "gecko", "bison", "crane", "dingo", "egret",
+    "ferret", "gibbon", "ibis", "jackal", "lemur", "marten", "newt", "okapi", "puffin", "quokka",
+    "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "badger", "beaver",
+    "camel", "dolphin", "falcon", "gazelle", "hare", "iguana", "kiwi", "llama", "moose", "owl",
+)  # fmt: skip
+BOARD_FILE = Path(".class") / "board.json"
+MAX_PUBLISHED = 20  # recipes, and pins, on the board
+MAX_TITLE = 80  # characters of a recipe's or pin's title
+MAX_PIN_PARAMS = 16
+MAX_PIN_TEXT = 64  # characters of a pinned parameter's name or value
+LOCKOUT_FAILURES = 5  # wrong teacher passwords in a row before a pause
+LOCKOUT_S = 30.0
+
+
+# --- names, keys and the teacher password ------------------------------------------------------------
+
+
+def random_name() -> str:
+    """Return a short anonymous name such as "otter-42"."""
+    return f"{secrets.choice(ANIMALS)}-{secrets.randbelow(100):02d}"
+
+
+def new_key() -> str:
+    return secrets.token_hex(8)
+
+
+def clean_name(raw: object) -> tuple[str, Message | None]:
+    """Return a valid name made from what a user typed, and a message when it had to change.
+
+    Lower case, letters, digits and "-" only, 3 to 24 characters; too little left gives a new
+    random name.
+    """
+    text = raw if isinstance(raw, str) else ""
+    name = re.sub(r"[^a-z0-9]+", "-", text.strip().lower()).strip("-")[:24].strip("-")
+    if NAME_PATTERN.fullmatch(name):
+        return name, None if name == text else Message("class.name_cleaned", {"value": text[:40], "used": name})
+    used = random_name()
+    return used, Message("class.name_too_short", {"value": text[:40], "used": used})
+
+
+def owner_id(key: str) -> str:
+    """Return what a run stores of its creator's key: a hash, so the store never holds keys."""
+    return hashlib.sha256(f"stride-owner:{key}".encode()).hexdigest()[:32]
+
+
+def password_matches(given: str, expected: str | None) -> bool:
+    """Compare a typed password with the server's in constant time; False when there is none."""
+    if not expected:
+        return False
+    # Digests of equal length: compare_digest then takes the same time whatever was typed.
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+def lockout_left(failures: list[float], now: float | None = None) -> float:
+    """Return the seconds until another password may be tried, after ``failures`` (their times)."""
+    now = time.time() if now is None else now
+    if len(failures) < LOCKOUT_FAILURES:
+        return 0.0
+    return max(0.0, failures[-1] + LOCKOUT_S - now)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their name and key (class mode), and whether they unlocked teacher mode."""
+
+    name: str | None = None
+    key: str | None = field(default=None, repr=False)
+    teacher: bool = False
+    class_mode: bool = False
+
+    @property
+    def owner_id(self) -> str | None:
+        return owner_id(self.key) if self.key else None
+
+    def owns(self, run: RunInfo) -> bool:
+        mine = self.owner_id
+        return mine is not None and run.owner_id is not None and hmac.compare_digest(mine, run.owner_id)
+
+    def can_control(self, run: RunInfo) -> bool:
+        """Stop, resume, delete: the run's owner, the teacher, or anyone outside class mode."""
+        return not self.class_mode or self.teacher or self.owns(run)
+
+    def can_read(self, run: RunInfo, sharing: bool) -> bool:
+        """Watch, compare, download, predict with: also every student while the teacher shares."""
+        return sharing or self.can_control(run)
+
+
+# --- the teacher's board ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training recipe the teacher published: a title and a TrainConfig as a dict."""
+
+    recipe_id: str
+    title: str
+    config: dict
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Convolution settings the teacher pinned: a title and the Convolution page's URL parameters."""
+
+    pin_id: str
+    title: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Board:
+    sharing: bool = False  # students see the class's runs (read only)
+    recipes: tuple[Recipe, ...] = ()
+    pins: tuple[Pin, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "sharing": self.sharing,
+            "recipes": [vars(r) for r in self.recipes],
+            "pins": [vars(p) for p in self.pins],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Board:
+        recipes, pins = [], []
+        listed = {name: v if isinstance(v := data.get(name), list) else [] for name in ("recipes", "pins")}
+        for item in listed["recipes"]:
+            with contextlib.suppress(UserError, TypeError, KeyError, AttributeError):
+                recipes.append(make_recipe(item["title"], item["config"], item["recipe_id"]))
+        for item in listed["pins"]:
+            with contextlib.suppress(UserError, TypeError, KeyError, AttributeError):
+                pins.append(make_pin(item["title"], item["params"], item["pin_id"]))
+        return cls(data.get("sharing") is True, tuple(recipes), tuple(pins))  # a damaged flag shares nothing
+
+
+def _title(raw: object) -> str:
+    title = " ".join(str(raw).split())[:MAX_TITLE] if isinstance(raw, str) else ""
+    if not title:
+        raise UserError(Message("class.title_needed", {"limit": MAX_TITLE}))
+    return title
+
+
+def _item_id(raw: object) -> str:
+    return raw if isinstance(raw, str) and KEY_PATTERN.fullmatch(raw) else new_key()
+
+
+def make_recipe(title: object, config: object, recipe_id: object = None) -> Recipe:
+    """Return a recipe after checking its title and config (a TrainConfig dict)."""
+    checked = TrainConfig.from_dict(config).check()  # type: ignore[arg-type]  # from_dict checks the type
+    return Recipe(_item_id(recipe_id), _title(title), checked.to_dict())
+
+
+def make_pin(title: object, params: object, pin_id: object = None) -> Pin:
+    """Return a pin after checking its title and parameters (short strings, a few of them)."""
+    if not isinstance(params, dict) or len(params) > MAX_PIN_PARAMS:
+        raise UserError(Message("class.bad_pin", {"limit": MAX_PIN_PARAMS}))
+    clean = {}
+    for name, value in params.items():
+        if not (isinstance(name, str) and isinstance(value, str) and 0 < len(name) <= MAX_PIN_TEXT):
+            raise UserError(Message("class.bad_pin", {"limit": MAX_PIN_PARAMS}))
+        clean[name] = value[:MAX_PIN_TEXT]
+    return Pin(_item_id(pin_id), _title(title), clean)
+
+
+def read_board(runs_root: Path) -> Board:
+    """Return the teacher's board; an absent or damaged file reads as an empty board."""
+    try:
+        return Board.from_dict(json.loads((Path(runs_root) / BOARD_FILE).read_text()))
+    except FileNotFoundError:
+        return Board()
+    except (OSError, ValueError, AttributeError, TypeError) as exc:
+        logger.warning("the class board is unreadable (%s); showing an empty one", exc)
+        return Board()
+
+
+@contextlib.contextmanager
+def _board_lock(runs_root: Path) -> Iterator[None]:
+    path = Path(runs_root) / BOARD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def update_board(runs_root: Path, change: Callable[[Board], Board]) -> Board:
+    """Apply ``change`` to the board and save it; two teacher tabs never lose each other's edits."""
+    with _board_lock(runs_root):
+        board = change(read_board(runs_root))
+        if len(board.recipes) > MAX_PUBLISHED or len(board.pins) > MAX_PUBLISHED:
+            raise UserError(Message("class.board_full", {"limit": MAX_PUBLISHED}))
+        atomic_write_json(Path(runs_root) / BOARD_FILE, board.to_dict())
+        return board
+
+
+def publish_recipe(runs_root: Path, title: object, config: dict) -> Board:
+    recipe = make_recipe(title, config)
+    return update_board(runs_root, lambda b: replace(b, recipes=(*b.recipes, recipe)))
+
+
+def publish_pin(runs_root: Path, title: object, params: dict[str, str]) -> Board:
+    pin = make_pin(title, params)
+    return update_board(runs_root, lambda b: replace(b, pins=(*b.pins, pin)))
+
+
+def withdraw(runs_root: Path, item_id: str) -> Board:
+    """Remove a recipe or pin from the board."""
+    return update_board(
+        runs_root,
+        lambda b: replace(
+            b,
+            recipes=tuple(r for r in b.recipes if r.recipe_id != item_id),
+            pins=tuple(p for p in b.pins if p.pin_id != item_id),
+        ),
+    )
+
+
+def set_sharing(runs_root: Path, sharing: bool) -> Board:
+    return update_board(runs_root, lambda b: replace(b, sharing=bool(sharing)))
+
+
+# --- the runs, as one viewer may see and change them ------------------------------------------------------
+
+
+class Classroom:
+    """The job queue seen through one viewer's rights: the pages never reach the runs another way."""
+
+    def __init__(self, jobs: LocalJobs, viewer: Viewer):
+        self.jobs = jobs
+        self.store = jobs.store
+        self.viewer = viewer
+        self.board = read_board(self.store.root) if viewer.class_mode else Board()
+
+    @property
+    def sharing(self) -> bool:
+        return self.board.sharing
+
+    def runs(self, scope: str = "mine") -> list[RunInfo]:
+        """Return the runs in ``scope``, newest first: "mine" (the viewer's own) or "class" (all they may read).
+
+        Outside class mode, and for the teacher, "mine" is every run.
+        """
+        runs = self.store.list_runs()
+        if scope == "class":
+            return [r for r in runs if self.viewer.can_read(r, self.sharing)]
+        return [r for r in runs if self.viewer.can_control(r)]
+
+    def jobs_of(self, runs: list[RunInfo]) -> list[Job]:
+        """Return the queue's view (state, place in the queue) of ``runs``, in their order."""
+        position = {job.run_id: job.position for job in self.jobs.list_jobs()}
+        return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
+
+    def read(self, run_id: str) -> RunInfo:
+        """Return a run the viewer may read; any other is "not found", like a run that never was."""
+        info = self.store.read_run(run_id)
+        if not self.viewer.can_read(info, self.sharing):
+            raise UserError(Message("runs.not_found", {"run_id": run_id}))
+        return info
+
+    def status(self, run_id: str) -> Job:
+        self.read(run_id)
+        return self.jobs.status(run_id)
+
+    def _controlled(self, run_id: str) -> RunInfo:
+        info = self.read(run_id)
+        if not self.viewer.can_control(info):
+            raise UserError(Message("class.not_yours", {"run_id": run_id, "owner": info.owner or "?"}))
+        return info
+
+    def submit(self, config: TrainConfig) -> str:
+        viewer = self.viewer
+        return self.jobs.submit(config, owner=viewer.name, owner_id=viewer.owner_id, per_student=not viewer.teacher)
+
+    def cancel(self, run_id: str) -> Job:
+        self._controlled(run_id)
+        return self.jobs.cancel(run_id)
+
+    def resume(self, run_id: str) -> Job:
+        self._controlled(run_id)
+        return self.jobs.resume(run_id)
+
+    def delete(self, run_id: str) -> None:
+        self._controlled(run_id)
+        self.jobs.delete(run_id)
+
+    def pruned_mine(self) -> list[dict]:
+        """Return the viewer's runs that the disk quota deleted (the teacher: everyone's), oldest first."""
+        mine = self.viewer.owner_id
+        everyone = not self.viewer.class_mode or self.viewer.teacher
+        return [p for p in self.store.read_pruned() if everyone or (mine and p.get("owner_id") == mine)]

@@ -1,0 +1,137 @@
+"""Class: who you are in this class, what this server allows, and (for the teacher) the class's board.
+
+Shown in the navigation only in class mode (a teacher password is set). Session-state keys:
+"class.password" (the password field), "class._problem" (why the last unlock failed); wrong
+passwords are counted per client address for the whole server (failed_unlocks); ui.py owns "class.name", "_class_key", "_class_teacher".
+"""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from core import classroom
+from core.i18n import Message, UserError
+from core.limits import MB
+
+ui.leave_folder_mode()
+t = ui.translator()
+
+S = st.session_state
+SETTINGS = ui.settings()
+ROOM = ui.open_classroom()
+ROOT = ROOM.store.root
+
+
+@st.cache_resource(show_spinner=False)
+def failed_unlocks() -> dict[str, list[float]]:
+    """Times of wrong teacher passwords per client address, for the whole server: a new tab does not reset them."""
+    return {}
+
+
+def unlock() -> None:
+    """Callback: check the typed password (constant time); a pause after repeated failures from one address."""
+    address = st.context.ip_address
+    failures = failed_unlocks().setdefault(address if isinstance(address, str) else "unknown", [])
+    del failures[: -classroom.LOCKOUT_FAILURES]  # only the last few matter
+    wait = classroom.lockout_left(failures)
+    if wait > 0:
+        S["class._problem"] = Message("classroom.locked", {"seconds": round(wait)})
+    elif classroom.password_matches(S.get("class.password", ""), SETTINGS.teacher_password):
+        S["_class_teacher"] = True
+        failures.clear()
+    else:
+        failures.append(time.time())
+        S["class._problem"] = Message("classroom.wrong_password")
+    S["class.password"] = ""  # never left in the page
+
+
+def lock() -> None:
+    S["_class_teacher"] = False
+
+
+def change_board(change, *args) -> None:
+    """Callback: apply a core.classroom board change, keeping its error for the next run."""
+    try:
+        change(ROOT, *args)
+    except UserError as exc:
+        S["class._problem"] = exc.message
+
+
+def limits_table() -> pd.DataFrame:
+    limits, runs = ROOM.jobs.limits, ROOM.store.list_runs()
+    jobs = ROOM.jobs_of(runs)
+    running = sum(j.state == "running" for j in jobs)
+    queued = sum(j.state == "queued" for j in jobs)
+    mine = sum(j.status.active and ROOM.viewer.owns(r) for r, j in zip(runs, jobs, strict=True))
+    rows = [
+        ("classroom.limit_running", ROOM.jobs.max_concurrent_runs, running),
+        ("classroom.limit_queue", limits.max_queue, queued),
+        ("classroom.limit_student", limits.max_runs_per_student, mine),
+        ("classroom.limit_epochs", limits.max_epochs, ""),
+        ("classroom.limit_samples", f"{limits.max_samples:,}", ""),
+        ("classroom.limit_upload", f"{SETTINGS.max_upload_mb} MB", ""),
+        ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{ROOM.store.disk_usage() / MB:,.0f} MB"),
+    ]
+    return pd.DataFrame(
+        [
+            {t("classroom.limit"): t(key), t("classroom.value"): str(value), t("classroom.now"): str(now)}
+            for key, value, now in rows
+        ]
+    )
+
+
+def board_ui() -> None:
+    """Teacher mode: sharing, and what is published, each with a way to withdraw it."""
+    board = ROOM.board
+    st.toggle(
+        t("classroom.sharing"),
+        value=board.sharing,
+        key="class.sharing",
+        help=t("classroom.sharing_help"),
+        on_change=lambda: change_board(classroom.set_sharing, S["class.sharing"]),
+    )
+    st.caption(t("classroom.publish_where"))
+    for title_key, items in (
+        ("classroom.published_recipes", [(r.recipe_id, r.title) for r in board.recipes]),
+        ("classroom.published_pins", [(p.pin_id, p.title) for p in board.pins]),
+    ):
+        st.markdown(f"**{t(title_key)}**")
+        if not items:
+            st.caption(t("classroom.nothing_published"))
+        for item_id, title in items:
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.text(title)  # the teacher's words, shown as plain text
+            row.button(
+                t("classroom.withdraw"),
+                key=f"class.withdraw_{item_id}",
+                on_click=change_board,
+                args=(classroom.withdraw, item_id),
+                icon=":material/delete:",
+            )
+
+
+st.title(t("classroom.title"))
+if not SETTINGS.class_mode:  # only reachable by a stale link: the navigation lists this page in class mode
+    st.info(t("classroom.solo"))
+    st.stop()
+st.write(t("classroom.intro"))
+st.markdown(t("classroom.you", name=ROOM.viewer.name))  # a cleaned name: letters, digits and "-" only
+st.caption(t("classroom.bookmark"))
+
+st.subheader(t("classroom.limits"))
+st.dataframe(limits_table(), hide_index=True)
+st.caption(t("classroom.limit_disk_help"))
+
+st.subheader(t("classroom.teacher"))
+if S.get("class._problem") is not None:
+    ui.show(S.pop("class._problem"))
+if not ROOM.viewer.teacher:
+    st.text_input(t("classroom.password"), type="password", key="class.password")
+    st.button(t("classroom.unlock"), key="class.unlock", on_click=unlock, icon=":material/lock_open:")
+else:
+    st.success(t("classroom.teacher_on"), icon=":material/school:")
+    st.button(t("classroom.lock"), key="class.lock", on_click=lock, icon=":material/lock:")
+    st.page_link("pages/training.py", label=t("classroom.all_runs"), icon=":material/model_training:")
+    board_ui()
