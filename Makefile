@@ -39,4 +39,10 @@ format: $(VENV)/.dev ## format the code with ruff
 bundled-models: $(VENV)/.runtime ## retrain the models shipped in models/ (deterministic; ~2 min on 2 cores)
 	$(PY) -m core.bundle
 
-.PHONY: help run test bench lint format bundled-models
+docker-check: $(VENV)/.runtime ## check the Docker image's steps without a Docker engine (entry point, health check, non-root)
+	bash docker/check.sh
+
+loadtest: $(VENV)/.dev ## 30 simulated students against a real server for 10 minutes (not CI)
+	$(PY) -m benchmarks.loadtest
+
+.PHONY: help run test bench lint format bundled-models docker-check loadtest

@@ -86,6 +86,17 @@ def file_uploader(label: str, where=st, **kwargs):
     return value
 
 
+def valid_index(key: str, count: int) -> None:
+    """Reset the state of a selectbox over ``range(count)`` when it no longer holds one of its options.
+
+    When the options change, the browser can send back the old choice's label, which Streamlit
+    passes on as a string; a stale number can also be past the end of the new options.
+    """
+    value = st.session_state.get(key, 0)
+    if not isinstance(value, int) or not 0 <= value < count:
+        st.session_state[key] = 0 if not isinstance(value, int) else max(0, min(value, count - 1))
+
+
 def lang() -> str:
     """Return the reader's language code ("en" or "zh")."""
     return st.session_state.get("lang", "en")

@@ -100,6 +100,7 @@ def apply_fix(fix: dict) -> None:
 
 def move_selected(offset: int) -> None:
     """Callback: move the selected layer up (-1) or down (+1); the selection follows it."""
+    ui.valid_index("arch.selected", len(working_spec().layers))
     index = S["arch.selected"]
     replace_spec(move_layer(working_spec(), index, offset))
     S["arch.selected"] = min(max(index + offset, 0), len(working_spec().layers) - 1)
@@ -107,6 +108,7 @@ def move_selected(offset: int) -> None:
 
 def remove_selected() -> None:
     """Callback: remove the selected layer."""
+    ui.valid_index("arch.selected", len(working_spec().layers))
     index = S["arch.selected"]
     replace_spec(remove_layer(working_spec(), index))
     S["arch.selected"] = max(0, min(index, len(working_spec().layers) - 1))
@@ -299,8 +301,7 @@ def reorder_controls(spec: ModelSpec) -> None:
     if not spec.layers:
         return
     names = layer_names(spec)
-    if S.get("arch.selected", 0) >= len(spec.layers):
-        S["arch.selected"] = len(spec.layers) - 1
+    ui.valid_index("arch.selected", len(spec.layers))
     pick, up, down, remove = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     pick.selectbox(
         t("arch.selected"),

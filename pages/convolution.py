@@ -9,6 +9,7 @@ In teacher mode the settings in the URL can be pinned for the class (core.classr
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 import numpy as np
@@ -187,6 +188,11 @@ def show_problem(geometry, apply_fix) -> None:
 
 def apply_fix(fix) -> None:
     """Callback: set the widgets to the settings geometry proposed as the nearest valid ones."""
+    padding_max = next(high for _, key, _, high, _ in PAIRS if key == "conv.padding")
+    if S.get("conv.pad_kind") == "same" and not isinstance(fix.padding, str) and max(fix.padding) > padding_max:
+        # "same" at stride > 1: the padding it stands for is past the slider, so take the rule's
+        # other way out, stride 1, which keeps "same"
+        fix = dataclasses.replace(fix, padding="same", stride=(1, 1))
     for field, key in (
         ("kernel_size", "kernel"),
         ("stride", "stride"),

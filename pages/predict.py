@@ -430,8 +430,7 @@ def pick_one(shown: list[Shown], predictions: list[Prediction]) -> int:
     """Draw the choice of which picture to look at closely; return its index."""
     if len(shown) == 1:
         return 0
-    if S.get("predict.item", 0) >= len(shown):
-        S["predict.item"] = 0
+    ui.valid_index("predict.item", len(shown))
     labels = [f"{s.name} → {p.label} ({p.probability:.0%})" for s, p in zip(shown, predictions, strict=True)]
     return st.selectbox(t("predict.item"), range(len(shown)), format_func=labels.__getitem__, key="predict.item")
 

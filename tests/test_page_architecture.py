@@ -222,3 +222,14 @@ def test_uploaded_spec_asking_for_a_billion_channels_gets_a_message(app):
     assert not at.exception
     assert "out_channels" in at.error[0].value.replace("\\", "")  # user text is Markdown-escaped
     assert _metric(at, "arch.params") == "61,706"  # the model on the page is unchanged
+
+
+def test_a_stale_layer_label_from_the_browser_does_not_break_the_page(app):
+    # after the layers change, the browser can send back the old choice's label, which arrives as a string
+    at = app()  # the home page: no layer picker yet, so AppTest sends nothing for it
+    at.session_state["arch.selected"] = "7 · fc2 · Linear(120, 84)"
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.selectbox(key="arch.selected").value == 0
+    at.button(key="arch.down").click().run()
+    assert not at.exception

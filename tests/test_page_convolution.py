@@ -113,3 +113,13 @@ def test_broken_upload_gets_a_message_and_the_page_keeps_working(app):
     assert at.error and "photo.png" in at.error[0].value
     at.selectbox(key="conv.photo").set_value("flower.jpg").run()
     assert not at.error and at.metric[0].value == "425 × 638"
+
+
+def test_fix_for_same_padding_at_stride_two_keeps_same_when_its_padding_is_past_the_slider(app):
+    # kernel 7 with dilation 2 pads 6 for "same", past the padding slider's 4: the fix takes stride 1
+    at = app(PAGE, size="12", kernel="7", dilation="2", padding="same", stride="2")
+    assert at.error
+    at.button(key="conv.fix").click().run()
+    assert not at.exception and not at.error
+    assert at.slider(key="conv.stride_h").value == 1
+    assert at.query_params["padding"] in ("same", ["same"])
