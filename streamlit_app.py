@@ -19,3 +19,4 @@ page = st.navigation(
 )
 ui.device_info()
 page.run()
+ui.freeze_imports()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.i18n import Message, UserError
-from core.jobs import Job, LocalJobs
+from core.jobs import Job, LocalJobs, queue_order
 from core.runs import RunInfo, atomic_write_json
 from core.train import TrainConfig
 
@@ -274,6 +274,12 @@ class Classroom:
         self.store = jobs.store
         self.viewer = viewer
         self.board = read_board(self.store.root) if viewer.class_mode else Board()
+        self._listed: list[RunInfo] | None = None  # every run, read once per page run (two files a run)
+
+    def _all_runs(self) -> list[RunInfo]:
+        if self._listed is None:
+            self._listed = self.store.list_runs()
+        return self._listed
 
     @property
     def sharing(self) -> bool:
@@ -284,14 +290,21 @@ class Classroom:
 
         Outside class mode, and for the teacher, "mine" is every run.
         """
-        runs = self.store.list_runs()
+        runs = self._all_runs()
         if scope == "class":
             return [r for r in runs if self.viewer.can_read(r, self.sharing)]
         return [r for r in runs if self.viewer.can_control(r)]
 
+    def state_counts(self) -> dict[str, int]:
+        """Return how many runs of the whole class are in each state (numbers only, no run)."""
+        counts: dict[str, int] = {}
+        for run in self._all_runs():
+            counts[run.status.state] = counts.get(run.status.state, 0) + 1
+        return counts
+
     def jobs_of(self, runs: list[RunInfo]) -> list[Job]:
         """Return the queue's view (state, place in the queue) of ``runs``, in their order."""
-        position = {job.run_id: job.position for job in self.jobs.list_jobs()}
+        position = {r.run_id: i for i, r in enumerate(queue_order(self._all_runs()))}
         return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
 
     def read(self, run_id: str) -> RunInfo:
@@ -312,19 +325,23 @@ class Classroom:
         return info
 
     def submit(self, config: TrainConfig) -> str:
+        self._listed = None
         viewer = self.viewer
         return self.jobs.submit(config, owner=viewer.name, owner_id=viewer.owner_id, per_student=not viewer.teacher)
 
     def cancel(self, run_id: str) -> Job:
         self._controlled(run_id)
+        self._listed = None
         return self.jobs.cancel(run_id)
 
     def resume(self, run_id: str) -> Job:
         self._controlled(run_id)
+        self._listed = None
         return self.jobs.resume(run_id)
 
     def delete(self, run_id: str) -> None:
         self._controlled(run_id)
+        self._listed = None
         self.jobs.delete(run_id)
 
     def pruned_mine(self) -> list[dict]:

@@ -93,7 +93,7 @@ class JobBackend(Protocol):
     def reconcile(self) -> list[str]: ...
 
 
-def _queue_order(runs: list[RunInfo]) -> list[RunInfo]:
+def queue_order(runs: list[RunInfo]) -> list[RunInfo]:
     queued = [r for r in runs if r.status.state == "queued"]
     return sorted(queued, key=lambda r: (r.status.queued_at or r.created_at, r.run_id))
 
@@ -222,13 +222,13 @@ class LocalJobs:
         info = self.store.read_run(run_id)
         if info.status.state != "queued":
             return Job(run_id, info.owner, info.status, None)
-        order = [r.run_id for r in _queue_order(self.store.list_runs())]
+        order = [r.run_id for r in queue_order(self.store.list_runs())]
         return Job(run_id, info.owner, info.status, order.index(run_id) if run_id in order else None)
 
     def list_jobs(self) -> list[Job]:
         """Return every run, newest first, with queue positions for the queued ones."""
         runs = self.store.list_runs()
-        position = {r.run_id: i for i, r in enumerate(_queue_order(runs))}
+        position = {r.run_id: i for i, r in enumerate(queue_order(runs))}
         return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
 
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
@@ -271,12 +271,12 @@ class LocalJobs:
         with self._locked():
             return self._reconcile_locked()
 
-    def _reconcile_locked(self) -> list[str]:
+    def _reconcile_locked(self, runs: list[RunInfo] | None = None) -> list[str]:
         changed = []
-        for info in self.store.list_runs():
+        for info in self.store.list_runs() if runs is None else runs:
             status = info.status
-            claimed_at = self.store.claimed_at(info.run_id)
-            if status.state == "queued" and claimed_at is not None and time.time() - claimed_at > CLAIM_TIMEOUT_S:
+            claimed_at = self.store.claimed_at(info.run_id) if status.state == "queued" else None
+            if claimed_at is not None and time.time() - claimed_at > CLAIM_TIMEOUT_S:
                 self.store.release_claim(info.run_id)  # its launcher died between claiming and starting
             if status.state != "running" or status.host not in (None, self.store.host) or self._alive(status):
                 continue
@@ -301,16 +301,18 @@ class LocalJobs:
         """Reconcile, end workers that ignored a cancel, start queued runs while slots are free; return the started ids."""
         started = []
         with self._locked():
-            self._reconcile_locked()
+            runs = self.store.list_runs()  # one listing per tick: it reads two files per run
+            changed = self._reconcile_locked(runs)
             if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
-                self._prune_locked()
-            runs = self.store.list_runs()
+                changed += [p["run_id"] for p in self._prune_locked()]
+            if changed:
+                runs = self.store.list_runs()
             running_here = 0
             for info in runs:
                 if info.status.state == "running" and info.status.host == self.store.host:
                     self._enforce_cancel(info.run_id, force=False)
                     running_here += 1
-            for info in _queue_order(runs):
+            for info in queue_order(runs):
                 if running_here >= self.max_concurrent_runs:
                     break
                 if not self.store.claim(info.run_id, f"{self.store.host}:{os.getpid()}"):

@@ -60,11 +60,9 @@ def change_board(change, *args) -> None:
 
 
 def limits_table() -> pd.DataFrame:
-    limits, runs = ROOM.jobs.limits, ROOM.store.list_runs()
-    jobs = ROOM.jobs_of(runs)
-    running = sum(j.state == "running" for j in jobs)
-    queued = sum(j.state == "queued" for j in jobs)
-    mine = sum(j.status.active and ROOM.viewer.owns(r) for r, j in zip(runs, jobs, strict=True))
+    limits, counts = ROOM.jobs.limits, ROOM.state_counts()
+    running, queued = counts.get("running", 0), counts.get("queued", 0)
+    mine = sum(r.status.active and ROOM.viewer.owns(r) for r in ROOM.runs("mine"))
     rows = [
         ("classroom.limit_running", ROOM.jobs.max_concurrent_runs, running),
         ("classroom.limit_queue", limits.max_queue, queued),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +14,11 @@ import pytest
 from benchmarks.server import streamlit_server
 from benchmarks.timing import navigation_known
 from core.i18n import Message, UserError
+from core.jobs import LocalJobs
+from core.runs import process_alive
 
 ROOT = Path(__file__).resolve().parent.parent
+SLEEPING_WORKER = [sys.executable, "-c", "import time; time.sleep(60)"]  # a stand-in worker: starts in ms
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -97,3 +103,56 @@ def refused(call, key: str) -> Message:
     assert caught.value.message.key == key, caught.value.message
     rendered(caught.value.message)
     return caught.value.message
+
+
+def end_workers(jobs: LocalJobs) -> None:
+    """Kill the workers a test's job queue left running, and let its warm worker go."""
+    for job in jobs.list_jobs():
+        if job.state == "running" and job.status.pid not in (None, os.getpid()) and process_alive(job.status.pid):
+            os.kill(job.status.pid, signal.SIGKILL)
+    jobs.close()
+
+
+@pytest.fixture
+def sleeping_jobs(tmp_path):
+    """A job queue with one slot whose workers only sleep (and ignore cancel requests)."""
+    jobs = LocalJobs(
+        tmp_path / "runs",
+        max_concurrent_runs=1,
+        torch_threads_per_run=1,
+        warm_worker=False,
+        cancel_grace_s=0.3,
+        worker_command=SLEEPING_WORKER,
+    )
+    yield jobs
+    end_workers(jobs)
+
+
+@pytest.fixture
+def no_warm_worker(monkeypatch):
+    """The pages' job queue keeps no warm worker: for tests that train nothing (one costs ~3 s of CPU)."""
+    make = LocalJobs.from_settings.__func__
+
+    def without_warm_worker(cls, settings=None):
+        jobs = make(cls, settings)
+        jobs.warm_worker = False
+        return jobs
+
+    monkeypatch.setattr(LocalJobs, "from_settings", classmethod(without_warm_worker))
+
+
+def watch_lock(jobs: LocalJobs, monkeypatch) -> list:
+    """Wrap the job queue's lock; return a list that is non-empty exactly while the lock is held."""
+    held, real_locked = [], jobs._locked
+
+    @contextlib.contextmanager
+    def counting_lock():
+        with real_locked():
+            held.append(True)
+            try:
+                yield
+            finally:
+                held.pop()
+
+    monkeypatch.setattr(jobs, "_locked", counting_lock)
+    return held

@@ -4,17 +4,13 @@ The job queue runs a stand-in worker (a bare Python that sleeps and ignores canc
 in test_jobs.py, so no test here trains anything.
 """
 
-import contextlib
 import hmac
 import json
-import os
-import signal
-import sys
 import threading
 import time
 
 import pytest
-from conftest import refused, rendered
+from conftest import refused, rendered, watch_lock
 
 import core.classroom as classroom
 from core.classroom import (
@@ -42,34 +38,16 @@ from core.classroom import (
     update_board,
     withdraw,
 )
-from core.jobs import LocalJobs
 from core.runs import CONFIG_FILE, RunStatus, RunStore, process_alive
 from core.train import TrainConfig
 
-SLEEPING_WORKER = [sys.executable, "-c", "import time; time.sleep(60)"]
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 MADE_UP_ID = "20240101-120000-0badcafe"  # well formed, never created
 
 
-def _end_workers(jobs: LocalJobs) -> None:
-    for job in jobs.list_jobs():
-        if job.state == "running" and job.status.pid not in (None, os.getpid()) and process_alive(job.status.pid):
-            os.kill(job.status.pid, signal.SIGKILL)
-    jobs.close()
-
-
 @pytest.fixture
-def jobs(tmp_path):
-    queue = LocalJobs(
-        tmp_path / "runs",
-        max_concurrent_runs=1,
-        torch_threads_per_run=1,
-        warm_worker=False,
-        cancel_grace_s=0.3,
-        worker_command=SLEEPING_WORKER,
-    )
-    yield queue
-    _end_workers(queue)
+def jobs(sleeping_jobs):
+    return sleeping_jobs
 
 
 @pytest.fixture
@@ -556,19 +534,7 @@ def test_a_damaged_sharing_flag_does_not_share_the_runs(tmp_path):
 
 def test_delete_holds_the_queue_lock_like_resume_and_prune(jobs, alice, alices_runs, monkeypatch):
     _, ended = alices_runs
-    held = []
-    real_locked = jobs._locked
-
-    @contextlib.contextmanager
-    def counting_lock():
-        with real_locked():
-            held.append(True)
-            try:
-                yield
-            finally:
-                held.pop()
-
-    monkeypatch.setattr(jobs, "_locked", counting_lock)
+    held = watch_lock(jobs, monkeypatch)
     seen = []
     real_delete = RunStore.delete_run
 

@@ -11,13 +11,13 @@ import sys
 import time
 
 import pytest
+from conftest import end_workers
 
 from core.i18n import UserError
 from core.jobs import LocalJobs
 from core.runs import RunStatus, process_alive
 from core.train import TrainConfig, run_in_store
 
-SLEEPING_WORKER = [sys.executable, "-c", "import time; time.sleep(60)"]
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 # Long enough to be stopped or killed mid-run: 3 epochs of 262 steps, about a second each.
 LONG = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=3, batch_size=4, lr=0.01, max_samples=1500)
@@ -31,27 +31,6 @@ def _wait_for(condition, timeout_s: float, what: str):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
-def _end_workers(jobs: LocalJobs) -> None:
-    for job in jobs.list_jobs():
-        if job.state == "running" and job.status.pid not in (None, os.getpid()) and process_alive(job.status.pid):
-            os.kill(job.status.pid, signal.SIGKILL)
-    jobs.close()
-
-
-@pytest.fixture
-def sleeping_jobs(tmp_path):
-    jobs = LocalJobs(
-        tmp_path / "runs",
-        max_concurrent_runs=1,
-        torch_threads_per_run=1,
-        warm_worker=False,
-        cancel_grace_s=0.3,
-        worker_command=SLEEPING_WORKER,
-    )
-    yield jobs
-    _end_workers(jobs)
 
 
 def test_queue_with_cap_one_runs_in_submission_order_and_shows_positions(sleeping_jobs):
@@ -178,7 +157,7 @@ def test_cancel_ends_a_real_worker_within_two_seconds_and_keeps_metrics_and_chec
         assert _epochs_logged(jobs.store, run_id) >= 1
         assert jobs.store.load_checkpoint(run_id).meta["epoch"] >= 1
     finally:
-        _end_workers(jobs)
+        end_workers(jobs)
 
 
 def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_the_end(tmp_path):
@@ -207,4 +186,4 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         assert [r for r in records if r["kind"] == "resume"][0]["epoch"] == kept_epoch
         assert jobs.store.read_status(run_id).state == "finished"
     finally:
-        _end_workers(jobs)
+        end_workers(jobs)

@@ -3,49 +3,30 @@
 The job queue runs a stand-in worker (a bare Python that sleeps), as in test_jobs.py; nothing trains.
 """
 
-import contextlib
 import json
 import os
-import signal
 import sys
 import time
 
 import pytest
-from conftest import refused
+from conftest import refused, watch_lock
 
 from core.classroom import Classroom, Viewer, new_key
 from core.data import DATASETS, SYNTHETIC3_COUNT, load_dataset
 from core.jobs import LocalJobs
 from core.limits import MB, Limits
-from core.runs import PRUNE_LOG, RunStatus, RunStore, process_alive
+from core.runs import PRUNE_LOG, RunStatus, RunStore
 from core.settings import Settings
 from core.shapes import SHAPES_COUNT, shape_params
 from core.train import TrainConfig
 
-SLEEPING_WORKER = [sys.executable, "-c", "import time; time.sleep(60)"]
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 KB = 1024
 
 
-def _end_workers(jobs: LocalJobs) -> None:
-    for job in jobs.list_jobs():
-        if job.state == "running" and job.status.pid not in (None, os.getpid()) and process_alive(job.status.pid):
-            os.kill(job.status.pid, signal.SIGKILL)
-    jobs.close()
-
-
 @pytest.fixture
-def jobs(tmp_path):
-    queue = LocalJobs(
-        tmp_path / "runs",
-        max_concurrent_runs=1,
-        torch_threads_per_run=1,
-        warm_worker=False,
-        cancel_grace_s=0.3,
-        worker_command=SLEEPING_WORKER,
-    )
-    yield queue
-    _end_workers(queue)
+def jobs(sleeping_jobs):
+    return sleeping_jobs
 
 
 def _run_dirs(store: RunStore) -> list[str]:
@@ -364,19 +345,7 @@ def test_prune_and_resume_hold_the_queue_lock(jobs, monkeypatch):
     jobs.limits = Limits(quota_mb=1)
     jobs.max_concurrent_runs = 0  # keep the resumed run in the queue
     store = jobs.store
-    held = []
-    real_locked = jobs._locked
-
-    @contextlib.contextmanager
-    def counting_lock():
-        with real_locked():
-            held.append(True)
-            try:
-                yield
-            finally:
-                held.pop()
-
-    monkeypatch.setattr(jobs, "_locked", counting_lock)
+    held = watch_lock(jobs, monkeypatch)
     seen = []
     real_prune, real_write_status = RunStore.prune, RunStore.write_status
 

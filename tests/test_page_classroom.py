@@ -19,7 +19,6 @@ from core import classroom
 from core.classroom import KEY_PATTERN, NAME_PATTERN, read_board
 from core.i18n import Message, escape_markdown, t
 from core.inference import MODELS_DIR
-from core.jobs import LocalJobs
 from core.runs import PRUNE_LOG, RunStore
 from core.train import TrainConfig
 
@@ -41,19 +40,6 @@ HOME, CLASS, TRAINING, PREDICT, CONVOLUTION = (
 def store(tmp_path) -> RunStore:
     """The run store the `app` fixture points STRIDE_RUNS_DIR at."""
     return RunStore(tmp_path / "runs")
-
-
-@pytest.fixture
-def no_warm_worker(monkeypatch):
-    """The pages' job queue keeps no warm worker: nothing here trains, and one costs ~3 s of CPU."""
-    make = LocalJobs.from_settings.__func__
-
-    def without_warm_worker(cls, settings=None):
-        jobs = make(cls, settings)
-        jobs.warm_worker = False
-        return jobs
-
-    monkeypatch.setattr(LocalJobs, "from_settings", classmethod(without_warm_worker))
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 import streamlit as st
 
 from core.i18n import t
-from core.jobs import LocalJobs
 from core.presets import PRESETS
 from core.runs import RunStore, process_alive
 from core.train import TrainConfig
@@ -47,16 +46,8 @@ def training_runs(app, tmp_path):
 
 
 @pytest.fixture
-def training(app, tmp_path, monkeypatch):
+def training(app, tmp_path, no_warm_worker):
     """Like training_runs, for tests that train nothing: no warm worker (it would cost ~3 s of CPU)."""
-    make = LocalJobs.from_settings.__func__
-
-    def without_warm_worker(cls, settings=None):
-        jobs = make(cls, settings)
-        jobs.warm_worker = False
-        return jobs
-
-    monkeypatch.setattr(LocalJobs, "from_settings", classmethod(without_warm_worker))
     yield from _open(app, RunStore(tmp_path / "runs"))
 
 
