@@ -19,4 +19,3 @@ page = st.navigation(
 )
 ui.device_info()
 page.run()
-ui.freeze_imports()

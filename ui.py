@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
-import sys
 import threading
 
 import numpy as np
@@ -41,23 +39,6 @@ CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:") 
 def settings() -> Settings:
     """Return the server's settings (read from the environment on each call: cheap, and tests change it)."""
     return Settings.from_env()
-
-
-_modules_frozen = 0  # how many modules were imported when the heap was last frozen
-
-
-def freeze_imports() -> None:
-    """Leave what the imports made (torch, torchvision, Streamlit: ~400,000 objects) out of garbage collection.
-
-    Called after every script run; it acts only when a page imported something new, a few times per
-    process. Those objects live as long as the process, and without this each full collection walked
-    them all, ~200 ms of CPU that held every session of the server (measured by `make loadtest`).
-    """
-    global _modules_frozen
-    if len(sys.modules) != _modules_frozen:
-        _modules_frozen = len(sys.modules)
-        gc.collect()
-        gc.freeze()
 
 
 def _release_queue(held: tuple[LocalJobs, threading.Event]) -> None:
@@ -251,3 +232,4 @@ def leave_folder_mode() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
