@@ -514,9 +514,10 @@ def test_resumable_state_check_does_not_leak_through_a_run_of_someone_else(jobs,
     jobs.store.write_status(ended, RunStatus("finished"))
     for run_id in (running, ended):
         refused(lambda run_id=run_id: Classroom(jobs, bob).resume(run_id), "runs.not_found")
+    assert jobs.store.read_status(ended).state == "finished"  # not queued again
 
 
-# --- known bugs (see the reasons); remove the marker once core is fixed --------------------------------
+# --- damaged boards and races -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("content", ['{"sharing": true, "recipes": 5}', '{"pins": 1.5}', '{"recipes": true}'])

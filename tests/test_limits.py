@@ -154,6 +154,7 @@ def test_the_per_student_cap_counts_by_owner_id_not_by_name(jobs):
     jobs.submit(TINY, owner="otter-02", owner_id="1" * 32)  # a new name, the same key
     refused(lambda: jobs.submit(TINY, owner="otter-03", owner_id="1" * 32), "limits.per_student")
     jobs.submit(TINY, owner="otter-01", owner_id="2" * 32)  # the same name, another key
+    assert len(jobs.list_jobs()) == 3
 
 
 def test_limits_from_settings_cap_students_only_in_class_mode():
