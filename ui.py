@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ from core.classroom import Classroom, Viewer
 from core.figures import format_number
 from core.i18n import Message
 from core.jobs import LocalJobs
+from core.limits import MB
+from core.runs import RunStore
 from core.settings import Settings
 
 # (file, title key, description key, icon): the pages in navigation order; home links to each
@@ -95,6 +98,12 @@ def valid_index(key: str, count: int) -> None:
     value = st.session_state.get(key, 0)
     if not isinstance(value, int) or not 0 <= value < count:
         st.session_state[key] = 0 if not isinstance(value, int) else max(0, min(value, count - 1))
+
+
+@st.cache_data(ttl=10, max_entries=4, show_spinner=False)
+def disk_used_mb(runs_dir: Path) -> int:
+    """Return the run store's size in MB (walks every file: re-read every 10 s, not on every rerun)."""
+    return round(RunStore(Path(runs_dir)).disk_usage() / MB)
 
 
 def lang() -> str:

@@ -26,7 +26,6 @@ from core.data import load_dataset
 from core.figures import format_count, format_number
 from core.i18n import Message, UserError
 from core.jobs import RESUMABLE_STATES, Job
-from core.limits import MB
 from core.presets import PRESETS
 from core.runs import RunStore, current_records
 from core.train import steps_per_epoch
@@ -378,12 +377,6 @@ def model_name(config: dict) -> str:
     return PRESETS[model].title if model in PRESETS else str(model)
 
 
-@st.cache_data(ttl=10, max_entries=4, show_spinner=False)
-def disk_used_mb(runs_dir: str) -> int:
-    """Return the run store's size in MB (walks every file: re-read every 10 s, not on every rerun)."""
-    return round(RunStore(Path(runs_dir)).disk_usage() / MB)
-
-
 def limits_ui(room: Classroom) -> None:
     """Say what this server allows, and which of the viewer's runs the disk quota deleted."""
     limits, jobs = room.jobs.limits, room.jobs
@@ -398,7 +391,7 @@ def limits_ui(room: Classroom) -> None:
             per_student=per_student,
             epochs=limits.max_epochs,
             samples=f"{limits.max_samples:,}",
-            used=f"{disk_used_mb(str(room.store.root)):,}",
+            used=f"{ui.disk_used_mb(room.store.root):,}",
             quota=f"{limits.quota_mb:,}" if limits.quota_mb else "∞",
         ),
         help=t("classroom.limit_disk_help"),

@@ -165,8 +165,8 @@ class LocalJobs:
         (the teacher) skips the cap on one owner's runs.
         """
         config.check()
-        for problem in self.limits.config_problems(config):
-            raise UserError(problem)
+        if problems := self.limits.config_problems(config):
+            raise UserError(problems[0])
         with self._locked():
             runs = self.store.list_runs()
             queued = sum(r.status.state == "queued" for r in runs)

@@ -13,7 +13,6 @@ import streamlit as st
 import ui
 from core import classroom
 from core.i18n import Message, UserError
-from core.limits import MB
 
 ui.leave_folder_mode()
 t = ui.translator()
@@ -70,7 +69,7 @@ def limits_table() -> pd.DataFrame:
         ("classroom.limit_epochs", limits.max_epochs, ""),
         ("classroom.limit_samples", f"{limits.max_samples:,}", ""),
         ("classroom.limit_upload", f"{SETTINGS.max_upload_mb} MB", ""),
-        ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{ROOM.store.disk_usage() / MB:,.0f} MB"),
+        ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{ui.disk_used_mb(ROOM.store.root):,} MB"),
     ]
     return pd.DataFrame(
         [
