@@ -26,7 +26,8 @@ RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin stride \
 VOLUME /data
 
 # Only what the app reads at run time (tests/check.sh: every path here must survive .dockerignore).
-COPY streamlit_app.py ui.py ui_training.py ./
+COPY streamlit_app.py ./
+COPY ui/ ui/
 COPY pages/ pages/
 COPY core/ core/
 COPY models/ models/

@@ -3,19 +3,21 @@
 import streamlit as st
 import torch
 
-import ui
+from ui.app import CLASS_PAGE, PAGES, device_info, settings
+from ui.classroom import identity_sidebar
+from ui.text import language_selector, t
 
-SETTINGS = ui.settings()
+SETTINGS = settings()
 torch.set_num_threads(SETTINGS.app_torch_threads)
 
 st.set_page_config(page_title="Stride", page_icon=":material/grid_on:", layout="wide")
-ui.language_selector()
-ui.identity_sidebar()
+language_selector()
+identity_sidebar()
 page = st.navigation(
     [
-        st.Page(path, title=ui.t(title_key), icon=icon, default=(path == "pages/home.py"))
-        for path, title_key, _, icon in ui.PAGES + ([ui.CLASS_PAGE] if SETTINGS.class_mode else [])
+        st.Page(path, title=t(title_key), icon=icon, default=(path == "pages/home.py"))
+        for path, title_key, _, icon in PAGES + ([CLASS_PAGE] if SETTINGS.class_mode else [])
     ]
 )
-ui.device_info()
+device_info()
 page.run()

@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import bench_architecture, bench_predict, bench_training, browser_keypress, page_rerun
-from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header, navigation_known
+from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header
+from tests.apptest import navigation_known
 
 BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training}  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"

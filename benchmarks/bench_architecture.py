@@ -36,7 +36,7 @@ BATCHES = (1, 2)  # what each summary alternates: the table for one image, then 
 
 def vgg16_summary() -> tuple[Callable[[int], float], Callable[[int], float]]:
     """Return (measurement, baseline): summarize VGG16, and a bare meta-device forward pass of it."""
-    from core.models import build_model
+    from core.builder import build_model
     from core.presets import PRESETS
     from core.summary import summarize
 

@@ -28,7 +28,8 @@ import torch
 from PIL import Image
 
 from benchmarks.page_rerun import APP, BASELINE, TIMEOUT_S, bytecode_cached_like_a_server, empty_rerun
-from benchmarks.timing import MIN_REPEATS, Comparison, interleaved, machine_header, navigation_known, stopwatch_ms
+from benchmarks.timing import MIN_REPEATS, Comparison, interleaved, machine_header, stopwatch_ms
+from tests.apptest import navigation_known
 
 PAGE = "pages/predict.py"
 MODEL = "bundled:digits_lenet"
@@ -101,7 +102,8 @@ def upload_rerun(at) -> Callable[[int], float]:
 
 def batch_per_picture(pictures: list[Image.Image]) -> tuple[Callable[[int], float], Callable[[int], float]]:
     """Return (measurement, baseline): predict on BATCH pictures divided by BATCH, and predict on one."""
-    from core.inference import load_bundled, predict
+    from core.inference import predict
+    from core.model_files import load_bundled
 
     loaded = load_bundled(MODEL.partition(":")[2])
     batch = [pictures[i % len(pictures)] for i in range(BATCH)]

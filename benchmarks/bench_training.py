@@ -145,8 +145,10 @@ def shuffled(n: int, seed: int, epoch: int) -> torch.Tensor:
 
 def lenet_throughput(digits) -> tuple[Callable[[int], float], Callable[[int], float], int]:
     """Return (measurement, baseline, images per run): THROUGHPUT_EPOCHS epochs each, same steps."""
-    from core.models import build_model
-    from core.train import TrainConfig, resolve_spec, train
+    from core.builder import build_model
+    from core.config import TrainConfig
+    from core.presets import resolve_spec
+    from core.train import train
 
     data = without_eval_sets(digits)
     config = TrainConfig(dataset="digits", model="lenet", epochs=THROUGHPUT_EPOCHS, optimizer="adam")
@@ -230,8 +232,10 @@ def curriculum_style(shapes) -> tuple[Callable[[int], float], Callable[[int], fl
     """Return (measurement, baseline, images per run): one epoch over SUBSET shape pictures each."""
     from torch.utils.data import DataLoader
 
-    from core.models import build_model
-    from core.train import TrainConfig, resolve_spec, train
+    from core.builder import build_model
+    from core.config import TrainConfig
+    from core.presets import resolve_spec
+    from core.train import train
 
     data = dataclasses.replace(
         without_eval_sets(shapes), x_train=shapes.x_train[:SUBSET], y_train=shapes.y_train[:SUBSET]
@@ -291,8 +295,10 @@ def curriculum_style(shapes) -> tuple[Callable[[int], float], Callable[[int], fl
 
 def time_to_accuracy(digits) -> tuple[Callable[[int], float], Callable[[int], float], list[int], list[int]]:
     """Return (measurement, baseline, trainer epochs, bare epochs); repetition i trains with ACC_SEEDS[i]."""
-    from core.models import build_model
-    from core.train import TrainConfig, resolve_spec, train
+    from core.builder import build_model
+    from core.config import TrainConfig
+    from core.presets import resolve_spec
+    from core.train import train
 
     config = TrainConfig(dataset="digits", model="lenet", epochs=MAX_EPOCHS, optimizer="adam")
     spec = resolve_spec(config)

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks.server import START_TIMEOUT_S, streamlit_server
 from benchmarks.timing import Comparison, interleaved, stopwatch_ms
+from tests.live_server import START_TIMEOUT_S, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

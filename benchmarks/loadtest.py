@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.loadclient import ProtocolError, RunOutcome, Session
-from benchmarks.server import streamlit_server
 from benchmarks.timing import cpu_model, summary
+from tests.live_server import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
@@ -982,10 +982,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="more environment for the server, repeatable: compare a setting, "
                              "e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=false")  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help=f"folder for the report, its JSON and the server log (default {RESULTS})",
+    )
     args = parser.parse_args(argv)
-    RESULTS.mkdir(exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
-    log_path = RESULTS / f"loadtest-{stamp}-server.log"
+    log_path = args.out / f"loadtest-{stamp}-server.log"
     print(
         f"load test: {args.students} students for {args.duration:.0f} s (server log: {log_path}) ...", file=sys.stderr
     )
@@ -994,9 +1000,9 @@ def main(argv: list[str] | None = None) -> int:
         args.students, args.duration, args.think, args.single_moves, args.seed, log_path=log_path, server_env=extra
     )
     print(format_report(result))
-    out = RESULTS / f"loadtest-{stamp}.json"
+    out = args.out / f"loadtest-{stamp}.json"
     out.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print(f"\nwritten to {out}")
     return 1 if result["errors"] else 0
 
 

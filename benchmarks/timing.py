@@ -12,8 +12,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,26 +111,3 @@ def machine_header(repeats: int) -> list[tuple[str, str]]:
         ("streamlit", streamlit.__version__),
         ("repetitions", f"{repeats} per benchmark and per baseline, interleaved, after {WARMUP} warm-up"),
     ]
-
-
-@contextmanager
-def navigation_known() -> Iterator[None]:
-    """Make AppTest run the app the way a warm `streamlit run` server does.
-
-    AppTest forgets before every run that the app uses st.navigation, so each run would first
-    execute the page file alone as an old-style `pages/` app (and the page then reruns itself);
-    a real server learns it on its first run and never does that again.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    start = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        start(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    try:
-        yield
-    finally:
-        PagesManager.__init__ = start

@@ -1,7 +1,7 @@
 """The bundled models: trained by ``make bundled-models`` and shipped in ``models/``.
 
 They let the Predict page work at first start, with no training and no network. Each one is a
-:class:`~core.train.TrainConfig` trained by :func:`core.train.run_in_store` (the code path of the
+:class:`~core.config.TrainConfig` trained by :func:`core.worker.run_here` (the code path of the
 Training page and of ``python -m core.train``) in a throw-away run store; the run's
 ``model.safetensors`` and ``model.json`` are then copied to ``models/<name>/``, with the config
 and the time it took added to ``model.json``. Training is deterministic on the CPU for a given
@@ -22,9 +22,12 @@ from pathlib import Path
 
 import torch
 
-from core.inference import MODELS_DIR
-from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore, current_records
-from core.train import ProgressBar, TrainConfig, run_in_store
+from core.config import TrainConfig
+from core.metrics import EpochRecord, current
+from core.model_files import MODELS_DIR
+from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
+from core.train_cli import ProgressBar
+from core.worker import run_here
 
 # Two threads and the CPU, always: the weights then depend only on the seed (and torch's version),
 # not on the machine that rebuilds them.
@@ -69,14 +72,14 @@ def build(name: str, models_dir: Path = MODELS_DIR) -> dict:
         store = RunStore(Path(tmp))
         run_id = store.create_run(config.to_dict(), owner="make bundled-models").run_id
         started = time.perf_counter()
-        result = run_in_store(store, run_id, progress=ProgressBar())
+        result = run_here(store, run_id, progress=ProgressBar())
         wall_s = time.perf_counter() - started
         if result.state != "finished":
             raise RuntimeError(f"{name}: training {result.state}: {result.reason}")
         weights = (store.run_dir(run_id) / MODEL_WEIGHTS_FILE).read_bytes()
         _, info = store.load_model(run_id)
         records, _ = store.read_metrics(run_id)
-    train_s = current_records(records, "epoch")[-1]["time_s"]  # the loop alone, evaluation included
+    train_s = current(records, EpochRecord)[-1].time_s  # the loop alone, evaluation included
     info = {
         **info,
         "run_id": None,  # the throw-away run is gone; the config below rebuilds it

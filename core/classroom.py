@@ -11,30 +11,30 @@ read it (watch it, compare it, predict with it) only while the teacher shares th
 A run id alone grants nothing: a run that a viewer may not read is reported as missing, exactly
 like one that never existed, so ids cannot be probed.
 
-The teacher's board (``<runs>/.class/board.json``) holds what the teacher published: whether runs
-are shared, recipe presets and pinned convolution settings. Every app process and replica that
-shares the run store shares the board.
+The teacher's board holds what the teacher published: whether runs are shared, recipe presets and
+pinned convolution settings. It is one of the run store's shared files (``.class/board.json``,
+changed under its lock by :meth:`core.runs.RunStore.update_shared`), so every app process and
+replica that shares the run store shares the board.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
+from core.config import TrainConfig
 from core.i18n import Message, UserError
-from core.jobs import Job, LocalJobs, queue_order
-from core.runs import RunInfo, atomic_write_json
-from core.train import TrainConfig
+from core.jobs import Job, JobBackend
+from core.limits import Limits
+from core.run_status import RunInfo
+from core.runs import RunStore
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ ANIMALS = (
     "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "badger", "beaver",
     "camel", "dolphin", "falcon", "gazelle", "hare", "iguana", "kiwi", "llama", "moose", "owl",
 )  # fmt: skip
-BOARD_FILE = Path(".class") / "board.json"
+BOARD = ".class/board"  # the run store's shared file: <runs>/.class/board.json
 MAX_PUBLISHED = 20  # recipes, and pins, on the board
 MAX_TITLE = 80  # characters of a recipe's or pin's title
 MAX_PIN_PARAMS = 16
@@ -204,53 +204,41 @@ def make_pin(title: object, params: object, pin_id: object = None) -> Pin:
     return Pin(_item_id(pin_id), _title(title), clean)
 
 
-def read_board(runs_root: Path) -> Board:
+def read_board(store: RunStore) -> Board:
     """Return the teacher's board; an absent or damaged file reads as an empty board."""
     try:
-        return Board.from_dict(json.loads((Path(runs_root) / BOARD_FILE).read_text()))
-    except FileNotFoundError:
-        return Board()
+        return Board.from_dict(store.read_shared(BOARD) or {})
     except (OSError, ValueError, AttributeError, TypeError) as exc:
         logger.warning("the class board is unreadable (%s); showing an empty one", exc)
         return Board()
 
 
-@contextlib.contextmanager
-def _board_lock(runs_root: Path) -> Iterator[None]:
-    path = Path(runs_root) / BOARD_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def update_board(runs_root: Path, change: Callable[[Board], Board]) -> Board:
+def update_board(store: RunStore, change: Callable[[Board], Board]) -> Board:
     """Apply ``change`` to the board and save it; two teacher tabs never lose each other's edits."""
-    with _board_lock(runs_root):
-        board = change(read_board(runs_root))
+
+    def changed(data: object) -> dict:
+        board = change(Board.from_dict(data) if isinstance(data, dict) else Board())
         if len(board.recipes) > MAX_PUBLISHED or len(board.pins) > MAX_PUBLISHED:
             raise UserError(Message("class.board_full", {"limit": MAX_PUBLISHED}))
-        atomic_write_json(Path(runs_root) / BOARD_FILE, board.to_dict())
-        return board
+        return board.to_dict()
+
+    return Board.from_dict(store.update_shared(BOARD, changed))
 
 
-def publish_recipe(runs_root: Path, title: object, config: dict) -> Board:
+def publish_recipe(store: RunStore, title: object, config: dict) -> Board:
     recipe = make_recipe(title, config)
-    return update_board(runs_root, lambda b: replace(b, recipes=(*b.recipes, recipe)))
+    return update_board(store, lambda b: replace(b, recipes=(*b.recipes, recipe)))
 
 
-def publish_pin(runs_root: Path, title: object, params: dict[str, str]) -> Board:
+def publish_pin(store: RunStore, title: object, params: dict[str, str]) -> Board:
     pin = make_pin(title, params)
-    return update_board(runs_root, lambda b: replace(b, pins=(*b.pins, pin)))
+    return update_board(store, lambda b: replace(b, pins=(*b.pins, pin)))
 
 
-def withdraw(runs_root: Path, item_id: str) -> Board:
+def withdraw(store: RunStore, item_id: str) -> Board:
     """Remove a recipe or pin from the board."""
     return update_board(
-        runs_root,
+        store,
         lambda b: replace(
             b,
             recipes=tuple(r for r in b.recipes if r.recipe_id != item_id),
@@ -259,8 +247,8 @@ def withdraw(runs_root: Path, item_id: str) -> Board:
     )
 
 
-def set_sharing(runs_root: Path, sharing: bool) -> Board:
-    return update_board(runs_root, lambda b: replace(b, sharing=bool(sharing)))
+def set_sharing(store: RunStore, sharing: bool) -> Board:
+    return update_board(store, lambda b: replace(b, sharing=bool(sharing)))
 
 
 # --- the runs, as one viewer may see and change them ------------------------------------------------------
@@ -269,11 +257,11 @@ def set_sharing(runs_root: Path, sharing: bool) -> Board:
 class Classroom:
     """The job queue seen through one viewer's rights: the pages never reach the runs another way."""
 
-    def __init__(self, jobs: LocalJobs, viewer: Viewer):
+    def __init__(self, jobs: JobBackend, viewer: Viewer):
         self.jobs = jobs
         self.store = jobs.store
         self.viewer = viewer
-        self.board = read_board(self.store.root) if viewer.class_mode else Board()
+        self.board = read_board(self.store) if viewer.class_mode else Board()
         self._listed: list[RunInfo] | None = None  # every run, read once per page run (two files a run)
 
     def _all_runs(self) -> list[RunInfo]:
@@ -284,6 +272,14 @@ class Classroom:
     @property
     def sharing(self) -> bool:
         return self.board.sharing
+
+    @property
+    def limits(self) -> Limits:
+        return self.jobs.limits
+
+    @property
+    def max_concurrent_runs(self) -> int:
+        return self.jobs.max_concurrent_runs
 
     def runs(self, scope: str = "mine") -> list[RunInfo]:
         """Return the runs in ``scope``, newest first: "mine" (the viewer's own) or "class" (all they may read).
@@ -304,7 +300,7 @@ class Classroom:
 
     def jobs_of(self, runs: list[RunInfo]) -> list[Job]:
         """Return the queue's view (state, place in the queue) of ``runs``, in their order."""
-        position = {r.run_id: i for i, r in enumerate(queue_order(self._all_runs()))}
+        position = self.jobs.queue_positions(self._all_runs())
         return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
 
     def read(self, run_id: str) -> RunInfo:

@@ -7,7 +7,9 @@ The generated file is what a student would write by hand: one attribute per laye
 
 from __future__ import annotations
 
-from core.models import ModelSpec, _err, _is_attribute_name, _show, layer_code, layer_names, validate_spec
+from core.layers import is_attribute_name
+from core.modelspec import ModelSpec, layer_names, spec_error, validate_spec
+from core.suggest import shown
 from core.summary import summarize
 
 _INIT_CODE = {  # the body of init_weights, as code a student can copy (tests check they agree)
@@ -27,8 +29,8 @@ def generate_code(spec: ModelSpec, class_name: str = "Net") -> str:
     ``__init__`` creates each layer as ``self.<name>``; ``forward`` calls them in order with the
     output shape in a comment on each line. Exec it and instantiate: same parameters, same output.
     """
-    if not _is_attribute_name(class_name):
-        raise _err("bad_class_name", name=_show(class_name))
+    if not is_attribute_name(class_name):
+        raise spec_error("bad_class_name", name=shown(class_name))
     validate_spec(spec)
     summary = summarize(spec)
     names = layer_names(spec)
@@ -48,7 +50,7 @@ def generate_code(spec: ModelSpec, class_name: str = "Net") -> str:
         "    def __init__(self):",
         "        super().__init__()",
     ]
-    lines += [f"        self.{name} = {layer_code(layer)}" for name, layer in zip(names, spec.layers, strict=True)]
+    lines += [f"        self.{name} = {layer.code()}" for name, layer in zip(names, spec.layers, strict=True)]
     if spec.init != "default":
         lines.append("        self.initialize_weights()")
     lines += ["", "    def forward(self, x):", f"        # x: {_shape_text(summary.input_shape)}"]

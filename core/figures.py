@@ -1,4 +1,8 @@
-"""Plotly figures: matrices as annotated heatmaps with highlighted windows, and curves."""
+"""Plotly figures: matrices as annotated heatmaps with highlighted windows, shapes, curves, bars.
+
+Pictures made of numbers (sample grids, kernels, feature maps) are :mod:`core.pictures`; how numbers
+are written, :mod:`core.formatting`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from core.formatting import format_number
+
 WINDOW_COLOUR = "#e4572e"  # the window on the input and its cell on the output share this colour
 PAD_COLOUR = "#d9d9d9"  # padding cells: grey, never on the colour scale
-
-
-def format_number(value: float) -> str:
-    """Return an integer without decimals and anything else with up to 4 significant digits."""
-    if not np.isfinite(value):
-        return "-∞" if value < 0 else ("∞" if value > 0 else "nan")
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.4g}"
 
 
 def matrix_figure(
@@ -116,23 +113,6 @@ def curves_figure(
     return fig
 
 
-def format_count(n: int) -> str:
-    """Return a count as "61,706" below a million, "134.30 M" or "15.47 G" above (for metrics)."""
-    if abs(n) < 1_000_000:
-        return f"{n:,}"
-    if abs(n) < 1_000_000_000:
-        return f"{n / 1e6:.2f} M"
-    return f"{n / 1e9:.2f} G"
-
-
-def format_bytes(n: int) -> str:
-    """Return a size in decimal units: "241.0 kB", "537.2 MB"."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
 # colour of each layer family in the shape diagram; layers that keep the shape are grey
 LAYER_COLOURS = {
     "input": "#6c757d",
@@ -202,7 +182,7 @@ def weight_histograms_figure(weights: Mapping[str, np.ndarray], *, bins: int = 4
     return fig
 
 
-# --- training: curves, confusion matrix, per-class bars, picture grids, config differences ----------
+# --- training: curves, confusion matrix, per-class bars ----------------------------------------------------
 
 CURVE_MARKERS_UP_TO = 30  # a series with this few points (one per epoch) also gets markers
 
@@ -281,100 +261,11 @@ def per_class_figure(classes: Sequence[str], values: Sequence[float | None], *, 
     return fig
 
 
-def image_grid(tiles: Sequence[np.ndarray], n_cols: int, *, scale: int = 1, gap_px: int = 2) -> np.ndarray:
-    """Return equal-sized (H, W) or (H, W, 3) uint8 tiles laid out row by row as one uint8 picture.
-
-    Each tile is enlarged ``scale`` times by repeating pixels (no smoothing, so an 8x8 digit or a
-    5x5 kernel stays crisp); tiles are separated by ``gap_px`` white pixels.
-    """
-    tiles = [np.repeat(np.repeat(np.asarray(t, dtype=np.uint8), scale, axis=0), scale, axis=1) for t in tiles]
-    h, w = tiles[0].shape[:2]
-    channels = tiles[0].shape[2:]  # () for gray, (3,) for colour
-    n_rows = -(-len(tiles) // n_cols)
-    grid = np.full((n_rows * (h + gap_px) - gap_px, n_cols * (w + gap_px) - gap_px, *channels), 255, np.uint8)
-    for i, tile in enumerate(tiles):
-        top, left = (i // n_cols) * (h + gap_px), (i % n_cols) * (w + gap_px)
-        grid[top : top + h, left : left + w] = tile
-    return grid
-
-
-def _to_tile(unit: np.ndarray) -> np.ndarray:
-    """Return a (C, H, W) picture with values in [0, 1] as an (H, W) or (H, W, 3) uint8 tile."""
-    pixels = (np.clip(unit, 0, 1) * 255).round().astype(np.uint8)
-    return pixels[0] if pixels.shape[0] == 1 else pixels[:3].transpose(1, 2, 0)
-
-
-def class_samples_grid(
-    x: np.ndarray,
-    labels: np.ndarray,
-    n_classes: int,
-    *,
-    mean: Sequence[float],
-    std: Sequence[float],
-    per_class: int = 8,
-    scale: int = 2,
-) -> np.ndarray:
-    """Return the first ``per_class`` images of each class, one row per class, as one uint8 picture.
-
-    ``x`` is normalised model input (N, C, H, W); ``mean`` and ``std`` undo the normalisation, so
-    the pictures look as they did before it. A class with fewer images leaves its row's end white.
-    """
-    x = np.asarray(x, dtype=np.float32)
-    unit = x * np.asarray(std, np.float32)[:, None, None] + np.asarray(mean, np.float32)[:, None, None]
-    blank = np.ones_like(unit[0])
-    tiles = []
-    for c in range(n_classes):
-        members = np.flatnonzero(np.asarray(labels) == c)[:per_class]
-        tiles += [_to_tile(unit[i]) for i in members] + [_to_tile(blank)] * (per_class - len(members))
-    return image_grid(tiles, per_class, scale=scale)
-
-
-def filters_grid(values: Sequence, *, n_cols: int = 8, tile_px: int = 40) -> np.ndarray:
-    """Return first-layer kernels (out, in, kH, kW) as one picture, each kernel scaled to its own range.
-
-    A kernel with 3 input channels is shown in colour (R, G, B = its three slices), any other as the
-    mean over its input channels in gray: bright = large weight, dark = small (or negative).
-    """
-    weights = np.asarray(values, dtype=np.float32)  # (out, in, kH, kW)
-    if weights.shape[1] != 3:
-        weights = weights.mean(axis=1, keepdims=True)  # (out, 1, kH, kW)
-    low = weights.min(axis=(1, 2, 3), keepdims=True)
-    span = weights.max(axis=(1, 2, 3), keepdims=True) - low
-    unit = (weights - low) / np.where(span > 0, span, 1)
-    scale = max(1, tile_px // max(weights.shape[2:]))
-    return image_grid([_to_tile(k) for k in unit], min(n_cols, len(unit)), scale=scale)
-
-
-def config_differences(configs: Mapping[str, Mapping]) -> dict[str, dict[str, str]]:
-    """Return ``{setting: {run: value as text}}`` for the settings whose values differ between runs."""
-    names = sorted({name for config in configs.values() for name in config})
-    table = {}
-    for name in names:
-        shown = {run: _setting_text(config.get(name, "—")) for run, config in configs.items()}
-        if len(set(shown.values())) > 1:
-            table[name] = shown
-    return table
-
-
-def _setting_text(value: object) -> str:
-    if isinstance(value, dict):  # a model spec: its name is what tells two apart at a glance
-        return f"{value.get('name') or 'custom'} ({len(value.get('layers', []))} layers)"
-    if isinstance(value, float):
-        return format_number(value)
-    return str(value)
-
-
-# --- predict: probabilities, the input tensor, feature maps, Grad-CAM ---------------------------------
+# --- predict: probabilities and the input tensor --------------------------------------------------------
 
 PREDICTED_COLOUR = "#1f77b4"  # the most likely class
 OTHER_CLASS_COLOUR = "#aec7e8"
 TRUE_CLASS_COLOUR = "#2ca02c"  # a test sample's true class, wherever it ranks
-# diverging colours of feature maps: blue below 0, near-white at 0, red above (ColorBrewer RdBu)
-_NEGATIVE, _ZERO, _POSITIVE = (33, 102, 172), (247, 247, 247), (178, 24, 43)
-TILE_BORDER = 160  # grey frame around each feature map, so a near-zero (white) map stays visible
-# Grad-CAM colours from no evidence to the most (a "jet"-like ramp): blue, cyan, green, yellow, red
-_CAM_STOPS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-_CAM_COLOURS = np.array([(0, 0, 143), (0, 160, 255), (80, 220, 80), (255, 220, 0), (200, 0, 0)], dtype=np.float64)
 
 
 def probabilities_figure(
@@ -453,43 +344,3 @@ def tensor_heatmap_figure(x: np.ndarray, *, title: str = "") -> go.Figure:
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return go.Figure(data=traces, layout=layout)
-
-
-def _diverging(values: np.ndarray) -> np.ndarray:
-    """Return values in [-1, 1] as RGB uint8 (…, 3): blue at -1, near-white at 0, red at 1."""
-    stops = np.array([-1.0, 0.0, 1.0])
-    colours = np.array([_NEGATIVE, _ZERO, _POSITIVE], dtype=np.float64)
-    rgb = [np.interp(values, stops, colours[:, i]) for i in range(3)]
-    return np.stack(rgb, axis=-1).round().astype(np.uint8)
-
-
-def feature_maps_grid(maps: np.ndarray, *, n_cols: int = 8, tile_px: int = 84) -> np.ndarray:
-    """Return one layer's feature maps (C, H, W) as one RGB picture, a framed tile per channel.
-
-    All channels share one scale, ± the largest |value| of the layer, so a weak channel looks
-    weak next to a strong one: red is a positive response, blue a negative one, white none.
-    """
-    maps = np.asarray(maps, dtype=np.float64)
-    peak = float(np.abs(maps).max()) or 1.0
-    scale = max(1, tile_px // max(maps.shape[1:]))
-    tiles = []
-    for channel in maps:
-        tile = np.repeat(np.repeat(_diverging(channel / peak), scale, axis=0), scale, axis=1)
-        tiles.append(np.pad(tile, ((1, 1), (1, 1), (0, 0)), constant_values=TILE_BORDER))  # (h+2, w+2, 3)
-    return image_grid(tiles, min(n_cols, len(tiles)), gap_px=4)
-
-
-def grad_cam_overlay(picture: np.ndarray, cam: np.ndarray, *, alpha: float = 0.5, scale: int = 1) -> np.ndarray:
-    """Return a class-activation map laid over the picture the model saw, as RGB uint8.
-
-    ``picture`` is (H, W) or (H, W, 3) uint8 and ``cam`` (H, W) in [0, 1], as core.inference.grad_cam
-    returns it; each is enlarged ``scale`` times (pixels repeated). Blue is no evidence for the class,
-    red the most; ``alpha`` is how much of the colour covers the picture.
-    """
-    pixels = np.asarray(picture, dtype=np.float64)
-    if pixels.ndim == 2:
-        pixels = np.repeat(pixels[..., None], 3, axis=-1)  # (H, W) -> (H, W, 3)
-    cam = np.clip(np.asarray(cam, dtype=np.float64), 0, 1)
-    heat = np.stack([np.interp(cam, _CAM_STOPS, _CAM_COLOURS[:, i]) for i in range(3)], axis=-1)  # (H, W, 3)
-    blended = ((1 - alpha) * pixels[..., :3] + alpha * heat).round().astype(np.uint8)
-    return np.repeat(np.repeat(blended, scale, axis=0), scale, axis=1)

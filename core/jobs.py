@@ -1,15 +1,18 @@
-"""Background training jobs: a FIFO queue, a cap on concurrent runs, one worker process per run.
+"""Background training jobs: :class:`JobBackend`, the one type the pages hold, and :class:`LocalJobs`.
 
-The pages talk to a small interface, :class:`JobBackend` (submit, status, cancel, list_jobs,
-reconcile), so that a backend on an existing distributed engine (Ray jobs) can replace the local
-one without touching them. :class:`LocalJobs` is the default: each run is a
-``python -m core.train --run RUN_ID`` process on this machine.
+:class:`JobBackend` is the contract of any backend (``tests/test_job_contract.py`` checks it):
+queue a run under the server's limits, say where each run is (state, place in the queue), stop,
+resume, delete, and mark runs whose worker died as interrupted. The pages and
+:class:`core.classroom.Classroom` hold a ``JobBackend`` and nothing more specific, so a backend on
+an existing distributed engine can replace the local one without touching them.
+:class:`LocalJobs` is the default: each run is a ``python -m core.train_cli --run RUN_ID``
+process on this machine.
 
 All queue state lives in the run store, never in memory: a run waits with status "queued",
 ordered by ``queued_at``, so every app process and replica that shares the store sees the same
 queue and positions. :meth:`LocalJobs.schedule` starts queued runs while fewer than
-``max_concurrent_runs`` run on this host; the app calls it on each page rerun and from a
-background thread (:meth:`LocalJobs.start_background`) that never touches Streamlit.
+``max_concurrent_runs`` run on this host; the app calls it from a background thread
+(:meth:`LocalJobs.start_background`) that never touches Streamlit, and after each change.
 
 Process start plus ``import torch`` costs about 3 s on a 2-core machine, as long as a small run
 itself, so a launcher keeps one *warm* worker: a process that has imported everything and waits
@@ -17,7 +20,7 @@ on its stdin for a run id. It is refilled only while a slot is free, so it never
 a running job for the CPU.
 
 Limits (:class:`core.limits.Limits`) are checked in :meth:`LocalJobs.submit`, under the queue's
-lock so that two quick clicks cannot both pass: queue length, runs per student, epochs, data size,
+lock (the run store's, :meth:`core.runs.RunStore.locked`) so that two quick clicks cannot both pass: queue length, runs per student, epochs, data size,
 and the run store's disk quota, which first deletes the oldest ended runs (never a queued or
 running one) and refuses only when that is not enough. Workers run at a lower CPU priority
 (``worker_nice``) so that page reruns stay quick while runs train.
@@ -36,11 +39,10 @@ Failure handling:
 
 from __future__ import annotations
 
+import abc
 import contextlib
-import fcntl
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -48,21 +50,20 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
+from core.config import TrainConfig
 from core.i18n import Message, UserError
 from core.limits import MB, Limits
-from core.runs import RunInfo, RunStatus, RunStore, process_alive, process_start_ticks
+from core.processes import end_process, process_alive
+from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
+from core.runs import RunStore
 from core.settings import Settings
-from core.train import TrainConfig
 
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the worker runs `-m core.train` from here
-LOCK_FILE = ".scheduler.lock"
 CLAIM_TIMEOUT_S = 60.0  # a claimed run still queued this long after lost its launcher
 PRUNE_EVERY_S = 30.0  # the scheduler checks the disk quota this often (submit checks it every time)
-RESUMABLE_STATES = frozenset({"interrupted", "cancelled", "failed"})
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,66 @@ class Job:
         return self.status.state
 
 
-class JobBackend(Protocol):
-    """What the pages may ask of any job backend."""
+class JobBackend(abc.ABC):
+    """What the pages and the classroom may ask of the training jobs of one run store.
 
-    def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None) -> str: ...
+    Every backend keeps each run's config, status, metrics and checkpoints in ``store`` (the pages
+    read them there), enforces ``limits`` when a run is queued, and trains at most
+    ``max_concurrent_runs`` runs at once; the rest wait in the queue, first come first served.
+    """
 
-    def status(self, run_id: str) -> Job: ...
+    store: RunStore  # where every run lives; the pages read metrics, checkpoints and models there
+    limits: Limits  # what this server allows: checked when a run is queued
+    max_concurrent_runs: int  # runs training at once; more wait in the queue
 
-    def cancel(self, run_id: str) -> Job: ...
+    @abc.abstractmethod
+    def submit(
+        self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None, per_student: bool = True
+    ) -> str:
+        """Queue a run of ``config`` for ``owner``; return its id. Raise UserError naming the first limit it breaks.
 
-    def list_jobs(self) -> list[Job]: ...
+        ``per_student=False`` (the teacher) skips the cap on one owner's runs.
+        """
 
-    def reconcile(self) -> list[str]: ...
+    @abc.abstractmethod
+    def status(self, run_id: str) -> Job:
+        """Return the run's status and, while it waits, its place in the queue (0 = starts next)."""
+
+    @abc.abstractmethod
+    def list_jobs(self) -> list[Job]:
+        """Return every run, newest first, with queue positions for the queued ones."""
+
+    @abc.abstractmethod
+    def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
+        """Return the place in the queue of each queued run among ``runs`` (every run of the store)."""
+
+    @abc.abstractmethod
+    def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
+        """Stop a run: a queued one at once, a running one within a step (ended by force after a grace time)."""
+
+    @abc.abstractmethod
+    def resume(self, run_id: str) -> Job:
+        """Queue an interrupted, cancelled or failed run again; it continues from its last checkpoint."""
+
+    @abc.abstractmethod
+    def delete(self, run_id: str) -> None:
+        """Delete a run that is neither queued nor running, with all its files."""
+
+    @abc.abstractmethod
+    def prune(self) -> list[dict]:
+        """Delete the oldest ended runs while the store is over its disk quota; return what went."""
+
+    @abc.abstractmethod
+    def reconcile(self) -> list[str]:
+        """Mark runs whose worker is gone "interrupted" (or "cancelled" if asked); return their ids."""
+
+    @abc.abstractmethod
+    def start_background(self, interval_s: float = 1.0) -> threading.Event:
+        """Start the backend's own scheduling in the background; setting the returned event stops it."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Let go of what this instance holds (its running jobs carry on)."""
 
 
 def queue_order(runs: list[RunInfo]) -> list[RunInfo]:
@@ -98,19 +147,7 @@ def queue_order(runs: list[RunInfo]) -> list[RunInfo]:
     return sorted(queued, key=lambda r: (r.status.queued_at or r.created_at, r.run_id))
 
 
-def _end_process(pid: int, pid_start: int | None, wait_s: float = 0.5) -> None:
-    """Terminate a worker (SIGTERM, then SIGKILL) if it is still the process we started."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if not process_alive(pid, pid_start):
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and process_alive(pid, pid_start):
-            time.sleep(0.02)
-
-
-class LocalJobs:
+class LocalJobs(JobBackend):
     """The local backend: worker processes on this machine, queue and statuses in the run store.
 
     Make one per app process (``st.cache_resource``) and call :meth:`start_background` once:
@@ -139,7 +176,7 @@ class LocalJobs:
         self.warm_worker = warm_worker
         self.cancel_grace_s = cancel_grace_s
         # The worker's argv before "--run ID ..."; tests put a stand-in here.
-        self.worker_command = list(worker_command or [sys.executable, "-m", "core.train"])
+        self.worker_command = list(worker_command or [sys.executable, "-m", "core.train_cli"])
         self._spare: subprocess.Popen | None = None  # the warm worker, waiting for a run id
         self._spare_lock = threading.Lock()
 
@@ -222,14 +259,16 @@ class LocalJobs:
         info = self.store.read_run(run_id)
         if info.status.state != "queued":
             return Job(run_id, info.owner, info.status, None)
-        order = [r.run_id for r in queue_order(self.store.list_runs())]
-        return Job(run_id, info.owner, info.status, order.index(run_id) if run_id in order else None)
+        return Job(run_id, info.owner, info.status, self.queue_positions(self.store.list_runs()).get(run_id))
 
     def list_jobs(self) -> list[Job]:
         """Return every run, newest first, with queue positions for the queued ones."""
         runs = self.store.list_runs()
-        position = {r.run_id: i for i, r in enumerate(queue_order(runs))}
+        position = self.queue_positions(runs)
         return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
+
+    def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
+        return {r.run_id: i for i, r in enumerate(queue_order(runs))}
 
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
         """Stop a run: a queued one at once; a running one is asked, then ended after the grace time.
@@ -284,9 +323,9 @@ class LocalJobs:
             if status.state != "running" or self._alive(status):
                 continue
             kept = self.store.checkpoint_meta(info.run_id)
-            epoch = kept.get("epoch", 0)
+            epoch, step = (kept.epoch, kept.step) if kept is not None else (0, 0)
             if self.store.cancel_requested_at(info.run_id) is not None:
-                reason = Message("train.cancelled", {"epoch": epoch, "step": kept.get("step", 0)})
+                reason = Message("train.cancelled", {"epoch": epoch, "step": step})
                 self.store.update_status(info.run_id, state="cancelled", reason=reason, ended_at=time.time())
             else:
                 reason = Message("jobs.worker_died", {"pid": status.pid or "?", "epoch": epoch})
@@ -349,14 +388,9 @@ class LocalJobs:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold the store-wide scheduler lock (between threads and processes of this host)."""
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        with open(self.store.root / LOCK_FILE, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        """Hold the queue's lock: the run store's, shared by the threads and processes of this host."""
+        with self.store.locked():
+            yield
 
     def _alive(self, status: RunStatus) -> bool:
         return status.pid is not None and process_alive(status.pid, status.pid_start)
@@ -371,8 +405,9 @@ class LocalJobs:
             return
         if self._alive(status):
             logger.warning("run %s: worker %s ignored the cancel request; ending it", run_id, status.pid)
-            _end_process(status.pid, status.pid_start)
-            epoch = self.store.checkpoint_meta(run_id).get("epoch", 0)
+            end_process(status.pid, status.pid_start)
+            kept = self.store.checkpoint_meta(run_id)
+            epoch = kept.epoch if kept is not None else 0
             reason = Message("jobs.cancel_forced", {"grace_s": self.cancel_grace_s, "epoch": epoch})
             self.store.update_status(run_id, state="cancelled", reason=reason, ended_at=time.time())
 
@@ -412,7 +447,7 @@ class LocalJobs:
         """Start the worker of a claimed run (the warm one if it is ready) and mark the run running."""
         process = self._take_spare()
         if process is not None:
-            self._mark_running(run_id, process.pid)  # before it gets the id: its own reports come after
+            self.store.mark_running(run_id, process.pid)  # before it gets the id: its own reports come after
             try:
                 process.stdin.write(f"{run_id}\n".encode())
                 process.stdin.close()
@@ -420,20 +455,9 @@ class LocalJobs:
                 process = None
         if process is None:
             process = self._popen(run_id, self.store.worker_log_path(run_id))
-            self._mark_running(run_id, process.pid)
+            self.store.mark_running(run_id, process.pid)
         # The Popen object is dropped on purpose: the run outlives it, liveness is judged by
         # pid, and Python's subprocess module reaps the exited child on a later Popen call.
-
-    def _mark_running(self, run_id: str, pid: int) -> None:
-        self.store.update_status(
-            run_id,
-            state="running",
-            reason=None,
-            pid=pid,
-            pid_start=process_start_ticks(pid),
-            host=self.store.host,
-            started_at=time.time(),
-        )
 
     def _take_spare(self) -> subprocess.Popen | None:
         with self._spare_lock:

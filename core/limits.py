@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.data import DATASETS
+from core.config import TrainConfig
+from core.datasets import DATASETS
 from core.i18n import Message
 from core.settings import Settings
-from core.train import TrainConfig
 
 MB = 1024 * 1024
 

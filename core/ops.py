@@ -13,15 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.geometry import (
-    ConvSettings,
-    ConvTransposeSettings,
-    Geometry,
-    PoolSettings,
-    conv_geometry,
-    conv_transpose_geometry,
-    pool_geometry,
-)
+from core.geometry import Geometry, conv_geometry, conv_transpose_geometry, pool_geometry
+from core.layer_settings import ConvSettings, ConvTransposeSettings, PoolSettings
 
 Matrix = np.ndarray  # (H, W), float64
 

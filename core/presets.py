@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from torchvision.models.vgg import cfgs as VGG_CFGS
-
-from core.data import INPUT_SIZE_RANGE, DatasetInfo
+from core.config import TrainConfig
+from core.datasets import INPUT_SIZE_RANGE, DatasetInfo
 from core.i18n import Message
-from core.models import LayerSpec, ModelSpec, _err, _show, _suggest
+from core.modelspec import LayerSpec, ModelSpec, spec_error
+from core.suggest import shown, suggestion
 from core.summary import summarize
 
 
@@ -95,10 +95,15 @@ def _alexnet(as_written: bool) -> list[LayerSpec]:
     ]
 
 
+# torchvision's VGG configuration "D" (torchvision.models.vgg.cfgs["D"]; a test checks they agree):
+# output channels of each 3x3 conv, "M" for a 2x2 max-pool
+VGG16_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+
+
 def _vgg16() -> list[LayerSpec]:
-    # torchvision's configuration "D", flattened: features, avgpool, flatten, classifier (10 classes)
+    # VGG16 flattened: features, avgpool, flatten, classifier (10 classes)
     layers, c_in = [], 3
-    for v in VGG_CFGS["D"]:
+    for v in VGG16_CONFIG:
         if v == "M":
             layers.append(_l("MaxPool2d", kernel_size=2))
         else:
@@ -202,7 +207,7 @@ PRESETS: dict[str, Preset] = {
 def get_preset(key: str) -> Preset:
     """Return the preset called ``key``; a mistyped key gets :class:`UserError` with the closest keys."""
     if key not in PRESETS:
-        raise _err("unknown_preset", value=_show(key), suggestion=_suggest(key, PRESETS))
+        raise spec_error("unknown_preset", value=shown(key), suggestion=suggestion(key, PRESETS))
     return PRESETS[key]
 
 
@@ -235,3 +240,10 @@ def fit_problem(spec: ModelSpec, info: DatasetInfo) -> Message | None:
 def fitting_presets(info: DatasetInfo) -> list[str]:
     """Return the keys of the presets that train on the data set ``info`` as they are, in PRESETS order."""
     return [key for key, preset in PRESETS.items() if fit_problem(preset.spec, info) is None]
+
+
+def resolve_spec(config: TrainConfig) -> ModelSpec:
+    """Return the ModelSpec of a config: a preset's, or the one given as a dict (validated)."""
+    if isinstance(config.model, dict):
+        return ModelSpec.from_dict(config.model)
+    return get_preset(config.model).spec

@@ -3,7 +3,7 @@
 ```
 <root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id and creation time
 <root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
-<root>/<run_id>/metrics.jsonl       one JSON object per line, appended and flushed as they happen
+<root>/<run_id>/metrics.jsonl       one record per line (core.metrics), appended and flushed as they happen
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
 <root>/<run_id>/model.safetensors   the weights alone (state dict), for prediction
 <root>/<run_id>/model.json          spec, class names, input shape, preprocessing, final metrics
@@ -11,14 +11,18 @@
 <root>/<run_id>/claim               present once a launcher took the run from the queue
 <root>/<run_id>/worker.log          the worker process's stdout and stderr
 <root>/.pruned.jsonl                runs deleted to keep the store within its disk quota, a line each
+<root>/.class/board.json            the teacher's board (core.classroom), one of the store's shared files
+<root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 
 Every fact lives in a file, so any app process or replica that sees the directory sees the same
 runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
 reader sees the old version or the new one, never half of one; the metrics log is append-only
-and its readers ignore a half-written last line. Nothing here unpickles: tensors are
-safetensors, everything else JSON. Run ids come from URLs, so every public method checks them
-against a strict pattern before touching the disk.
+and its readers ignore a half-written last line. Read-modify-write of a shared file, and the job
+queue's decisions, hold a ``flock`` on a lock file of the store (:meth:`RunStore.locked`): the one
+place Stride locks files. Nothing here unpickles: tensors are safetensors, everything else JSON.
+Run ids come from URLs, so every public method checks them against a strict pattern before
+touching the disk.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 import os
 import re
 import secrets
@@ -34,7 +37,7 @@ import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +45,15 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_bytes
 
+from core import checkpoints, metrics
+from core.checkpoints import Checkpoint
+from core.files import atomic_write_bytes, atomic_write_json, flocked, tree_bytes
 from core.i18n import Message, UserError
+from core.metrics import CheckpointMeta, Record
+from core.processes import process_start_ticks
+from core.run_status import RunInfo, RunStatus
 
 logger = logging.getLogger(__name__)
-
-STATES = ("queued", "running", "finished", "failed", "cancelled", "interrupted")
-ACTIVE_STATES = frozenset({"queued", "running"})  # a process is (or will be) working on these
 
 # Letters, digits, "_" and "-", starting with a letter or digit: safe in a URL and as a
 # directory name, and no way to spell "..", "/" or a hidden file.
@@ -64,6 +70,7 @@ CANCEL_FILE = "cancel"
 CLAIM_FILE = "claim"
 WORKER_LOG_FILE = "worker.log"
 PRUNE_LOG = ".pruned.jsonl"
+QUEUE_LOCK = ".scheduler"  # the job queue's lock: <root>/.scheduler.lock
 
 _META_KEY = "stride"  # the safetensors header key that holds our JSON metadata
 
@@ -78,161 +85,6 @@ def check_run_id(run_id: object) -> str:
 def new_run_id() -> str:
     """Return a fresh run id: creation time (sorts by age) plus 32 random bits (unguessable)."""
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
-
-
-def process_start_ticks(pid: int) -> int | None:
-    """Return when process ``pid`` started (clock ticks since boot; Linux only), else None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Field 22 of /proc/<pid>/stat. Field 2, the command name, may hold spaces and ")".
-    return int(stat.rsplit(")", 1)[1].split()[19])
-
-
-def process_alive(pid: int, pid_start: int | None = None) -> bool:
-    """Return whether process ``pid`` runs, and is the same process that started at ``pid_start``.
-
-    A dead process's pid can be given to a new one, and a child that exited stays a zombie
-    until reaped; both count as dead here.
-    """
-    try:
-        os.kill(pid, 0)  # signal 0 checks that the process exists without touching it
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc (macOS): os.kill is all we can know
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] in ("Z", "X"):  # zombie or dead: it has exited
-        return False
-    return pid_start is None or int(fields[19]) == pid_start
-
-
-def _message_to_dict(message: Message | None) -> dict | None:
-    return None if message is None else {"key": message.key, "params": dict(message.params)}
-
-
-def _message_from_dict(data: Any) -> Message | None:
-    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
-        return None
-    return Message(data["key"], dict(data.get("params") or {}))
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    """What a run is doing, as stored in ``status.json``. Times are Unix seconds."""
-
-    state: str  # one of STATES
-    reason: Message | None = None  # why it failed / was cancelled / was interrupted
-    pid: int | None = None  # the worker process, while running
-    pid_start: int | None = None  # that process's start time (Linux clock ticks): detects pid reuse
-    host: str | None = None  # the machine the worker runs on; pids mean nothing elsewhere
-    created_at: float | None = None
-    queued_at: float | None = None  # FIFO order of the queue
-    started_at: float | None = None
-    ended_at: float | None = None
-    updated_at: float | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_STATES
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["reason"] = _message_to_dict(self.reason)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> RunStatus:
-        state = data.get("state")
-        if state not in STATES:
-            raise ValueError(f"unknown run state {state!r}; expected one of {', '.join(STATES)}")
-        known = {f for f in cls.__dataclass_fields__ if f not in ("state", "reason")}
-        values = {k: v for k, v in data.items() if k in known}
-        return cls(state=state, reason=_message_from_dict(data.get("reason")), **values)
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One run as listed: its id, who started it, its stored config and its status."""
-
-    run_id: str
-    path: Path
-    owner: str | None  # the name its creator went by (a label, not a proof)
-    created_at: float
-    config: dict  # the TrainConfig as a JSON dict
-    status: RunStatus
-    owner_id: str | None = None  # a hash of its creator's secret key (core.classroom); None: nobody's
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Everything needed to continue a run: weights, optimizer state and where it stopped."""
-
-    model_state: dict[str, torch.Tensor]
-    optimizer_state: dict | None  # as ``optimizer.state_dict()`` returns it, or None
-    meta: dict  # JSON: at least the last finished ``epoch`` and the global ``step``
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _tree_bytes(path: Path) -> int:
-    """Return the bytes of the files under ``path``; files vanishing meanwhile count as 0."""
-    total = 0
-    for dirpath, _, filenames in os.walk(path):
-        for name in filenames:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-    return total
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    _atomic_write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode())
-
-
-def _finite_or_none(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN; the reason for a NaN lives in status.json
-    return value
-
-
-def _split_tensors(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
-    """Return ``obj`` as JSON with each tensor replaced by a reference into ``tensors``."""
-    if isinstance(obj, torch.Tensor):
-        tensors[prefix] = obj.detach().cpu().contiguous()
-        return {"__tensor__": prefix}
-    if isinstance(obj, dict):
-        # JSON keys are strings; optimizer state is keyed by int parameter index.
-        return {"__dict__": [[k, _split_tensors(v, f"{prefix}/{k}", tensors)] for k, v in obj.items()]}
-    if isinstance(obj, list | tuple):
-        return [_split_tensors(v, f"{prefix}/{i}", tensors) for i, v in enumerate(obj)]
-    return obj
-
-
-def _join_tensors(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
-    if isinstance(obj, dict) and "__tensor__" in obj:
-        return tensors[obj["__tensor__"]]
-    if isinstance(obj, dict) and "__dict__" in obj:
-        return {k: _join_tensors(v, tensors) for k, v in obj["__dict__"]}
-    if isinstance(obj, list):
-        return [_join_tensors(v, tensors) for v in obj]
-    return obj
 
 
 def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
@@ -256,9 +108,8 @@ class MetricsWriter:
                 self._file.seek(0)
                 self._file.truncate(self._file.read().rfind(b"\n") + 1)
 
-    def write(self, record: dict) -> None:
-        clean = {k: _finite_or_none(v) for k, v in record.items()}
-        self._file.write(json.dumps(clean, separators=(",", ":")).encode() + b"\n")
+    def write(self, record: Record) -> None:
+        self._file.write(json.dumps(metrics.to_json(record), separators=(",", ":")).encode() + b"\n")
         self._file.flush()  # a live page reads the file while we write it
 
     def close(self) -> None:
@@ -362,7 +213,7 @@ class RunStore:
 
     def disk_usage(self) -> int:
         """Return the bytes of every file in the store."""
-        return _tree_bytes(Path(self.root))
+        return tree_bytes(Path(self.root))
 
     def prune(self, quota_bytes: int) -> list[dict]:
         """Delete the oldest ended runs until the store fits in ``quota_bytes``; return what went.
@@ -378,7 +229,7 @@ class RunStore:
                 break
             if info.status.active:
                 continue
-            size = _tree_bytes(info.path)
+            size = tree_bytes(info.path)
             shutil.rmtree(info.path, ignore_errors=True)
             total -= size
             pruned.append(
@@ -429,6 +280,52 @@ class RunStore:
         """Change some fields of the status, keep the others; return the new status."""
         return self.write_status(run_id, replace(self.read_status(run_id), **changes))
 
+    def mark_running(self, run_id: str, pid: int) -> RunStatus:
+        """Record that process ``pid`` of this host now trains the run: the one writer of "running".
+
+        Whoever starts the worker calls it (the job queue for a queued run, the command line for
+        its own), before the worker's first report, so the run is never running without a pid.
+        """
+        return self.update_status(
+            run_id,
+            state="running",
+            reason=None,
+            pid=pid,
+            pid_start=process_start_ticks(pid),
+            host=self.host,
+            started_at=time.time(),
+            ended_at=None,
+        )
+
+    # --- locks and shared files ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self, name: str = QUEUE_LOCK) -> Iterator[None]:
+        """Hold the store-wide lock ``name`` (between threads and processes of this host) while inside."""
+        with flocked(Path(self.root) / f"{name}.lock"):
+            yield
+
+    def read_shared(self, name: str) -> Any:
+        """Return the JSON of the shared file ``<root>/<name>.json``; None when it does not exist."""
+        try:
+            return json.loads((Path(self.root) / f"{name}.json").read_text())
+        except FileNotFoundError:
+            return None
+
+    def update_shared(self, name: str, change: Callable[[Any], Any]) -> Any:
+        """Replace the shared file ``name`` by ``change(its JSON or None)`` under its lock; return the new JSON.
+
+        Two processes changing it at once both get their change in: neither overwrites the other's.
+        """
+        with self.locked(name):
+            try:
+                current = self.read_shared(name)
+            except ValueError:  # damaged: the change starts from nothing
+                current = None
+            data = change(current)
+            atomic_write_json(Path(self.root) / f"{name}.json", data)
+            return data
+
     # --- metrics ----------------------------------------------------------------------------------
 
     def metrics_writer(self, run_id: str) -> MetricsWriter:
@@ -436,7 +333,7 @@ class RunStore:
         return MetricsWriter(self._existing_dir(run_id) / METRICS_FILE)
 
     @contextlib.contextmanager
-    def tensorboard_logger(self, run_id: str) -> Iterator[Callable[[dict], None]]:
+    def tensorboard_logger(self, run_id: str) -> Iterator[Callable[[Record], None]]:
         """Yield a function that also logs a metrics record as TensorBoard scalars in ``<run>/tb``.
 
         TensorBoard is an optional extra: without it installed the function does nothing and no
@@ -449,31 +346,28 @@ class RunStore:
             return
         writer = SummaryWriter(log_dir=str(self._existing_dir(run_id) / TENSORBOARD_DIR))
 
-        def log(record: dict) -> None:
-            step = record.get("step")
-            if not isinstance(step, int):
-                return
-            for name, value in record.items():
-                if name in ("step", "epoch") or isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
-                if math.isfinite(value):
-                    writer.add_scalar(f"{record.get('kind', 'metrics')}/{name}", value, step)
+        def log(record: Record) -> None:
+            step = getattr(record, "step", None)
+            if isinstance(step, int):
+                for name, value in metrics.scalars(record).items():
+                    writer.add_scalar(f"{record.kind}/{name}", value, step)
 
         try:
             yield log
         finally:
             writer.close()
 
-    def append_metrics(self, run_id: str, *records: dict) -> None:
+    def append_metrics(self, run_id: str, *records: Record) -> None:
         with self.metrics_writer(run_id) as writer:
             for record in records:
                 writer.write(record)
 
-    def read_metrics(self, run_id: str, since_line: int = 0) -> tuple[list[dict], int]:
+    def read_metrics(self, run_id: str, since_line: int = 0) -> tuple[list[Record], int]:
         """Return the records from line ``since_line`` on, and the line number to ask for next.
 
         Only complete lines count: a half-written last line is left for the next read, so
-        calling again with the returned number gives exactly the records written since.
+        calling again with the returned number gives exactly the records written since. A line
+        that is not a record is skipped (and logged).
         """
         path = self.run_dir(run_id) / METRICS_FILE
         try:
@@ -484,56 +378,46 @@ class RunStore:
         records = []
         for number, line in enumerate(lines[since_line:], start=since_line):
             try:
-                record = json.loads(line)
+                record = metrics.from_json(json.loads(line))
             except ValueError:
-                logger.warning("run %s: metrics line %d is not JSON; skipped", run_id, number + 1)
-                continue
-            if isinstance(record, dict):
+                record = None
+            if record is None:
+                logger.warning("run %s: metrics line %d is not a record; skipped", run_id, number + 1)
+            else:
                 records.append(record)
         return records, len(lines)
 
     # --- checkpoints and the trained model --------------------------------------------------------
 
-    def save_checkpoint(
-        self,
-        run_id: str,
-        model_state: dict[str, torch.Tensor],
-        optimizer_state: dict | None,
-        meta: dict,
-    ) -> None:
-        """Write weights, optimizer state and ``meta`` as one safetensors file, atomically."""
-        tensors = {f"model/{k}": v.detach().cpu().contiguous() for k, v in model_state.items()}
-        optimizer_json = _split_tensors(optimizer_state, "optimizer", tensors)
-        header = {"meta": meta, "optimizer": optimizer_json}
+    def save_checkpoint(self, run_id: str, checkpoint: Checkpoint) -> None:
+        """Write weights, optimizer state and where training stands as one safetensors file, atomically."""
+        tensors, header = checkpoints.to_tensors(checkpoint)
         data = safetensors_bytes(tensors, metadata={_META_KEY: json.dumps(header)})
-        _atomic_write_bytes(self._existing_dir(run_id) / CHECKPOINT_FILE, data)
+        atomic_write_bytes(self._existing_dir(run_id) / CHECKPOINT_FILE, data)
 
     def load_checkpoint(self, run_id: str) -> Checkpoint | None:
         """Return the last checkpoint of ``run_id``, or None if it never finished an epoch."""
         path = self._existing_dir(run_id) / CHECKPOINT_FILE
         if not path.is_file():
             return None
-        tensors, header = _read_safetensors(path)
-        model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
-        optimizer_state = _join_tensors(header.get("optimizer"), tensors)
-        return Checkpoint(model_state, optimizer_state, header.get("meta") or {})
+        return checkpoints.from_tensors(*_read_safetensors(path))
 
-    def checkpoint_meta(self, run_id: str) -> dict:
-        """Return the checkpoint's metadata (``epoch``, ``step``, metrics) without loading tensors; {} if none."""
+    def checkpoint_meta(self, run_id: str) -> CheckpointMeta | None:
+        """Return where the checkpoint stands (epoch, step, metrics) without loading tensors; None if none."""
         path = self.run_dir(run_id) / CHECKPOINT_FILE
         try:
             with safe_open(str(path), framework="pt", device="cpu") as f:
                 header = f.metadata() or {}
         except (OSError, ValueError) as exc:  # absent, or being replaced right now
             logger.debug("run %s: no readable checkpoint (%s)", run_id, exc)
-            return {}
-        return json.loads(header.get(_META_KEY, "{}")).get("meta") or {}
+            return None
+        return CheckpointMeta.from_json(json.loads(header.get(_META_KEY, "{}")).get("meta"))
 
     def save_model(self, run_id: str, state_dict: dict[str, torch.Tensor], info: dict) -> None:
         """Write the trained weights (``model.safetensors``) and ``model.json``, each atomically."""
         path = self._existing_dir(run_id)
         tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
-        _atomic_write_bytes(path / MODEL_WEIGHTS_FILE, safetensors_bytes(tensors))
+        atomic_write_bytes(path / MODEL_WEIGHTS_FILE, safetensors_bytes(tensors))
         atomic_write_json(path / MODEL_INFO_FILE, info)
 
     def load_model(self, run_id: str) -> tuple[dict[str, torch.Tensor], dict]:
@@ -597,20 +481,3 @@ class RunStore:
 
     def worker_log_path(self, run_id: str) -> Path:
         return self._existing_dir(run_id) / WORKER_LOG_FILE
-
-
-def current_records(records: list[dict], kind: str) -> list[dict]:
-    """Return the records of one ``kind`` ("step", "epoch", ...), minus those a resume superseded.
-
-    A run resumed from its epoch-``e`` checkpoint repeats the steps after it; the records the
-    interrupted attempt wrote for those steps stay in the log (nothing is lost) but are hidden
-    here, so curves show each step once.
-    """
-    kept: list[dict] = []
-    for record in records:
-        if record.get("kind") == "resume":
-            step = record.get("step", 0)
-            kept = [r for r in kept if r.get("step", 0) <= step]
-        elif record.get("kind") == kind:
-            kept.append(record)
-    return kept

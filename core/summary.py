@@ -22,31 +22,12 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from core.geometry import (
-    ConvSettings,
-    ConvTransposeSettings,
-    Geometry,
-    PoolSettings,
-    chain_receptive_field,
-    conv_geometry,
-    conv_transpose_geometry,
-    pool_geometry,
-)
+from core.builder import build_layer, layer_spec_from_module, spec_from_module
+from core.geometry import Geometry, chain_receptive_field, conv_geometry, conv_transpose_geometry, pool_geometry
 from core.i18n import Message, UserError
-from core.models import (
-    MAX_FEATURES,
-    MAX_INPUT_NUMEL,
-    LayerSpec,
-    ModelSpec,
-    build_layer,
-    layer_code,
-    layer_from_settings,
-    layer_names,
-    layer_settings,
-    layer_spec_from_module,
-    spec_from_module,
-    validate_spec,
-)
+from core.layer_settings import ConvSettings, ConvTransposeSettings, PoolSettings
+from core.layers import MAX_FEATURES, MAX_INPUT_NUMEL
+from core.modelspec import LayerSpec, ModelSpec, layer_from_settings, layer_names, layer_settings, validate_spec
 
 logger = logging.getLogger(__name__)
 
@@ -341,9 +322,7 @@ def summarize(model: ModelSpec | nn.Module, input_shape: tuple[int, ...] | None 
                 index=index,
                 name=name,
                 type=type(module).__name__,
-                settings=layer_code(layer, "")
-                if layer is not None
-                else f"{type(module).__name__}({module.extra_repr()})",
+                settings=layer.code("") if layer is not None else f"{type(module).__name__}({module.extra_repr()})",
                 calculation=_calculation(layer, in_shape, out_shape),
                 in_shape=in_shape,
                 out_shape=out_shape,
@@ -395,7 +374,7 @@ def summarize(model: ModelSpec | nn.Module, input_shape: tuple[int, ...] | None 
 
 
 def _where(index: int, name: str, layer: LayerSpec | None, module: nn.Module, in_shape: tuple[int, ...]) -> dict:
-    settings = layer_code(layer, "") if layer is not None else type(module).__name__
+    settings = layer.code("") if layer is not None else type(module).__name__
     return {"position": index + 1, "name": name, "settings": settings, "in_shape": str(list(in_shape))}
 
 

@@ -20,20 +20,12 @@ import zipfile
 import numpy as np
 import torch
 
-from core.data import (
-    LoadedData,
-    Preprocessing,
-    check_fraction,
-    check_input_size,
-    draft_preprocessing,
-    image_data,
-    image_pixels,
-    split_indices,
-    table_data,
-)
+from core.datasets import check_fraction, check_input_size
 from core.i18n import Message, UserError
 from core.images import decode_image
+from core.preprocessing import Preprocessing, draft_preprocessing, image_pixels
 from core.settings import Settings
+from core.splits import LoadedData, image_data, split_indices, table_data
 
 # ---------------------------------------------------------------------------------------------
 # A zip of class folders

@@ -3,9 +3,9 @@
 URL parameters (read and written here): preset (a key of core.presets.PRESETS, or `empty`), input
 (one sample's shape: `1x32x32` for images, `784` for vectors).
 Session-state keys: widget keys start with "arch." and live only on this page ("arch.tabs" is the open
-tab's label); "arch.spec" holds the
-working model as a ModelSpec dict (edits survive reruns; choosing a preset replaces it).
-"train.spec": set here by "Train this model" (a ModelSpec dict) and read by the training page.
+tab's label); "arch.spec" holds the working model as a ModelSpec dict (edits survive reruns; choosing
+a preset replaces it); ui.layer_editor lists the editor's keys.
+``ui.keys.TRAIN_SPEC``: set here by "Train this model" (a ModelSpec dict) and read by the training page.
 """
 
 from __future__ import annotations
@@ -16,68 +16,39 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
+from core.builder import build_model
 from core.codegen import generate_code
-from core.figures import format_bytes, format_count, shapes_figure, weight_histograms_figure
+from core.figures import shapes_figure, weight_histograms_figure
+from core.formatting import format_bytes, format_count
 from core.i18n import Message, UserError
-from core.models import (
-    INIT_SCHEMES,
-    LAYER_TYPES,
-    LayerSpec,
-    ModelSpec,
-    build_model,
-    layer_code,
-    layer_names,
-    parse_spec,
-)
+from core.modelspec import INIT_SCHEMES, ModelSpec
 from core.presets import PRESETS
-from core.specs import (
-    format_input_shape,
-    insert_layer,
-    move_layer,
-    parse_input_shape,
-    remove_layer,
-    rows_from_spec,
-    spec_from_rows,
-    suggest_args,
-)
+from core.spec_editing import format_input_shape, parse_input_shape
+from core.spec_parsing import parse_spec
 from core.summary import SAME_SHAPE, Summary, summarize
 from core.urlstate import parse_choice
+from ui import keys
+from ui.app import TRAINING_PAGE, start_page
+from ui.layer_editor import add_layer_form, layer_editor, reorder_controls, replace_spec, working_spec
+from ui.text import lang, show
+from ui.urlstate import PageUrl, Param
+from ui.widgets import file_uploader, plot
 
-ui.leave_folder_mode()
-t = ui.translator()
+t = start_page()
 
 S = st.session_state
-URL_KEYS = ("preset", "input")
 EMPTY = "empty"  # the preset choice that starts from no layers
 DEFAULT_PRESET = "lenet"
 ALEXNET_AS_WRITTEN = "alexnet_as_written"  # its shape error gets the page's own explanation of the typos
-TRAINING_PAGE = "pages/training.py"
 HISTOGRAM_LAYERS = 4  # weight histograms for the first few conv and Linear layers
 HISTOGRAM_MAX_PARAM_BYTES = 50_000_000  # build real weights only below this (VGG16 needs 537 MB)
-EDITOR_COLUMNS = ["type", "args", "name"]
 TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
     "arch.col_index", "arch.col_name", "arch.col_layer", "arch.col_calculation", "arch.col_output",
     "arch.col_params", "arch.col_macs", "arch.col_rf", "arch.col_jump",
 ]  # fmt: skip
-EDITOR_MAX_ROWS = 16  # taller models scroll inside the editor (rows are 35 px)
 
 
 # --- the working spec ------------------------------------------------------------------------------
-
-
-def working_spec() -> ModelSpec:
-    """Return the spec the page shows; session state holds it as a dict (always a valid one)."""
-    return ModelSpec.from_dict(S["arch.spec"])
-
-
-def replace_spec(spec: ModelSpec) -> None:
-    """Make ``spec`` the working spec and start the layer editor afresh from it (its edits are in spec)."""
-    S["arch.spec"] = spec.to_dict()
-    S["arch.input"] = format_input_shape(spec.input_shape)
-    S["arch.init"] = spec.init
-    S["arch.editor_v"] = S.get("arch.editor_v", 0) + 1
-    S["arch.add_error"] = None  # a refused layer's message is about the model it was refused from
 
 
 def preset_spec(key: str) -> ModelSpec:
@@ -98,35 +69,9 @@ def apply_fix(fix: dict) -> None:
     replace_spec(ModelSpec.from_dict(fix))
 
 
-def move_selected(offset: int) -> None:
-    """Callback: move the selected layer up (-1) or down (+1); the selection follows it."""
-    ui.valid_index("arch.selected", len(working_spec().layers))
-    index = S["arch.selected"]
-    replace_spec(move_layer(working_spec(), index, offset))
-    S["arch.selected"] = min(max(index + offset, 0), len(working_spec().layers) - 1)
-
-
-def remove_selected() -> None:
-    """Callback: remove the selected layer."""
-    ui.valid_index("arch.selected", len(working_spec().layers))
-    index = S["arch.selected"]
-    replace_spec(remove_layer(working_spec(), index))
-    S["arch.selected"] = max(0, min(index, len(working_spec().layers) - 1))
-
-
-def add_layer(layer_type: str, arg_keys: dict[str, str], at_key: str) -> None:
-    """Callback: insert the layer the "Add layer" form describes; a refused layer leaves a message."""
-    layer = LayerSpec(layer_type, {arg: S[key] for arg, key in arg_keys.items()})
-    try:
-        replace_spec(insert_layer(working_spec(), S[at_key], layer))
-        S["arch.add_error"] = None
-    except UserError as exc:
-        S["arch.add_error"] = exc.message
-
-
 def send_to_training(spec: dict) -> None:
     """Callback: hand the model to the training page (a callback, so a rerun cannot lose the click)."""
-    S["train.spec"] = spec
+    S[keys.TRAIN_SPEC] = spec
     S["arch.train_sent"] = True
 
 
@@ -145,37 +90,39 @@ def load_upload() -> None:
 # --- URL state -------------------------------------------------------------------------------------
 
 
-def read_url() -> list[Message]:
-    """Copy the link's preset and input shape into the page when the URL came from outside; return its problems."""
-    params = {k: st.query_params[k] for k in URL_KEYS if k in st.query_params}
-    if params == S.get("arch._url"):
-        return []
-    problems = []
-    if "preset" in params:
-        preset, problem = parse_choice(params["preset"], "preset", [*PRESETS, EMPTY], DEFAULT_PRESET)
-        problems += [problem] if problem else []
-        if preset != S.get("arch.preset") or "arch.spec" not in S:
-            S["arch.preset"] = preset
-            replace_spec(preset_spec(preset))
-    if "input" in params:
-        try:
-            shape = parse_input_shape(params["input"])
-            if "arch.spec" not in S:
-                S["arch.preset"] = DEFAULT_PRESET
-                replace_spec(preset_spec(DEFAULT_PRESET))
-            spec = working_spec()
-            if shape != spec.input_shape:
-                replace_spec(ModelSpec(spec.layers, shape, spec.init, spec.name))
-        except UserError as exc:
-            problems.append(exc.message)
-    return problems
+def read_preset(raw: str) -> Message | None:
+    """`preset`: a link's model replaces the working one (unless it is already the one shown)."""
+    preset, problem = parse_choice(raw, "preset", [*PRESETS, EMPTY], DEFAULT_PRESET)
+    if preset != S.get("arch.preset") or "arch.spec" not in S:
+        S["arch.preset"] = preset
+        replace_spec(preset_spec(preset))
+    return problem
 
 
-def write_url(spec: ModelSpec) -> None:
-    """Put the preset and the input shape in the URL, so the view can be shared as a link."""
-    params = {"preset": S["arch.preset"], "input": format_input_shape(spec.input_shape)}
-    st.query_params.update(params)
-    S["arch._url"] = params
+def read_input(raw: str) -> Message | None:
+    """`input`: one sample's shape, applied to the working model."""
+    try:
+        shape = parse_input_shape(raw)
+    except UserError as exc:
+        return exc.message
+    if "arch.spec" not in S:
+        S["arch.preset"] = DEFAULT_PRESET
+        replace_spec(preset_spec(DEFAULT_PRESET))
+    spec = working_spec()
+    if shape != spec.input_shape:
+        replace_spec(ModelSpec(spec.layers, shape, spec.init, spec.name))
+    return None
+
+
+URL = PageUrl(
+    "architecture",
+    [
+        Param("preset", read_preset, lambda: S.get("arch.preset")),
+        Param(
+            "input", read_input, lambda: format_input_shape(working_spec().input_shape) if "arch.spec" in S else None
+        ),
+    ],
+)
 
 
 # --- computing (cached: a rerun that changes nothing in the model costs a dictionary look-up) ----------
@@ -262,108 +209,15 @@ def controls() -> ModelSpec:
     try:
         shape = parse_input_shape(text)
     except UserError as exc:
-        ui.show(exc.message)
+        show(exc.message)
         shape = spec.input_shape
     return ModelSpec(spec.layers, shape, init, spec.name)
-
-
-def layer_editor(spec: ModelSpec) -> ModelSpec:
-    """Draw the layer table an expert edits in place; return the spec with its edits (or the last good one)."""
-    key = f"arch.layers.{S.get('arch.editor_v', 0)}"
-    if key not in S or "arch.rows" not in S:  # a fresh editor (new spec, or back from another page)
-        S["arch.rows"] = rows_from_spec(spec)
-    edited = st.data_editor(
-        pd.DataFrame(S["arch.rows"], columns=EDITOR_COLUMNS),
-        key=key,
-        num_rows="dynamic",
-        hide_index=True,
-        width="stretch",
-        height="content" if len(S["arch.rows"]) <= EDITOR_MAX_ROWS else EDITOR_MAX_ROWS * 35,
-        column_config={
-            "type": st.column_config.SelectboxColumn(
-                t("arch.col_type"), options=list(LAYER_TYPES), required=True, width=120
-            ),
-            "args": st.column_config.TextColumn(t("arch.col_args"), help=t("arch.col_args_help"), width=370),
-            "name": st.column_config.TextColumn(t("arch.col_name"), help=t("arch.col_name_help"), width=80),
-        },
-    )
-    st.caption(t("arch.editor_help"))
-    try:
-        return spec_from_rows(edited.to_dict("records"), spec)
-    except UserError as exc:
-        ui.show(exc.message)
-        st.caption(t("arch.showing_last_good"))
-        return spec
-
-
-def reorder_controls(spec: ModelSpec) -> None:
-    """Draw the selected-layer picker with up, down and remove buttons."""
-    if not spec.layers:
-        return
-    names = layer_names(spec)
-    ui.valid_index("arch.selected", len(spec.layers))
-    pick, up, down, remove = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
-    pick.selectbox(
-        t("arch.selected"),
-        range(len(spec.layers)),
-        format_func=lambda i: f"{i + 1} · {names[i]} · {layer_code(spec.layers[i], '')}",
-        key="arch.selected",
-    )
-    up.button("↑", key="arch.up", on_click=move_selected, args=(-1,), help=t("arch.up"), width="stretch")
-    down.button("↓", key="arch.down", on_click=move_selected, args=(1,), help=t("arch.down"), width="stretch")
-    remove.button("✕", key="arch.remove", on_click=remove_selected, help=t("arch.remove"), width="stretch")
-
-
-def add_layer_form(spec: ModelSpec, summary: Summary) -> None:
-    """Draw the beginner's way to add a layer: a type, its arguments filled in to fit, a position."""
-    st.markdown(f"**{t('arch.add_title')}**")
-    S.setdefault("arch.add_type", "Conv2d")
-    layer_type = st.selectbox(t("arch.add_type"), list(LAYER_TYPES), key="arch.add_type")
-    fits_after = summary.output_shape or (summary.rows[-1].out_shape if summary.rows else summary.input_shape)
-    suggested = suggest_args(layer_type, fits_after)
-    # keys change with the model, so the suggestions follow the shape the new layer will receive
-    tag = f"{len(spec.layers)}.{'x'.join(map(str, fits_after))}"
-    arg_keys = {arg: f"arch.add.{layer_type}.{arg}.{tag}" for arg in suggested}
-    at_key = f"arch.add_at.{len(spec.layers)}"
-    names = layer_names(spec)
-    with st.form("arch.add_form", border=False):
-        columns = st.columns(3)
-        for i, (arg, value) in enumerate(suggested.items()):
-            with columns[i % 3]:
-                if isinstance(value, bool):
-                    st.checkbox(arg, value=value, key=arg_keys[arg])
-                elif isinstance(value, int):
-                    st.number_input(arg, value=value, step=1, key=arg_keys[arg])
-                elif isinstance(value, float):
-                    st.number_input(arg, value=value, step=0.01, format="%g", key=arg_keys[arg])
-                else:
-                    st.text_input(arg, value=value, key=arg_keys[arg])
-        if not suggested:
-            st.caption(t("arch.add_no_args"))
-        st.selectbox(
-            t("arch.add_at"),
-            range(len(spec.layers), -1, -1),
-            format_func=lambda i: (
-                t("arch.add_at_end") if i == len(spec.layers) else t("arch.add_before", position=i + 1, name=names[i])
-            ),
-            key=at_key,
-        )
-        st.form_submit_button(
-            t("arch.add"),
-            key="arch.add",
-            on_click=add_layer,
-            args=(layer_type, arg_keys, at_key),
-            icon=":material/add:",
-            type="primary",
-        )
-    if S.get("arch.add_error"):
-        ui.show(S["arch.add_error"])
 
 
 def shape_problem(summary: Summary, preset: str) -> None:
     """Say which layer does not fit and why, with the corrected model one click away."""
     problem = summary.problem
-    st.error(problem.text(ui.lang()))
+    st.error(problem.text(lang()))
     if preset == ALEXNET_AS_WRITTEN:
         st.info(t("arch.alexnet_typos"))
     if problem.fix is not None:
@@ -423,7 +277,7 @@ def layer_table(summary: Summary) -> None:
 
 def shapes_diagram(spec: ModelSpec) -> None:
     """Draw the shapes flowing through the model, one block per layer."""
-    ui.plot(shapes_chart(spec.to_json(), t("arch.input_block"), t("arch.diagram_y")), key="arch.diagram")
+    plot(shapes_chart(spec.to_json(), t("arch.input_block"), t("arch.diagram_y")), key="arch.diagram")
     st.caption(t("arch.diagram_caption"))
 
 
@@ -442,9 +296,9 @@ def weights_section(spec: ModelSpec, summary: Summary) -> None:
         )
     else:
         try:
-            ui.plot(weights_chart(spec.to_json()), key="arch.weights")
+            plot(weights_chart(spec.to_json()), key="arch.weights")
         except UserError as exc:
-            ui.show(exc.message)
+            show(exc.message)
 
 
 def files_section(spec: ModelSpec, code: str) -> None:
@@ -460,7 +314,7 @@ def files_section(spec: ModelSpec, code: str) -> None:
             key="arch.download_code", icon=":material/code:",
         )  # fmt: skip
     with middle:
-        ui.file_uploader(
+        file_uploader(
             t("arch.upload"),
             type=["json"],
             key="arch.upload",
@@ -468,9 +322,8 @@ def files_section(spec: ModelSpec, code: str) -> None:
             help=t("arch.upload_help"),
         )
         if S.get("arch.upload_error"):
-            ui.show(S["arch.upload_error"])
+            show(S["arch.upload_error"])
     with right:
-        training_ready = any(path == TRAINING_PAGE for path, *_ in ui.PAGES)
         st.button(
             t("arch.train"),
             key="arch.train",
@@ -480,23 +333,18 @@ def files_section(spec: ModelSpec, code: str) -> None:
             type="primary",
         )
         if S.pop("arch.train_sent", False):
-            if training_ready:
-                st.switch_page(TRAINING_PAGE)
-            st.success(t("arch.train_saved"))
-        if not training_ready:
-            st.caption(t("arch.train_later"))
+            st.switch_page(TRAINING_PAGE)
 
 
 # --- the page --------------------------------------------------------------------------------------
 
 st.title(t("arch.title"))
 st.write(t("arch.intro"))
-for problem in read_url():
-    ui.show(problem, "warning")
+for problem in URL.read():
+    show(problem, "warning")
 S.setdefault("arch.preset", DEFAULT_PRESET)
 if "arch.spec" not in S:
     replace_spec(preset_spec(S["arch.preset"]))
-
 spec = controls()
 results = st.container()  # problem and totals sit above the editor, but depend on its edits
 st.subheader(t("arch.layers"))
@@ -524,7 +372,7 @@ print_tab, code_tab, weights_tab = st.tabs(
 if print_tab.open:
     with print_tab:
         if isinstance(printed, Message):
-            ui.show(printed)
+            show(printed)
         else:
             st.code(printed, language=None)
 if code_tab.open:
@@ -537,4 +385,4 @@ if weights_tab.open:
 
 st.subheader(t("arch.files"))
 files_section(spec, code)
-write_url(spec)
+URL.write()

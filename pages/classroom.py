@@ -2,7 +2,8 @@
 
 Shown in the navigation only in class mode (a teacher password is set). Session-state keys:
 "class.password" (the password field), "class._problem" (why the last unlock failed); wrong
-passwords are counted per client address for the whole server (failed_unlocks); ui.py owns "class.name", "_class_key", "_class_teacher".
+passwords are counted per client address for the whole server (failed_unlocks); ui.keys names the
+identity's keys (CLASS_NAME, CLASS_KEY, CLASS_TEACHER).
 """
 
 import time
@@ -10,17 +11,19 @@ import time
 import pandas as pd
 import streamlit as st
 
-import ui
 from core import classroom
 from core.i18n import Message, UserError
+from ui import keys
+from ui.app import TRAINING_PAGE, settings, start_page
+from ui.classroom import disk_used_mb, open_classroom
+from ui.text import show
 
-ui.leave_folder_mode()
-t = ui.translator()
+t = start_page()
 
 S = st.session_state
-SETTINGS = ui.settings()
-ROOM = ui.open_classroom()
-ROOT = ROOM.store.root
+SETTINGS = settings()
+ROOM = open_classroom()
+STORE = ROOM.store
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,7 +41,7 @@ def unlock() -> None:
     if wait > 0:
         S["class._problem"] = Message("classroom.locked", {"seconds": round(wait)})
     elif classroom.password_matches(S.get("class.password", ""), SETTINGS.teacher_password):
-        S["_class_teacher"] = True
+        S[keys.CLASS_TEACHER] = True
         failures.clear()
     else:
         failures.append(time.time())
@@ -47,29 +50,29 @@ def unlock() -> None:
 
 
 def lock() -> None:
-    S["_class_teacher"] = False
+    S[keys.CLASS_TEACHER] = False
 
 
 def change_board(change, *args) -> None:
     """Callback: apply a core.classroom board change, keeping its error for the next run."""
     try:
-        change(ROOT, *args)
+        change(STORE, *args)
     except UserError as exc:
         S["class._problem"] = exc.message
 
 
 def limits_table() -> pd.DataFrame:
-    limits, counts = ROOM.jobs.limits, ROOM.state_counts()
+    limits, counts = ROOM.limits, ROOM.state_counts()
     running, queued = counts.get("running", 0), counts.get("queued", 0)
     mine = sum(r.status.active and ROOM.viewer.owns(r) for r in ROOM.runs("mine"))
     rows = [
-        ("classroom.limit_running", ROOM.jobs.max_concurrent_runs, running),
+        ("classroom.limit_running", ROOM.max_concurrent_runs, running),
         ("classroom.limit_queue", limits.max_queue, queued),
         ("classroom.limit_student", limits.max_runs_per_student, mine),
         ("classroom.limit_epochs", limits.max_epochs, ""),
         ("classroom.limit_samples", f"{limits.max_samples:,}", ""),
         ("classroom.limit_upload", f"{SETTINGS.max_upload_mb} MB", ""),
-        ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{ui.disk_used_mb(ROOM.store.root):,} MB"),
+        ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{disk_used_mb(STORE.root):,} MB"),
     ]
     return pd.DataFrame(
         [
@@ -123,12 +126,12 @@ st.caption(t("classroom.limit_disk_help"))
 
 st.subheader(t("classroom.teacher"))
 if S.get("class._problem") is not None:
-    ui.show(S.pop("class._problem"))
+    show(S.pop("class._problem"))
 if not ROOM.viewer.teacher:
     st.text_input(t("classroom.password"), type="password", key="class.password")
     st.button(t("classroom.unlock"), key="class.unlock", on_click=unlock, icon=":material/lock_open:")
 else:
     st.success(t("classroom.teacher_on"), icon=":material/school:")
     st.button(t("classroom.lock"), key="class.lock", on_click=lock, icon=":material/lock:")
-    st.page_link("pages/training.py", label=t("classroom.all_runs"), icon=":material/model_training:")
+    st.page_link(TRAINING_PAGE, label=t("classroom.all_runs"), icon=":material/model_training:")
     board_ui()

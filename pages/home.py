@@ -2,23 +2,23 @@
 
 import streamlit as st
 
-import ui
 from core.i18n import escape_markdown
+from ui.app import CONVOLUTION_PAGE, PAGES, TRAINING_PAGE, settings, start_page
+from ui.classroom import open_classroom
 
-ui.leave_folder_mode()
-t = ui.translator()
+t = start_page()
 
 
 def teacher_board() -> None:
     """In class mode: the teacher's pinned convolution settings and recipes, each a link to its page."""
-    board = ui.open_classroom().board
+    board = open_classroom().board
     if not (board.pins or board.recipes):
         return
     with st.container(border=True):
         st.subheader(t("class.from_teacher"), anchor=False)
         for title_key, page, items in (
-            ("class.teacher_pins", "pages/convolution.py", [(p.title, p.params) for p in board.pins]),
-            ("class.teacher_recipes", "pages/training.py", [(r.title, {"recipe": r.recipe_id}) for r in board.recipes]),
+            ("class.teacher_pins", CONVOLUTION_PAGE, [(p.title, p.params) for p in board.pins]),
+            ("class.teacher_recipes", TRAINING_PAGE, [(r.title, {"recipe": r.recipe_id}) for r in board.recipes]),
         ):
             if items:
                 st.markdown(f"**{t(title_key)}**")
@@ -30,10 +30,10 @@ def teacher_board() -> None:
 st.title(t("app.title"))
 st.subheader(t("app.tagline"))
 st.write(t("home.intro"))
-if ui.settings().class_mode:
+if settings().class_mode:
     teacher_board()
 
-for path, title_key, description_key, icon in ui.PAGES:
+for path, title_key, description_key, icon in PAGES:
     if description_key is None:
         continue
     with st.container(border=True):

@@ -10,8 +10,6 @@ cache key of its files, "predict.upload_error" why the last model upload was ref
 
 from __future__ import annotations
 
-import difflib
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -21,44 +19,36 @@ import torch
 from PIL import Image
 from streamlit_drawable_canvas import st_canvas
 
-import ui
-from core import figures
+from core import figures, pictures
 from core.i18n import Message, UserError
 from core.images import DecodedImage, decode_image, upload_limits
 from core.inference import (
-    LoadedModel,
     Prediction,
     TestSample,
     feature_maps,
     first_layer_filters,
     grad_cam,
-    list_bundled,
-    load_bundled,
-    load_run,
-    load_uploaded,
     predict,
     predict_inputs,
     prepare_steps,
     test_samples,
 )
-from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunInfo, RunStore
-from core.settings import Settings
-from core.urlstate import parse_choice
+from core.model_files import LoadedModel
+from ui.app import settings, start_page
+from ui.classroom import open_classroom
+from ui.model_picker import model_labels, model_param, model_section
+from ui.text import lang, show
+from ui.urlstate import PageUrl, Param, choice_param
+from ui.widgets import file_uploader, plot, upload_mb, valid_index
 
-ui.leave_folder_mode()
-t = ui.translator()
+t = start_page()
 
 S = st.session_state
-SETTINGS = Settings.from_env()
-ROOM = ui.open_classroom()  # in class mode, a student predicts with their own runs (all, when the teacher shares)
-STORE = ROOM.store  # read only: the training page's workers write it
-URL_KEYS = ("model", "input")
-DEFAULT_MODEL = "bundled:digits_lenet"
-UPLOADED = "upload"  # the model choice of the model uploaded in this session
+SETTINGS = settings()
+ROOM = open_classroom()  # in class mode, a student predicts with their own runs (all, when the teacher shares)
 INPUTS = ("upload", "draw", "test")
 DRAWABLE_DATASETS = ("digits", "mnist")  # handwritten digits: a drawing is the kind of picture they learned
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]  # core.images checks the content
-WEIGHTS_TYPES = ["safetensors", "pt", "pth"]
 CANVAS_PX = 280  # the square drawing area; the digits model shrinks it to 32 x 32
 STROKE_PX = (10, 80, 44)  # pen width (lowest, highest, default); the digits' strokes are ~2 of 8 px wide,
 # so thick lines match them best: script-drawn strokes of 0-9 were all read right at 44-60 px (a 7 not below 44)
@@ -66,13 +56,11 @@ TOP_K = (1, 10, 5)  # classes in the bar chart (lowest, highest, default)
 BATCH_TOP = 3  # classes in the table's top-3 column
 TEST_SAMPLES = (4, 32, 12)  # test samples shown (lowest, highest, default)
 MAX_CHANNELS = 64  # feature maps shown per layer; VGG's 512 would be a wall of tiles
-MAX_CLASS_NAMES = 20  # class names listed under the model's facts
 PREVIEW_PX = 160  # small pictures (32 x 32) are enlarged to about this, pixels kept square
 GALLERY_PX = 80  # test samples in the gallery
 GALLERY_COLUMNS = 8
 CAM_PX = 224  # the Grad-CAM overlay and the picture beside it
 FILTER_PX = 60  # one first-layer kernel
-RUN_LIST_TTL_S = 5  # the list of runs is re-read this often: a run saves a model after each epoch
 
 
 class Shown(NamedTuple):
@@ -82,120 +70,6 @@ class Shown(NamedTuple):
     picture: Image.Image  # as uploaded or drawn; for a test sample, what the model sees
     x: torch.Tensor | None  # the model input (C, H, W) when already made (test samples), else None
     label: int | None  # the true class of a test sample
-
-
-# --- where models come from ------------------------------------------------------------------------------
-
-
-@st.cache_data(ttl=RUN_LIST_TTL_S, max_entries=4, show_spinner=False)
-def runs_with_model(runs_dir: str) -> list[RunInfo]:
-    """Return every run that saved a model, newest first (the viewer's own are picked from these).
-
-    A run saves its model after each epoch, so a running one is listed with its latest weights.
-    """
-    store = RunStore(Path(runs_dir))
-    found = []
-    for run in store.list_runs():
-        try:
-            names = {p.name for p in store.model_files(run.run_id)}
-        except UserError:  # deleted since it was listed
-            continue
-        if {MODEL_INFO_FILE, MODEL_WEIGHTS_FILE} <= names:
-            found.append(run)
-    return found
-
-
-def model_labels(runs: list[RunInfo]) -> dict[str, str]:
-    """Return {model choice: what the model picker shows} for every model this viewer may choose."""
-    labels = {f"bundled:{name}": t("predict.model_bundled", name=name) for name in list_bundled()}
-    for run in runs:
-        if not ROOM.viewer.can_read(run, ROOM.sharing):
-            continue
-        labels[f"run:{run.run_id}"] = t(
-            "predict.model_run",
-            run_id=run.run_id,
-            model=str(run.config.get("model", "?")),
-            dataset=str(run.config.get("dataset", "?")),
-            state=t(f"predict.state_{run.status.state}"),
-        )
-    if "predict.uploaded" in S:
-        labels[UPLOADED] = t("predict.model_uploaded", name=S["predict.uploaded"].source.partition(":")[2])
-    return labels
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def run_model(runs_dir: str, run_id: str, version: str) -> LoadedModel:
-    """Return a run's model, loaded once per version of its files and shared (it is never changed)."""
-    return load_run(RunStore(Path(runs_dir)), run_id)
-
-
-def open_model(choice: str) -> tuple[LoadedModel, str]:
-    """Return the chosen model and a key that changes whenever its weights do (what the caches key on)."""
-    kind, _, name = choice.partition(":")
-    if kind == "bundled":
-        return load_bundled(name), choice  # loaded once per process (core.inference caches it)
-    if kind == "run":
-        # the trainer replaces the model files atomically after each epoch: their times name the version
-        try:
-            ROOM.read(name)  # another student's run is "not found" unless the teacher shares
-            version = "-".join(str(p.stat().st_mtime_ns) for p in STORE.model_files(name))
-        except OSError:  # deleted since the runs were listed
-            raise UserError(Message("runs.no_model", {"run_id": name})) from None
-        return run_model(str(SETTINGS.runs_dir), name, version), f"{choice}@{version}"
-    return S["predict.uploaded"], S["predict.uploaded_key"]
-
-
-def load_upload_model() -> None:
-    """Callback: load the uploaded weights and model.json, or keep why they were refused."""
-    weights, info = S.get("predict.upload_weights"), S.get("predict.upload_json")
-    S["predict.upload_error"] = None
-    if weights is None or info is None:
-        S["predict.upload_error"] = Message("predict.upload_both")
-        return
-    try:
-        loaded = load_uploaded(weights.getvalue(), weights.name, info.getvalue())
-    except UserError as exc:
-        S["predict.upload_error"] = exc.message
-        return
-    S["predict.uploaded"] = loaded
-    S["predict.uploaded_key"] = f"upload:{weights.file_id}:{info.file_id}"
-    S["predict.model"] = UPLOADED
-
-
-# --- URL state -----------------------------------------------------------------------------------------------
-
-
-def read_url(choices: list[str]) -> list[Message]:
-    """Copy the link's model and input into the page when the URL came from outside; return its problems."""
-    params = {k: st.query_params[k] for k in URL_KEYS if k in st.query_params}
-    if params == S.get("predict._url"):
-        return []
-    problems = []
-    if "model" in params:
-        raw = params["model"]
-        if raw in choices:
-            S["predict.model"] = raw
-        else:
-            close = difflib.get_close_matches(raw, choices, n=3, cutoff=0.5)
-            used = close[0] if close else (DEFAULT_MODEL if DEFAULT_MODEL in choices else choices[0])
-            S["predict.model"] = used
-            key = "predict.url_upload_gone" if raw == UPLOADED else "predict.url_unknown_model"
-            params_shown = {"value": raw[:80], "used": used, "close": ", ".join(close or choices[:5])}
-            problems.append(Message(key, params_shown))
-    if "input" in params:
-        S["predict.input"], problem = parse_choice(params["input"], "input", INPUTS, INPUTS[0])
-        problems += [problem] if problem else []
-    return problems
-
-
-def write_url(choice: str, input_kind: str | None) -> None:
-    """Put the model (and the input kind) in the URL, so the view can be shared as a link."""
-    params = {"model": choice, **({"input": input_kind} if input_kind else {})}
-    for k in URL_KEYS:
-        if k not in params and k in st.query_params:
-            del st.query_params[k]
-    st.query_params.update(params)
-    S["predict._url"] = params
 
 
 # --- computing (cached: choosing another picture or layer reruns without decoding or predicting again) ----
@@ -234,61 +108,7 @@ def next_samples() -> None:
 def enlarged(picture: Image.Image, target_px: int = PREVIEW_PX) -> np.ndarray:
     """Return a small picture enlarged by repeating pixels (a 32 x 32 input stays crisp, not blurred)."""
     scale = max(1, target_px // max(picture.size))
-    return figures.image_grid([np.asarray(picture)], 1, scale=scale)
-
-
-# --- sections -------------------------------------------------------------------------------------------------
-
-
-def model_section() -> tuple[LoadedModel, str, str] | None:
-    """Draw the model picker, the model upload and the model's facts; return (model, choice, cache key)."""
-    labels = model_labels(runs_with_model(str(SETTINGS.runs_dir)))
-    linked = st.query_params.get("model", "")
-    if linked.startswith("run:") and linked not in labels:  # perhaps a run newer than the listing: look again
-        runs_with_model.clear()
-        labels = model_labels(runs_with_model(str(SETTINGS.runs_dir)))
-    choices = list(labels)
-    for problem in read_url(choices):
-        ui.show(problem, "warning")
-    if S.get("predict.model") not in choices:
-        S["predict.model"] = DEFAULT_MODEL if DEFAULT_MODEL in choices else choices[0]
-    choice = st.selectbox(t("predict.model"), choices, format_func=labels.get, key="predict.model")
-
-    with st.expander(t("predict.upload_model"), expanded=bool(S.get("predict.upload_error"))):
-        st.caption(t("predict.upload_model_help"))
-        left, right = st.columns(2)
-        ui.file_uploader(t("predict.weights_file"), left, type=WEIGHTS_TYPES, key="predict.upload_weights")
-        ui.file_uploader(t("predict.model_json"), right, type=["json"], key="predict.upload_json")
-        st.button(
-            t("predict.load_model"), key="predict.load_model", on_click=load_upload_model, icon=":material/upload:"
-        )
-        if S.get("predict.upload_error"):
-            ui.show(S["predict.upload_error"])
-
-    try:
-        loaded, model_key = open_model(choice)
-    except UserError as exc:
-        ui.show(exc.message)
-        return None
-    facts(loaded)
-    return loaded, choice, model_key
-
-
-def facts(loaded: LoadedModel) -> None:
-    """Show what the model was trained on: data set, classes, input shape and test accuracy."""
-    dataset, classes, shape, accuracy = st.columns(4)
-    dataset.metric(t("predict.dataset"), loaded.dataset or "—")
-    classes.metric(t("predict.classes"), len(loaded.classes))
-    shape.metric(t("predict.input_shape"), " × ".join(map(str, loaded.input_shape)), help=t("predict.input_shape_help"))
-    accuracy.metric(
-        t("predict.test_acc"),
-        "—" if loaded.test_acc is None else f"{loaded.test_acc:.1%}",
-        help=t("predict.test_acc_help"),
-    )
-    names = ", ".join(loaded.classes[:MAX_CLASS_NAMES]) + (" …" if len(loaded.classes) > MAX_CLASS_NAMES else "")
-    st.caption(t("predict.class_names", names=names))
-    if loaded.info.get("complete") is False:
-        st.info(t("predict.still_training", epoch=(loaded.info.get("metrics") or {}).get("epoch", "?")))
+    return pictures.image_grid([np.asarray(picture)], 1, scale=scale)
 
 
 def input_picker(loaded: LoadedModel) -> str:
@@ -306,12 +126,12 @@ def upload_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list
 
     Each file that cannot be read gets its own message; the others are still predicted.
     """
-    files = ui.file_uploader(
+    files = file_uploader(
         t("predict.images"),
         type=IMAGE_TYPES,
         accept_multiple_files=True,
         key="predict.images",
-        help=t("predict.images_help", mb=ui.upload_mb()),
+        help=t("predict.images_help", mb=upload_mb()),
     )
     if not files:
         st.info(t("predict.upload_prompt"))
@@ -320,10 +140,10 @@ def upload_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list
     for file in files:
         decoded = decode_upload(file.file_id, file.name, file.getvalue())
         if isinstance(decoded, Message):
-            ui.show(decoded)
+            show(decoded)
             continue
         for note in decoded.notes:
-            st.caption(f"{decoded.name}: {note.text(ui.lang())}")
+            st.caption(f"{decoded.name}: {note.text(lang())}")
         shown.append(Shown(decoded.name, decoded.image, None, None))
         ids.append(file.file_id)
     predictions = predict_pictures(loaded, model_key, tuple(ids), [s.picture for s in shown])
@@ -363,7 +183,7 @@ def draw_input(loaded: LoadedModel) -> tuple[list[Shown], list[Prediction]]:
     try:
         decoded = decode_image(drawing.image_bytes, "drawing.png", **upload_limits(SETTINGS))
     except UserError as exc:
-        ui.show(exc.message)
+        show(exc.message)
         return [], []
     return [Shown(decoded.name, decoded.image, None, None)], predict(loaded, [decoded.image], k=TOP_K[1])
 
@@ -378,7 +198,7 @@ def test_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list[P
     try:
         samples = sample_set(loaded, model_key, n, S["predict.seed"])
     except UserError as exc:
-        ui.show(exc.message)
+        show(exc.message)
         return [], []
     predictions = predict_inputs(loaded, torch.stack([s.x for s in samples]), k=TOP_K[1])  # (n, C, H, W)
     shown = [Shown(t("predict.sample_name", index=s.index), s.picture, s.x, s.label) for s in samples]
@@ -430,7 +250,7 @@ def pick_one(shown: list[Shown], predictions: list[Prediction]) -> int:
     """Draw the choice of which picture to look at closely; return its index."""
     if len(shown) == 1:
         return 0
-    ui.valid_index("predict.item", len(shown))
+    valid_index("predict.item", len(shown))
     labels = [f"{s.name} → {p.label} ({p.probability:.0%})" for s, p in zip(shown, predictions, strict=True)]
     return st.selectbox(t("predict.item"), range(len(shown)), format_func=labels.__getitem__, key="predict.item")
 
@@ -467,7 +287,7 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
         )
     with columns[-1]:
         title = f"{t(tensor_key)} · x.shape = {tuple(x.shape)}"
-        ui.plot(figures.tensor_heatmap_figure(x.numpy(), title=title), key="predict.fig_tensor")
+        plot(figures.tensor_heatmap_figure(x.numpy(), title=title), key="predict.fig_tensor")
         st.caption(t("predict.tensor_caption", shape=tuple(x.shape), batched=(1, *x.shape)))
     return x
 
@@ -495,7 +315,7 @@ def prediction_section(loaded: LoadedModel, item: Shown, prediction: Prediction)
             k = st.slider(t("predict.k"), 1, most, key="predict.k")
         true = loaded.classes[item.label] if item.label is not None else None
         top = [(name, p) for _, name, p in prediction.top[:k]]
-        ui.plot(
+        plot(
             figures.probabilities_figure(top, true_label=true, x_title=t("predict.probability")), key="predict.fig_top"
         )
         st.caption(t("predict.softmax_caption"))
@@ -507,7 +327,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
     try:
         maps = feature_maps(loaded, x)  # {layer name: (C_out, H_out, W_out)}
     except UserError as exc:
-        ui.show(exc.message, "info")
+        show(exc.message, "info")
         return
     names = list(maps)
     if S.get("predict.layer") not in names:
@@ -516,7 +336,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
     layer = st.selectbox(t("predict.layer"), names, format_func=lambda n: f"{n} · {shapes[n]}", key="predict.layer")
     values = maps[layer].numpy()
     st.image(
-        figures.feature_maps_grid(values[:MAX_CHANNELS]),
+        pictures.feature_maps_grid(values[:MAX_CHANNELS]),
         caption=t("predict.maps_caption", layer=layer, shown=min(len(values), MAX_CHANNELS), channels=len(values)),
     )
     filters, cam = st.columns(2, gap="large")
@@ -524,7 +344,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
         st.markdown(f"**{t('predict.filters')}**")
         name, weights = first_layer_filters(loaded)  # (C_out, C_in / groups, kH, kW)
         st.image(
-            figures.filters_grid(weights.numpy(), tile_px=FILTER_PX),
+            pictures.filters_grid(weights.numpy(), tile_px=FILTER_PX),
             caption=t("predict.filters_caption", layer=name, shape=tuple(weights.shape)),
         )
     with cam:
@@ -535,7 +355,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
         left, right = st.columns(2)
         left.image(enlarged(seen, CAM_PX), caption=t("predict.model_view"))
         right.image(
-            figures.grad_cam_overlay(np.asarray(seen), heat.numpy(), scale=scale),
+            pictures.grad_cam_overlay(np.asarray(seen), heat.numpy(), scale=scale),
             caption=t("predict.cam_caption", cls=prediction.label),
         )
 
@@ -545,14 +365,20 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
 st.title(t("predict.title"))
 st.write(t("predict.intro"))
 
-opened = model_section()
+labels = model_labels(ROOM)
+input_kind = None  # set once the page draws the choice of input (a table model has none): only then in the URL
+read_input = choice_param("input", "predict.input", lambda: INPUTS).read
+URL = PageUrl("predict", [model_param(list(labels)), Param("input", read_input, lambda: input_kind)])
+for problem in URL.read():
+    show(problem, "warning")
+opened = model_section(ROOM, labels)
 if opened is None:
-    write_url(S["predict.model"], None)
+    URL.write()
     st.stop()
 loaded, choice, model_key = opened
 if loaded.preprocessing is None:  # a table model: no pictures to show it
-    ui.show(Message("inference.not_image_model", {"source": loaded.source}), "info")
-    write_url(choice, None)
+    show(Message("inference.not_image_model", {"source": loaded.source}), "info")
+    URL.write()
     st.stop()
 
 st.subheader(t("predict.inputs"))
@@ -563,7 +389,7 @@ elif input_kind == "test":
     shown, predictions = test_input(loaded, model_key)
 else:
     shown, predictions = upload_input(loaded, model_key)
-write_url(choice, input_kind)
+URL.write()
 
 if shown:
     if len(shown) > 1:

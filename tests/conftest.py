@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from apptest import navigation_known
+from live_server import streamlit_server
 
-from benchmarks.server import streamlit_server
-from benchmarks.timing import navigation_known
 from core.i18n import Message, UserError
 from core.jobs import LocalJobs
-from core.runs import process_alive
+from core.processes import process_alive
 
 ROOT = Path(__file__).resolve().parent.parent
 SLEEPING_WORKER = [sys.executable, "-c", "import time; time.sleep(60)"]  # a stand-in worker: starts in ms

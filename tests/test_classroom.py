@@ -38,8 +38,10 @@ from core.classroom import (
     update_board,
     withdraw,
 )
-from core.runs import CONFIG_FILE, RunStatus, RunStore, process_alive
-from core.train import TrainConfig
+from core.config import TrainConfig
+from core.processes import process_alive
+from core.run_status import RunStatus
+from core.runs import CONFIG_FILE, RunStore
 
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 MADE_UP_ID = "20240101-120000-0badcafe"  # well formed, never created
@@ -125,7 +127,7 @@ def test_ids_that_are_no_run_ids_are_refused_before_touching_the_disk(jobs, bob,
 
 def test_while_the_teacher_shares_students_may_read_every_run_but_change_only_their_own(jobs, alice, bob, alices_runs):
     running, ended = alices_runs
-    assert set_sharing(jobs.store.root, True).sharing
+    assert set_sharing(jobs.store, True).sharing
     room = Classroom(jobs, bob)  # the board is read when the classroom is opened
     assert room.sharing
     assert room.read(running).owner == "alice"
@@ -148,7 +150,7 @@ def test_while_the_teacher_shares_students_may_read_every_run_but_change_only_th
     assert [r.run_id for r in room.runs("mine")] == [mine]
     assert room.cancel(mine).state == "cancelled"
 
-    set_sharing(jobs.store.root, False)
+    set_sharing(jobs.store, False)
     refused(lambda: Classroom(jobs, bob).read(running), "runs.not_found")
 
 
@@ -179,7 +181,7 @@ def test_the_owner_may_resume_and_delete_their_own_run(jobs, alice, alices_runs)
 
 def test_outside_class_mode_everyone_may_do_everything(jobs, alices_runs):
     running, ended = alices_runs
-    set_sharing(jobs.store.root, False)
+    set_sharing(jobs.store, False)
     room = Classroom(jobs, Viewer())
     assert {r.run_id for r in room.runs("mine")} == {running, ended}
     assert room.read(running).owner == "alice"
@@ -348,14 +350,14 @@ def test_lockout_after_five_failures_for_thirty_seconds():
 
 
 def test_an_absent_board_is_empty_and_a_published_recipe_keeps_its_checked_config(tmp_path):
-    assert read_board(tmp_path) == Board()
-    board = publish_recipe(tmp_path, "  Small   and quick  ", TINY.to_dict())
-    assert read_board(tmp_path) == board
+    assert read_board(RunStore(tmp_path)) == Board()
+    board = publish_recipe(RunStore(tmp_path), "  Small   and quick  ", TINY.to_dict())
+    assert read_board(RunStore(tmp_path)) == board
     (recipe,) = board.recipes
     assert recipe.title == "Small and quick"
     assert KEY_PATTERN.fullmatch(recipe.recipe_id)
     assert TrainConfig.from_dict(recipe.config) == TINY
-    partial = publish_recipe(tmp_path, "Defaults but 2 epochs", {"epochs": 2}).recipes[1]
+    partial = publish_recipe(RunStore(tmp_path), "Defaults but 2 epochs", {"epochs": 2}).recipes[1]
     assert partial.config == TrainConfig(epochs=2).to_dict()  # stored whole: a later default change keeps it
 
 
@@ -373,13 +375,13 @@ def test_an_absent_board_is_empty_and_a_published_recipe_keeps_its_checked_confi
     ],
 )
 def test_a_bad_recipe_is_refused_and_the_board_is_unchanged(tmp_path, title, config, key):
-    before = publish_recipe(tmp_path, "Kept", TINY.to_dict())
-    refused(lambda: publish_recipe(tmp_path, title, config), key)
-    assert read_board(tmp_path) == before
+    before = publish_recipe(RunStore(tmp_path), "Kept", TINY.to_dict())
+    refused(lambda: publish_recipe(RunStore(tmp_path), title, config), key)
+    assert read_board(RunStore(tmp_path)) == before
 
 
 def test_pins_hold_a_few_short_strings(tmp_path):
-    board = publish_pin(tmp_path, "Edge detector", {"kernel": "sobel_x", "size": "5", "note": "y" * 100})
+    board = publish_pin(RunStore(tmp_path), "Edge detector", {"kernel": "sobel_x", "size": "5", "note": "y" * 100})
     (pin,) = board.pins
     assert pin.params == {"kernel": "sobel_x", "size": "5", "note": "y" * MAX_PIN_TEXT}
     for params in (
@@ -391,38 +393,38 @@ def test_pins_hold_a_few_short_strings(tmp_path):
         ["size", "5"],
         "size=5",
     ):
-        refused(lambda params=params: publish_pin(tmp_path, "Bad", params), "class.bad_pin")
-    refused(lambda: publish_pin(tmp_path, "", {"size": "3"}), "class.title_needed")
-    assert read_board(tmp_path) == board
-    assert len(publish_pin(tmp_path, "Max", {f"p{i}": "1" for i in range(MAX_PIN_PARAMS)}).pins) == 2
+        refused(lambda params=params: publish_pin(RunStore(tmp_path), "Bad", params), "class.bad_pin")
+    refused(lambda: publish_pin(RunStore(tmp_path), "", {"size": "3"}), "class.title_needed")
+    assert read_board(RunStore(tmp_path)) == board
+    assert len(publish_pin(RunStore(tmp_path), "Max", {f"p{i}": "1" for i in range(MAX_PIN_PARAMS)}).pins) == 2
 
 
 def test_withdraw_and_sharing(tmp_path):
-    publish_recipe(tmp_path, "First", TINY.to_dict())
-    second = publish_recipe(tmp_path, "Second", TINY.to_dict()).recipes[1]
-    pin = publish_pin(tmp_path, "Pin", {"size": "3"}).pins[0]
-    assert set_sharing(tmp_path, True).sharing and read_board(tmp_path).sharing
+    publish_recipe(RunStore(tmp_path), "First", TINY.to_dict())
+    second = publish_recipe(RunStore(tmp_path), "Second", TINY.to_dict()).recipes[1]
+    pin = publish_pin(RunStore(tmp_path), "Pin", {"size": "3"}).pins[0]
+    assert set_sharing(RunStore(tmp_path), True).sharing and read_board(RunStore(tmp_path)).sharing
 
-    board = withdraw(tmp_path, second.recipe_id)
+    board = withdraw(RunStore(tmp_path), second.recipe_id)
     assert [r.title for r in board.recipes] == ["First"] and board.pins == (pin,) and board.sharing
-    board = withdraw(tmp_path, pin.pin_id)
+    board = withdraw(RunStore(tmp_path), pin.pin_id)
     assert board.pins == () and [r.title for r in board.recipes] == ["First"]
-    assert withdraw(tmp_path, "0123456789abcdef") == board  # an unknown id changes nothing
-    assert not set_sharing(tmp_path, False).sharing
-    assert read_board(tmp_path) == Board(False, board.recipes, ())
+    assert withdraw(RunStore(tmp_path), "0123456789abcdef") == board  # an unknown id changes nothing
+    assert not set_sharing(RunStore(tmp_path), False).sharing
+    assert read_board(RunStore(tmp_path)) == Board(False, board.recipes, ())
 
 
 def test_the_board_holds_at_most_max_published_recipes_and_pins(tmp_path):
     for i in range(MAX_PUBLISHED):
-        publish_recipe(tmp_path, f"Recipe {i}", TINY.to_dict())
-        publish_pin(tmp_path, f"Pin {i}", {"size": str(i)})
-    full = read_board(tmp_path)
+        publish_recipe(RunStore(tmp_path), f"Recipe {i}", TINY.to_dict())
+        publish_pin(RunStore(tmp_path), f"Pin {i}", {"size": str(i)})
+    full = read_board(RunStore(tmp_path))
     assert len(full.recipes) == len(full.pins) == MAX_PUBLISHED
-    refused(lambda: publish_recipe(tmp_path, "One more", TINY.to_dict()), "class.board_full")
-    refused(lambda: publish_pin(tmp_path, "One more", {"size": "1"}), "class.board_full")
-    assert read_board(tmp_path) == full
-    withdraw(tmp_path, full.recipes[0].recipe_id)
-    assert len(publish_recipe(tmp_path, "Room again", TINY.to_dict()).recipes) == MAX_PUBLISHED
+    refused(lambda: publish_recipe(RunStore(tmp_path), "One more", TINY.to_dict()), "class.board_full")
+    refused(lambda: publish_pin(RunStore(tmp_path), "One more", {"size": "1"}), "class.board_full")
+    assert read_board(RunStore(tmp_path)) == full
+    withdraw(RunStore(tmp_path), full.recipes[0].recipe_id)
+    assert len(publish_recipe(RunStore(tmp_path), "Room again", TINY.to_dict()).recipes) == MAX_PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -437,17 +439,17 @@ def test_the_board_holds_at_most_max_published_recipes_and_pins(tmp_path):
     ],
 )
 def test_a_damaged_board_reads_as_an_empty_one(tmp_path, content):
-    (tmp_path / classroom.BOARD_FILE).parent.mkdir(parents=True)
-    (tmp_path / classroom.BOARD_FILE).write_bytes(content)
-    assert read_board(tmp_path) == Board()
-    assert publish_pin(tmp_path, "Fresh start", {"size": "3"}).pins[0].title == "Fresh start"
+    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
+    (tmp_path / f"{classroom.BOARD}.json").write_bytes(content)
+    assert read_board(RunStore(tmp_path)) == Board()
+    assert publish_pin(RunStore(tmp_path), "Fresh start", {"size": "3"}).pins[0].title == "Fresh start"
 
 
 def test_a_damaged_item_is_dropped_and_the_rest_of_the_board_survives(tmp_path):
-    publish_recipe(tmp_path, "Good recipe", TINY.to_dict())
-    publish_pin(tmp_path, "Good pin", {"size": "3"})
-    set_sharing(tmp_path, True)
-    path = tmp_path / classroom.BOARD_FILE
+    publish_recipe(RunStore(tmp_path), "Good recipe", TINY.to_dict())
+    publish_pin(RunStore(tmp_path), "Good pin", {"size": "3"})
+    set_sharing(RunStore(tmp_path), True)
+    path = tmp_path / f"{classroom.BOARD}.json"
     data = json.loads(path.read_text())
     good_id = data["recipes"][0]["recipe_id"]
     data["recipes"] += [
@@ -463,12 +465,12 @@ def test_a_damaged_item_is_dropped_and_the_rest_of_the_board_survives(tmp_path):
     ]
     path.write_text(json.dumps(data))
 
-    board = read_board(tmp_path)
+    board = read_board(RunStore(tmp_path))
     assert board.sharing
     assert [(r.recipe_id, r.title) for r in board.recipes] == [(good_id, "Good recipe")]
     assert [p.title for p in board.pins] == ["Good pin"]
     # The next change writes back the clean board.
-    withdraw(tmp_path, "0000000000000000")
+    withdraw(RunStore(tmp_path), "0000000000000000")
     assert len(json.loads(path.read_text())["recipes"]) == 1
 
 
@@ -480,7 +482,7 @@ def test_two_teacher_tabs_publishing_at_once_lose_nothing(tmp_path):
         try:
             start.wait()
             for i in range(MAX_PUBLISHED // 2):
-                publish_recipe(tmp_path, f"{tab} {i}", TINY.to_dict())
+                publish_recipe(RunStore(tmp_path), f"{tab} {i}", TINY.to_dict())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -490,22 +492,22 @@ def test_two_teacher_tabs_publishing_at_once_lose_nothing(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    titles = sorted(r.title for r in read_board(tmp_path).recipes)
+    titles = sorted(r.title for r in read_board(RunStore(tmp_path)).recipes)
     assert titles == sorted(f"{tab} {i}" for tab in ("left", "right") for i in range(MAX_PUBLISHED // 2))
-    assert len({r.recipe_id for r in read_board(tmp_path).recipes}) == MAX_PUBLISHED
+    assert len({r.recipe_id for r in read_board(RunStore(tmp_path)).recipes}) == MAX_PUBLISHED
 
 
 def test_a_change_that_fails_writes_nothing(tmp_path):
-    before = publish_pin(tmp_path, "Kept", {"size": "3"})
+    before = publish_pin(RunStore(tmp_path), "Kept", {"size": "3"})
 
     def broken(board):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        update_board(tmp_path, broken)
-    assert read_board(tmp_path) == before
+        update_board(RunStore(tmp_path), broken)
+    assert read_board(RunStore(tmp_path)) == before
     # and the lock was released: the next change goes through
-    assert set_sharing(tmp_path, True).sharing
+    assert set_sharing(RunStore(tmp_path), True).sharing
 
 
 def test_resumable_state_check_does_not_leak_through_a_run_of_someone_else(jobs, bob, alices_runs):
@@ -522,15 +524,15 @@ def test_resumable_state_check_does_not_leak_through_a_run_of_someone_else(jobs,
 
 @pytest.mark.parametrize("content", ['{"sharing": true, "recipes": 5}', '{"pins": 1.5}', '{"recipes": true}'])
 def test_a_board_whose_lists_are_numbers_reads_as_an_empty_one(tmp_path, content):
-    (tmp_path / classroom.BOARD_FILE).parent.mkdir(parents=True)
-    (tmp_path / classroom.BOARD_FILE).write_text(content)
-    assert read_board(tmp_path).recipes == ()
+    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
+    (tmp_path / f"{classroom.BOARD}.json").write_text(content)
+    assert read_board(RunStore(tmp_path)).recipes == ()
 
 
 def test_a_damaged_sharing_flag_does_not_share_the_runs(tmp_path):
-    (tmp_path / classroom.BOARD_FILE).parent.mkdir(parents=True)
-    (tmp_path / classroom.BOARD_FILE).write_text('{"sharing": "false", "recipes": [], "pins": []}')
-    assert not read_board(tmp_path).sharing
+    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
+    (tmp_path / f"{classroom.BOARD}.json").write_text('{"sharing": "false", "recipes": [], "pins": []}')
+    assert not read_board(RunStore(tmp_path)).sharing
 
 
 def test_delete_holds_the_queue_lock_like_resume_and_prune(jobs, alice, alices_runs, monkeypatch):

@@ -15,9 +15,11 @@ from conftest import refused, rendered
 from PIL import Image
 
 from core import data
-from core.data import Preprocessing, load_dataset, split_indices
+from core.data import load_dataset
+from core.generated_shapes import SHAPE_CLASSES
 from core.i18n import Message
-from core.shapes import SHAPE_CLASSES
+from core.preprocessing import Preprocessing, Standardization
+from core.splits import split_indices
 
 
 def test_every_catalogue_entry_has_a_title_and_a_summary_in_both_languages():
@@ -185,7 +187,7 @@ def test_tables_are_standardised_with_training_statistics(key, rows, features, f
     assert len(table.y_train) + len(table.y_val) + len(table.y_test) == rows
     assert torch.allclose(table.x_train.mean(dim=0), torch.zeros(features), atol=1e-4)
     assert torch.allclose(table.x_train.std(dim=0, correction=0), torch.ones(features), atol=1e-3)
-    scaling = data.Standardization.from_dict(json.loads(json.dumps(table.standardization.to_dict())))
+    scaling = Standardization.from_dict(json.loads(json.dumps(table.standardization.to_dict())))
     assert scaling == table.standardization
     assert "standardised" in rendered(table.description)
 

@@ -19,14 +19,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from benchmarks.server import free_port
+from live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 HEALTHCHECK = ROOT / "docker" / "healthcheck.py"
 # what the app reads at run time: its scripts, packages, bundled models, Streamlit config, start scripts
-RUNTIME_PATHS = ["streamlit_app.py", "ui.py", "ui_training.py", "pages", "core", "models", ".streamlit", "docker"]
+RUNTIME_PATHS = ["streamlit_app.py", "ui", "pages", "core", "models", ".streamlit", "docker"]
 START_TIMEOUT_S = 90
 
 

@@ -16,20 +16,16 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from core.geometry import (
-    PADDING_MODES,
-    ConvSettings,
-    ConvTransposeSettings,
     Geometry,
-    PoolSettings,
     chain_receptive_field,
     conv_geometry,
     conv_out_size,
     conv_transpose_geometry,
     conv_transpose_out_size,
-    pair,
     pool_geometry,
 )
 from core.i18n import CATALOG, LANGS
+from core.layer_settings import PADDING_MODES, ConvSettings, ConvTransposeSettings, PoolSettings, pair
 
 
 @pytest.fixture(autouse=True, scope="module")

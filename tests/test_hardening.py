@@ -11,7 +11,8 @@ from core.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
 APP_FILES = sorted(
-    [ROOT / "streamlit_app.py", ROOT / "ui.py", ROOT / "ui_training.py"]
+    [ROOT / "streamlit_app.py"]
+    + list((ROOT / "ui").glob("*.py"))
     + list((ROOT / "pages").glob("*.py"))
     + list((ROOT / "core").rglob("*.py"))
 )

@@ -17,36 +17,40 @@ from PIL import Image, ImageDraw
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
-from core import inference
-from core.data import digits_source, split_indices
+from core import inference, model_files
+from core.builder import build_model
+from core.config import TrainConfig
+from core.data import digits_source, load_training_data
 from core.i18n import UserError
-from core.models import LayerSpec, build_model
+from core.modelspec import LayerSpec
 from core.presets import get_preset
 from core.runs import RunStore
+from core.splits import split_indices
 from core.summary import summarize
-from core.train import TrainConfig, evaluate, load_data, run_in_store
+from core.train import evaluate
+from core.worker import run_here
 
-DIGITS_JSON = (inference.MODELS_DIR / "digits_lenet" / "model.json").read_bytes()
+DIGITS_JSON = (model_files.MODELS_DIR / "digits_lenet" / "model.json").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def digits():
-    return inference.load_bundled("digits_lenet")
+    return model_files.load_bundled("digits_lenet")
 
 
 @pytest.fixture(scope="module")
 def digits_data(digits):
-    return load_data(digits.train_config, digits.spec)  # the trainer's own loader: its exact test split
+    return load_training_data(digits.train_config, digits.spec)  # the trainer's own loader: its exact test split
 
 
 @pytest.fixture(scope="module")
 def shapes():
-    return inference.load_bundled("shapes_small_cnn")
+    return model_files.load_bundled("shapes_small_cnn")
 
 
 @pytest.fixture(scope="module")
 def shapes_data(shapes):
-    return load_data(shapes.train_config, shapes.spec)
+    return load_training_data(shapes.train_config, shapes.spec)
 
 
 def _state(loaded):
@@ -61,7 +65,7 @@ def _torch_bytes(obj) -> bytes:
 
 def _upload_error(weights: bytes, model_json: bytes = DIGITS_JSON, **kwargs) -> UserError:
     with pytest.raises(UserError) as caught:
-        inference.load_uploaded(weights, "weights.pt", model_json, **kwargs)
+        model_files.load_uploaded(weights, "weights.pt", model_json, **kwargs)
     return caught.value
 
 
@@ -73,14 +77,14 @@ def _no_hooks_left(model: nn.Module) -> bool:
 
 
 def test_both_bundled_models_are_listed_and_load_frozen_in_eval_mode(digits, shapes):
-    assert inference.list_bundled() == ["digits_lenet", "shapes_small_cnn"]
+    assert model_files.list_bundled() == ["digits_lenet", "shapes_small_cnn"]
     for loaded, shape in ((digits, (1, 32, 32)), (shapes, (3, 32, 32))):
         assert loaded.input_shape == shape and len(loaded.classes) == 10
         assert loaded.preprocessing is not None and (loaded.preprocessing.channels, *loaded.preprocessing.size) == shape
         assert not loaded.model.training
         assert not any(p.requires_grad for p in loaded.model.parameters())
     assert digits.source == "bundled:digits_lenet" and digits.dataset == "digits"
-    assert inference.load_bundled("digits_lenet") is digits  # cached: one instance for every session
+    assert model_files.load_bundled("digits_lenet") is digits  # cached: one instance for every session
 
 
 def test_bundled_digits_model_reaches_its_stated_test_accuracy(digits, digits_data):
@@ -101,12 +105,12 @@ def test_bundled_shapes_model_reaches_its_stated_test_accuracy(shapes, shapes_da
 
 def test_a_mistyped_or_path_like_bundled_name_is_refused_with_the_closest_names():
     with pytest.raises(UserError) as caught:
-        inference.load_bundled("digits_lenett")
+        model_files.load_bundled("digits_lenett")
     assert caught.value.message.key == "inference.unknown_bundled"
     assert caught.value.message.params["choices"] == "digits_lenet"
     for name in ("../models/digits_lenet", "/etc", ".", ""):
         with pytest.raises(UserError):
-            inference.load_bundled(name)
+            model_files.load_bundled(name)
 
 
 # --- predictions are the trainer's -----------------------------------------------------------------
@@ -180,7 +184,7 @@ def test_test_samples_are_the_trainers_test_split_fixed_by_seed(digits, digits_d
     ],
 )
 def test_uploaded_weights_round_trip_to_the_same_predictions(digits, digits_data, encode):
-    loaded = inference.load_uploaded(encode(_state(digits)), "lenet.bin", DIGITS_JSON)  # the name does not matter
+    loaded = model_files.load_uploaded(encode(_state(digits)), "lenet.bin", DIGITS_JSON)  # the name does not matter
     assert loaded.source == "upload:lenet.bin" and loaded.classes == digits.classes
     x = digits_data.x_test[:50]
     ours = inference.predict_inputs(loaded, x)
@@ -196,8 +200,8 @@ def test_torch_load_is_always_asked_for_weights_only(digits, monkeypatch):
         calls.append(kwargs)
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(inference.torch, "load", spy)
-    inference.load_uploaded(_torch_bytes(_state(digits)), "lenet.pt", DIGITS_JSON)
+    monkeypatch.setattr(model_files.torch, "load", spy)
+    model_files.load_uploaded(_torch_bytes(_state(digits)), "lenet.pt", DIGITS_JSON)
     assert calls and all(call.get("weights_only") is True for call in calls)
 
 
@@ -295,7 +299,7 @@ def test_an_untrusted_model_json_is_checked_before_anything_is_built(digits):
         "inference.info_field": _json_with(preprocessing=None),
         "inference.preprocessing_mismatch": _json_with(preprocessing={**info["preprocessing"], "size": [28, 28]}),
         "inference.info_not_json": b'{"spec": ',
-        "inference.info_too_large": b" " * (inference.MAX_INFO_BYTES + 1),
+        "inference.info_too_large": b" " * (model_files.MAX_INFO_BYTES + 1),
         "train.unknown_setting": _json_with(train_config={"epoch": 3}),
     }
     for key, model_json in cases.items():
@@ -307,7 +311,7 @@ def test_an_untrusted_model_json_is_checked_before_anything_is_built(digits):
 def test_a_spec_ending_in_softmax_gives_its_own_outputs_as_probabilities(digits, digits_data):
     info = json.loads(DIGITS_JSON)
     info["spec"]["layers"].append(LayerSpec("Softmax", {"dim": 1}).to_dict())
-    loaded = inference.load_uploaded(safetensors_bytes(_state(digits)), "w.safetensors", json.dumps(info).encode())
+    loaded = model_files.load_uploaded(safetensors_bytes(_state(digits)), "w.safetensors", json.dumps(info).encode())
     x = digits_data.x_test[:5]
     for ours, theirs in zip(inference.predict_inputs(loaded, x), inference.predict_inputs(digits, x), strict=True):
         assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-6)  # not softmax applied twice
@@ -328,7 +332,7 @@ def test_a_table_model_predicts_features_but_refuses_pictures():
         "standardization": {"feature_names": ["a", "b", "c"], "mean": [0, 0, 0], "std": [1, 1, 1]},
     }
     weights = {"fc1.weight": torch.tensor([[1.0, 0, 0], [0, 1, 0]]), "fc1.bias": torch.zeros(2)}
-    loaded = inference.load_uploaded(safetensors_bytes(weights), "t.safetensors", json.dumps(info).encode())
+    loaded = model_files.load_uploaded(safetensors_bytes(weights), "t.safetensors", json.dumps(info).encode())
     assert [p.label for p in inference.predict_inputs(loaded, torch.tensor([[2.0, 0, 0], [0, 2.0, 0]]))] == [
         "no",
         "yes",
@@ -348,16 +352,16 @@ def test_a_finished_run_loads_with_its_config_and_test_split(tmp_path):
     store = RunStore(tmp_path / "runs")
     config = TrainConfig(dataset="digits", model="lenet", epochs=1, batch_size=32, max_samples=200, seed=5, threads=1)
     run_id = store.create_run(config.to_dict()).run_id
-    assert run_in_store(store, run_id).state == "finished"
-    loaded = inference.load_run(store, run_id)
+    assert run_here(store, run_id).state == "finished"
+    loaded = model_files.load_run(store, run_id)
     assert loaded.source == f"run:{run_id}" and loaded.train_config == config
-    data = load_data(config, loaded.spec)
+    data = load_training_data(config, loaded.spec)
     samples = inference.test_samples(loaded, 5)
     assert all(torch.equal(s.x, data.x_test[s.index]) for s in samples)
 
     empty = store.create_run(config.to_dict()).run_id
     with pytest.raises(UserError) as caught:
-        inference.load_run(store, empty)
+        model_files.load_run(store, empty)
     assert caught.value.message.key == "runs.no_model"
 
 
@@ -395,7 +399,9 @@ def test_an_in_place_relu_does_not_overwrite_the_conv_output_it_follows():
         "kind": "image",
         "preprocessing": preprocessing,
     }
-    loaded = inference.load_uploaded(safetensors_bytes(model.state_dict()), "v3.safetensors", json.dumps(info).encode())
+    loaded = model_files.load_uploaded(
+        safetensors_bytes(model.state_dict()), "v3.safetensors", json.dumps(info).encode()
+    )
     x = torch.randn(3, 32, 32, generator=torch.Generator().manual_seed(0))
     maps = inference.feature_maps(loaded, x)
     assert maps["conv1"].min() < 0  # copied before the in-place ReLU clipped it
@@ -438,7 +444,7 @@ def test_grad_cam_lights_up_the_drawn_shape(shapes, left, top):
 
 
 def test_hooks_are_removed_and_the_mode_restored_even_when_the_forward_pass_fails(digits, digits_data, monkeypatch):
-    loaded = inference.load_uploaded(safetensors_bytes(_state(digits)), "w.safetensors", DIGITS_JSON)  # not shared
+    loaded = model_files.load_uploaded(safetensors_bytes(_state(digits)), "w.safetensors", DIGITS_JSON)  # not shared
     x = digits_data.x_test[0]
     inference.feature_maps(loaded, x)
     inference.grad_cam(loaded, x, 3)

@@ -9,16 +9,16 @@ import sys
 import time
 
 import pytest
-from conftest import refused, watch_lock
+from conftest import watch_lock
 
-from core.classroom import Classroom, Viewer, new_key
-from core.data import DATASETS, SYNTHETIC3_COUNT, load_dataset
+from core.config import TrainConfig
+from core.data import load_dataset
+from core.datasets import DATASETS, SYNTHETIC3_COUNT
+from core.generated_shapes import SHAPES_COUNT, shape_params
 from core.jobs import LocalJobs
-from core.limits import MB, Limits
-from core.runs import PRUNE_LOG, RunStatus, RunStore
+from core.limits import Limits
+from core.runs import PRUNE_LOG, RunStore
 from core.settings import Settings
-from core.shapes import SHAPES_COUNT, shape_params
-from core.train import TrainConfig
 
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 KB = 1024
@@ -90,71 +90,6 @@ def test_the_catalogue_counts_the_generated_sets():
 
 
 # --- limits the queue enforces ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("config", "key"),
-    [
-        (TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=51, max_samples=100), "limits.epochs"),
-        (TrainConfig(dataset="mnist"), "limits.samples"),
-        (TrainConfig(dataset="mnist", max_samples=20_001), "limits.samples"),
-    ],
-)
-def test_submit_refuses_a_config_past_the_limits_and_creates_nothing(jobs, config, key):
-    refused(lambda: jobs.submit(config, owner="otter-01", owner_id="a" * 32), key)
-    assert _run_dirs(jobs.store) == [] and jobs.list_jobs() == []
-
-
-def test_a_full_queue_refuses_new_runs_until_one_starts(jobs):
-    jobs.limits = Limits(max_queue=2)
-    first, second, third = (jobs.submit(TINY) for _ in range(3))
-    assert [jobs.status(r).state for r in (first, second, third)] == ["running", "queued", "queued"]
-    before = _run_dirs(jobs.store)
-    message = refused(lambda: jobs.submit(TINY), "limits.queue_full")
-    assert message.params == {"queued": 2, "limit": 2}
-    assert _run_dirs(jobs.store) == before and len(before) == 3
-
-    jobs.cancel(second)  # a place in the queue is free again
-    fourth = jobs.submit(TINY)
-    assert jobs.status(fourth).state == "queued"
-
-
-def test_each_student_may_have_one_active_run(jobs):
-    jobs.limits = Limits(max_runs_per_student=1)
-    alice = Classroom(jobs, Viewer("alice", new_key(), class_mode=True))
-    bob = Classroom(jobs, Viewer("bob", new_key(), class_mode=True))
-    first = alice.submit(TINY)
-    assert jobs.status(first).state == "running"
-    before = _run_dirs(jobs.store)
-    message = refused(lambda: alice.submit(TINY), "limits.per_student")
-    assert message.params == {"active": 1, "limit": 1}
-    assert _run_dirs(jobs.store) == before
-
-    bobs = bob.submit(TINY)  # another student is not held up by Alice's run
-    assert jobs.status(bobs).state == "queued"
-    refused(lambda: bob.submit(TINY), "limits.per_student")  # a queued run counts too
-
-    assert alice.cancel(first).state == "cancelled"
-    second = alice.submit(TINY)  # her first run ended: she may start another
-    assert jobs.store.read_run(second).owner_id == alice.viewer.owner_id
-    assert [r.run_id for r in alice.runs("mine")] == [second, first]
-
-
-def test_the_teacher_is_not_held_to_the_per_student_cap(jobs):
-    jobs.limits = Limits(max_runs_per_student=1)
-    teacher = Classroom(jobs, Viewer("teacher", new_key(), teacher=True, class_mode=True))
-    ids = [teacher.submit(TINY) for _ in range(3)]
-    assert [jobs.status(r).state for r in ids] == ["running", "queued", "queued"]
-    assert {jobs.store.read_run(r).owner_id for r in ids} == {teacher.viewer.owner_id}
-
-
-def test_the_per_student_cap_counts_by_owner_id_not_by_name(jobs):
-    jobs.limits = Limits(max_runs_per_student=2)
-    jobs.submit(TINY, owner="otter-01", owner_id="1" * 32)
-    jobs.submit(TINY, owner="otter-02", owner_id="1" * 32)  # a new name, the same key
-    refused(lambda: jobs.submit(TINY, owner="otter-03", owner_id="1" * 32), "limits.per_student")
-    jobs.submit(TINY, owner="otter-01", owner_id="2" * 32)  # the same name, another key
-    assert len(jobs.list_jobs()) == 3
 
 
 def test_limits_from_settings_cap_students_only_in_class_mode():
@@ -303,42 +238,6 @@ def test_read_pruned_skips_a_half_written_line(aged_store):
     with open(store.root / PRUNE_LOG, "a") as log:
         log.write('{"run_id": "cut-off')
     assert [p["run_id"] for p in store.read_pruned()] == ended
-
-
-def test_submit_deletes_the_oldest_ended_runs_to_fit_the_quota(jobs):
-    jobs.limits = Limits(quota_mb=1)
-    store = jobs.store
-    ended = [store.create_run(TINY.to_dict(), state="finished").run_id for _ in range(3)]
-    for run_id in ended:
-        _ballast(store, run_id, 400 * KB)
-    assert store.disk_usage() > 1 * MB
-
-    new = jobs.submit(TINY)
-    assert _existing(store) == {new, *ended[1:]}
-    assert [p["run_id"] for p in store.read_pruned()] == ended[:1]
-    assert store.disk_usage() <= 1 * MB
-
-
-def test_submit_refuses_when_only_active_runs_fill_the_quota_and_creates_nothing(jobs):
-    jobs.limits = Limits(quota_mb=1)
-    store = jobs.store
-    running = store.create_run(TINY.to_dict(), state="running").run_id
-    store.update_status(running, pid=os.getpid(), host=store.host)  # alive: this very process
-    queued = store.create_run(TINY.to_dict(), state="queued").run_id
-    old = store.create_run(TINY.to_dict(), state="finished").run_id
-    for run_id in (running, queued):
-        _ballast(store, run_id, 600 * KB)
-    _ballast(store, old, 10 * KB)
-    before = _run_dirs(store)
-
-    message = refused(lambda: jobs.submit(TINY), "limits.disk_full")
-    assert message.params == {"used": 1, "quota": 1}
-    assert _run_dirs(store) == [d for d in before if d != old]  # the ended run went, and nothing came
-    assert {store.read_status(r).state for r in (running, queued)} == {"running", "queued"}
-
-    store.write_status(queued, RunStatus("finished"))  # one ends: its space may be reused
-    new = jobs.submit(TINY)
-    assert _existing(store) == {running, new}
 
 
 def test_prune_and_resume_hold_the_queue_lock(jobs, monkeypatch):

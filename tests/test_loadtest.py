@@ -1,6 +1,6 @@
 """The load test, short: five simulated students against a real `streamlit run` server, in CI.
 
-The same code as `make loadtest` (benchmarks/loadtest.py): a server in class mode, a lone user's
+The same command as `make loadtest` (`python -m benchmarks.loadtest`, run here as a process): a server in class mode, a lone user's
 slider moves, then two convolution students, one each on the architecture, predict and training
 pages for 20 s. No timing is asserted (CI machines vary); what is asserted is that nothing broke:
 no exception, no unexpected st.error, no closed websocket or timeout, no failed run, no traceback
@@ -9,11 +9,12 @@ in the server's log, and that every student got answers.
 
 from __future__ import annotations
 
-import concurrent.futures
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-
-from benchmarks.loadtest import format_report, run_loadtest
 
 pytestmark = pytest.mark.slow
 
@@ -21,12 +22,24 @@ STUDENTS = ["conv-1", "conv-2", "arch-1", "predict-1", "train-1"]
 MIN_RERUNS = 3  # the page load and at least two actions in 20 s, thinking ~1 s between them
 
 
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = ["--students", str(len(STUDENTS)), "--duration", "20", "--think", "1.0", "--single-moves", "5", "--seed", "0"]
+
+
 @pytest.fixture(scope="module")
-def result() -> dict:
-    # its own thread: Playwright's sync API (the browser tests) keeps an event loop running in this one
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        done = pool.submit(run_loadtest, students=len(STUDENTS), duration_s=20, think_s=1.0, single_moves=5, seed=0)
-        return done.result()
+def result(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("loadtest")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadtest", *COMMAND, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    [report] = out.glob("loadtest-*.json")  # written whatever the outcome; the exit status says if it erred
+    result = json.loads(report.read_text())
+    result["report"] = done.stdout
+    return result
 
 
 def test_the_class_mix_is_two_convolution_students_and_one_on_each_other_page(result):
@@ -34,7 +47,7 @@ def test_the_class_mix_is_two_convolution_students_and_one_on_each_other_page(re
 
 
 def test_no_errors_under_load(result):
-    assert result["errors"] == [], format_report(result)
+    assert result["errors"] == [], result["report"]
 
 
 def test_every_student_got_answers(result):

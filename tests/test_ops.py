@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from core import ops
-from core.geometry import ConvSettings, ConvTransposeSettings, PoolSettings
+from core.layer_settings import ConvSettings, ConvTransposeSettings, PoolSettings
 
 A = [[1, 2, 0, 3, 1], [0, 1, 2, 3, 1], [1, 2, 1, 0, 0], [5, 2, 3, 1, 1], [2, 1, 0, 1, 1]]
 KA = [[1, 2, 1], [0, 1, 0], [2, 1, 0]]

@@ -17,10 +17,10 @@ import pytest
 
 from core import classroom
 from core.classroom import KEY_PATTERN, NAME_PATTERN, read_board
+from core.config import TrainConfig
 from core.i18n import Message, escape_markdown, t
-from core.inference import MODELS_DIR
+from core.model_files import MODELS_DIR
 from core.runs import PRUNE_LOG, RunStore
-from core.train import TrainConfig
 
 PASSWORD = "s3cret"
 KEY_A, KEY_B = "a1" * 8, "b2" * 8  # two students' keys (16 hex characters)
@@ -229,10 +229,10 @@ def test_another_students_model_is_refused_on_the_predict_page(app, class_mode, 
     assert at.selectbox(key="predict.model").value == "bundled:digits_lenet"
     assert at.query_params["model"] == "bundled:digits_lenet"
     # while the teacher shares, the same link works for everyone
-    classroom.set_sharing(store.root, True)
+    classroom.set_sharing(store, True)
     at = app(PREDICT, me="bob", key=KEY_B, model=f"run:{theirs}")
     assert at.selectbox(key="predict.model").value == f"run:{theirs}"
-    classroom.set_sharing(store.root, False)
+    classroom.set_sharing(store, False)
     # its owner picks it from the same link
     at = app(PREDICT, me="alice", key=KEY_A, model=f"run:{theirs}")
     assert not at.warning, _values(at.warning)
@@ -245,7 +245,7 @@ def test_shared_runs_are_read_only_for_other_students(app, class_mode, store):
     running = _run(store, KEY_A, "alice")
     _running_here(store, running)
     mine = _run(store, KEY_B, "bob")
-    classroom.set_sharing(store.root, True)
+    classroom.set_sharing(store, True)
 
     at = app(TRAINING, me="bob", key=KEY_B)
     assert at.segmented_control(key="train.scope").value == "mine"
@@ -326,12 +326,12 @@ def test_the_teacher_shares_sees_every_run_and_deletes_any(app, class_mode, stor
     alices = _run(store, KEY_A, "alice")
     bobs = _run(store, KEY_B, "bob")
     at = _teacher(app)
-    assert not read_board(store.root).sharing
+    assert not read_board(store).sharing
     at.toggle(key="class.sharing").set_value(True).run()
     assert not at.exception
-    assert read_board(store.root).sharing
+    assert read_board(store).sharing
     at.toggle(key="class.sharing").set_value(False).run()
-    assert not read_board(store.root).sharing
+    assert not read_board(store).sharing
 
     at.switch_page(TRAINING).run()
     assert not at.exception
@@ -352,7 +352,7 @@ def test_a_published_recipe_reaches_the_students(app, class_mode, store):
     at.button(key="train.publish").click().run()
     assert not at.exception
     assert _text("class.published", title=title) in _values(at.success)
-    (recipe,) = read_board(store.root).recipes
+    (recipe,) = read_board(store).recipes
     assert recipe.title == title and recipe.config["epochs"] == 3
 
     at = app(HOME, me="bob", key=KEY_B)
@@ -377,7 +377,7 @@ def test_pinned_convolution_settings_reach_the_students_until_withdrawn(app, cla
     at.button(key="conv.pin").click().run()
     assert not at.exception
     assert _text("class.published", title=title) in _values(at.success)
-    (pin,) = read_board(store.root).pins
+    (pin,) = read_board(store).pins
     assert pin.title == title
     assert pin.params["kernel"] == "5" and pin.params["stride"] == "2"
 
@@ -395,20 +395,20 @@ def test_pinned_convolution_settings_reach_the_students_until_withdrawn(app, cla
     assert title in _values(at.text)
     at.button(key=f"class.withdraw_{pin.pin_id}").click().run()
     assert not at.exception
-    assert read_board(store.root).pins == ()
+    assert read_board(store).pins == ()
     assert title not in _page_links(app(HOME, me="bob", key=KEY_B))
 
 
 def test_a_title_with_markdown_or_html_is_shown_as_typed(app, class_mode, store):
     title = "**bold** <script>x</script>"
-    classroom.publish_recipe(store.root, title, TrainConfig(epochs=2).to_dict())
+    classroom.publish_recipe(store, title, TrainConfig(epochs=2).to_dict())
     at = app(HOME, me="bob", key=KEY_B)
     labels = list(_page_links(at))
     assert escape_markdown(title) in labels, labels
     assert r"\*\*bold\*\* \<script\>x\</script\>" in labels
     assert title not in labels
 
-    (recipe,) = read_board(store.root).recipes
+    (recipe,) = read_board(store).recipes
     at = app(TRAINING, me="bob", key=KEY_B, recipe=recipe.recipe_id)
     assert _text("class.recipe_loaded", title=title) in _values(at.info)  # the title Markdown-escaped
 

@@ -10,10 +10,12 @@ import pytest
 import torch
 from PIL import Image
 
-from core.data import digits_source, split_indices
-from core.inference import MODELS_DIR, load_bundled
+from core.config import TrainConfig
+from core.data import digits_source
+from core.model_files import MODELS_DIR, load_bundled
 from core.runs import RunStore
-from core.train import TrainConfig, run_in_store
+from core.splits import split_indices
+from core.worker import run_in_store
 
 PAGE = "pages/predict.py"
 DIGITS_JSON = (MODELS_DIR / "digits_lenet" / "model.json").read_bytes()

@@ -17,10 +17,13 @@ import time
 import pytest
 import streamlit as st
 
+from core.config import TrainConfig
 from core.i18n import t
+from core.metrics import EpochRecord, StartRecord, StepRecord
 from core.presets import PRESETS
-from core.runs import RunStore, process_alive
-from core.train import TrainConfig
+from core.processes import process_alive
+from core.runs import RunStore
+from ui import keys
 
 PAGE = "pages/training.py"
 POLL_S = 0.3
@@ -116,9 +119,9 @@ def test_start_creates_a_run_that_streams_metrics_and_finishes(training_runs):
     assert len(losses) >= 2 and all(v is not None for v in losses)
     assert len(traces[t("training.s_val_acc")]) == 2  # one point per epoch
     # the page's iterations-per-epoch arithmetic is the trainer's own count
-    start = next(r for r in store.read_metrics(run_id)[0] if r["kind"] == "start")
+    start = next(r for r in store.read_metrics(run_id)[0] if isinstance(r, StartRecord))
     shown = next(i.value for i in at.info if "iterations per epoch" in i.value)
-    assert f"= {start['steps_per_epoch']} iterations per epoch" in shown
+    assert f"= {start.steps_per_epoch} iterations per epoch" in shown
     captions = [c for image in at.get("image") for c in image.captions]
     assert any("weights [6, 1, 5, 5]" in c for c in captions), captions  # LeNet's first-layer filters
 
@@ -222,7 +225,7 @@ def test_a_model_from_the_architecture_page_is_offered_and_checked(training):
     open_page, _ = training
     at = open_page()
     spec = PRESETS["small_cnn"].spec.to_dict() | {"name": "My CNN"}
-    at.session_state["train.spec"] = spec
+    at.session_state[keys.TRAIN_SPEC] = spec
     at.run()
     assert at.radio(key="train.source").value == "architecture"
     assert at.selectbox(key="train.dataset").value == "shapes"  # the first data set the model fits
@@ -240,8 +243,8 @@ def test_comparing_two_runs_shows_their_curves_and_config_differences(training):
         run_id = store.create_run(config, state="finished").run_id
         store.append_metrics(
             run_id,
-            {"kind": "step", "epoch": 1, "step": 10, "loss": loss, "acc": 0.5, "lr": lr},
-            {"kind": "epoch", "epoch": 1, "step": 10, "val_loss": loss, "val_acc": 0.8},
+            StepRecord(epoch=1, step=10, loss=loss, acc=0.5, lr=lr, images_per_s=100.0, eta_s=0.0, time_s=1.0),
+            EpochRecord(1, 10, loss, 0.5, loss, 0.8, lr, [[1]], [1.0], misclassified=[], filters=None, time_s=1.0),
         )
         ids.append(run_id)
     at = open_page()

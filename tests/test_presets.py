@@ -6,9 +6,11 @@ import dataclasses
 
 import pytest
 
-from core.data import DATASETS, load_dataset
+from core.builder import build_model
+from core.data import load_dataset
+from core.datasets import DATASETS
 from core.i18n import UserError
-from core.models import LayerSpec, ModelSpec, build_model
+from core.modelspec import LayerSpec, ModelSpec
 from core.presets import PRESETS, fit_problem, fitting_presets
 from core.train import check_fit
 

@@ -8,9 +8,13 @@ import sys
 import pytest
 import torch
 
-from core import runs
+from core import files, metrics, runs
+from core.checkpoints import Checkpoint
 from core.i18n import Message, UserError
-from core.runs import RunStatus, RunStore, current_records, process_alive, process_start_ticks
+from core.metrics import CheckpointMeta, EpochRecord, ResumeRecord, StartRecord, StepRecord, current
+from core.processes import process_alive, process_start_ticks
+from core.run_status import RunStatus
+from core.runs import RunStore
 
 
 @pytest.fixture
@@ -63,42 +67,57 @@ def test_unknown_state_in_status_file_is_an_error_not_a_new_state():
         RunStatus.from_dict({"state": "exploded"})
 
 
+def _step(step: int, loss: float | None = 0.5) -> StepRecord:
+    return StepRecord(epoch=1, step=step, loss=loss, acc=0.5, lr=0.1, images_per_s=100.0, eta_s=1.0, time_s=0.1)
+
+
+def _step_line(step: int) -> bytes:
+    return json.dumps(metrics.to_json(_step(step))).encode()
+
+
+def _meta(epoch: int, step: int) -> CheckpointMeta:
+    return CheckpointMeta(epoch, step, steps_per_epoch=7, train_loss=0.5, train_acc=0.9, val_loss=0.6, val_acc=0.8)
+
+
 def test_half_written_last_line_is_ignored_until_it_is_complete(store):
     run_id = store.create_run({}).run_id
-    store.append_metrics(run_id, {"kind": "step", "step": 1}, {"kind": "step", "step": 2})
+    store.append_metrics(run_id, _step(1), _step(2))
     path = store.run_dir(run_id) / runs.METRICS_FILE
+    line = _step_line(3)
     with open(path, "ab") as f:
-        f.write(b'{"kind": "step", "st')  # a worker killed in the middle of a write
+        f.write(line[:20])  # a worker killed in the middle of a write
     records, next_line = store.read_metrics(run_id)
-    assert [r["step"] for r in records] == [1, 2] and next_line == 2
+    assert [r.step for r in records] == [1, 2] and next_line == 2
     with open(path, "ab") as f:
-        f.write(b'ep": 3}\n')
+        f.write(line[20:] + b"\n")
     records, next_line = store.read_metrics(run_id, since_line=next_line)
-    assert [r["step"] for r in records] == [3] and next_line == 3
+    assert [r.step for r in records] == [3] and next_line == 3
 
 
 def test_appending_after_a_half_written_line_drops_the_fragment(store):
     run_id = store.create_run({}).run_id
-    store.append_metrics(run_id, {"step": 1})
+    store.append_metrics(run_id, _step(1))
     with open(store.run_dir(run_id) / runs.METRICS_FILE, "ab") as f:
-        f.write(b'{"step": 2, "lo')
-    store.append_metrics(run_id, {"step": 3})
+        f.write(_step_line(2)[:25])
+    store.append_metrics(run_id, _step(3))
     lines = (store.run_dir(run_id) / runs.METRICS_FILE).read_bytes().splitlines()
     assert [json.loads(line)["step"] for line in lines] == [1, 3]
 
 
 def test_a_damaged_line_in_the_middle_is_skipped_but_counted(store):
     run_id = store.create_run({}).run_id
-    (store.run_dir(run_id) / runs.METRICS_FILE).write_bytes(b'{"step": 1}\nnot json\n{"step": 3}\n')
+    lines = [_step_line(1), b"not json", b'{"kind": "step", "step": 2}', b'{"kind": "nonsense"}', _step_line(5)]
+    (store.run_dir(run_id) / runs.METRICS_FILE).write_bytes(b"\n".join(lines) + b"\n")
     records, next_line = store.read_metrics(run_id)
-    assert [r["step"] for r in records] == [1, 3] and next_line == 3
+    assert [r.step for r in records] == [1, 5] and next_line == 5
 
 
 def test_metrics_never_contain_nan_because_json_has_none(store):
     run_id = store.create_run({}).run_id
-    store.append_metrics(run_id, {"loss": float("nan"), "acc": 0.5})
+    store.append_metrics(run_id, _step(1, loss=float("nan")))
     line = (store.run_dir(run_id) / runs.METRICS_FILE).read_text()
-    assert json.loads(line) == {"loss": None, "acc": 0.5}
+    assert json.loads(line)["loss"] is None and json.loads(line)["acc"] == 0.5
+    assert store.read_metrics(run_id)[0] == [_step(1, loss=None)]
 
 
 def _model_and_adam():
@@ -113,10 +132,10 @@ def _model_and_adam():
 def test_checkpoint_round_trips_weights_and_optimizer_state_without_pickle(store):
     run_id = store.create_run({}).run_id
     model, optimizer = _model_and_adam()
-    store.save_checkpoint(run_id, model.state_dict(), optimizer.state_dict(), {"epoch": 1, "step": 7})
+    store.save_checkpoint(run_id, Checkpoint(model.state_dict(), optimizer.state_dict(), _meta(1, 7)))
     loaded = store.load_checkpoint(run_id)
-    assert loaded.meta == {"epoch": 1, "step": 7}
-    assert store.checkpoint_meta(run_id) == {"epoch": 1, "step": 7}
+    assert loaded.meta == _meta(1, 7)
+    assert store.checkpoint_meta(run_id) == _meta(1, 7)
     for name, tensor in model.state_dict().items():
         assert torch.equal(loaded.model_state[name], tensor)
     saved = optimizer.state_dict()
@@ -132,26 +151,26 @@ def test_checkpoint_round_trips_weights_and_optimizer_state_without_pickle(store
 def test_failed_checkpoint_write_keeps_the_old_file_and_leaves_no_temp_files(store, monkeypatch):
     run_id = store.create_run({}).run_id
     model, optimizer = _model_and_adam()
-    store.save_checkpoint(run_id, model.state_dict(), optimizer.state_dict(), {"epoch": 1, "step": 7})
+    store.save_checkpoint(run_id, Checkpoint(model.state_dict(), optimizer.state_dict(), _meta(1, 7)))
     before = (store.run_dir(run_id) / runs.CHECKPOINT_FILE).read_bytes()
 
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(runs.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        store.save_checkpoint(run_id, model.state_dict(), optimizer.state_dict(), {"epoch": 2, "step": 14})
+        store.save_checkpoint(run_id, Checkpoint(model.state_dict(), optimizer.state_dict(), _meta(2, 14)))
     monkeypatch.undo()
     assert (store.run_dir(run_id) / runs.CHECKPOINT_FILE).read_bytes() == before
     assert [p.name for p in store.run_dir(run_id).iterdir() if p.name.endswith(".tmp")] == []
-    assert store.load_checkpoint(run_id).meta["epoch"] == 1
+    assert store.load_checkpoint(run_id).meta.epoch == 1
 
 
 def test_successful_writes_leave_no_temp_files(store):
     run_id = store.create_run({}).run_id
     model, optimizer = _model_and_adam()
     for epoch in (1, 2):
-        store.save_checkpoint(run_id, model.state_dict(), optimizer.state_dict(), {"epoch": epoch, "step": epoch})
+        store.save_checkpoint(run_id, Checkpoint(model.state_dict(), optimizer.state_dict(), _meta(epoch, epoch)))
         store.save_model(run_id, model.state_dict(), {"epoch": epoch})
     assert sorted(p.name for p in store.run_dir(run_id).iterdir()) == sorted(
         [runs.CONFIG_FILE, runs.STATUS_FILE, runs.CHECKPOINT_FILE, runs.MODEL_WEIGHTS_FILE, runs.MODEL_INFO_FILE]
@@ -163,7 +182,7 @@ def test_successful_writes_leave_no_temp_files(store):
 def test_no_checkpoint_before_the_first_epoch(store):
     run_id = store.create_run({}).run_id
     assert store.load_checkpoint(run_id) is None
-    assert store.checkpoint_meta(run_id) == {}
+    assert store.checkpoint_meta(run_id) is None
 
 
 def test_delete_refuses_an_active_run_and_removes_a_finished_one(store):
@@ -187,15 +206,16 @@ def test_cancel_request_and_claim_are_files_any_process_sees(store):
 
 
 def test_current_records_hide_steps_that_a_resume_repeated():
+    epoch = EpochRecord(1, 10, 0.5, 0.8, 0.6, 0.7, 0.1, [[1]], [1.0], [], None, 1.0)
     records = [
-        {"kind": "step", "step": 5},
-        {"kind": "epoch", "step": 10},
-        {"kind": "step", "step": 15},  # the interrupted attempt, after the epoch-1 checkpoint
-        {"kind": "resume", "epoch": 1, "step": 10},
-        {"kind": "step", "step": 15},
+        _step(5),
+        epoch,
+        _step(15),  # the interrupted attempt, after the epoch-1 checkpoint
+        ResumeRecord(epoch=1, step=10),
+        _step(15),
     ]
-    assert [r["step"] for r in current_records(records, "step")] == [5, 15]
-    assert [r["step"] for r in current_records(records, "epoch")] == [10]
+    assert [r.step for r in current(records, StepRecord)] == [5, 15]
+    assert current(records, EpochRecord) == [epoch]
 
 
 def test_process_alive_counts_zombies_and_reused_pids_as_dead():
@@ -220,7 +240,7 @@ def test_tensorboard_scalars_are_written_only_when_tensorboard_is_installed(stor
     run = store.create_run({"dataset": "digits"})
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if not installed
     with store.tensorboard_logger(run.run_id) as log:
-        log({"kind": "step", "step": 3, "loss": 0.5})
+        log(_step(3))
     assert not (store.run_dir(run.run_id) / runs.TENSORBOARD_DIR).exists()
 
     scalars, closed = [], []
@@ -237,7 +257,8 @@ def test_tensorboard_scalars_are_written_only_when_tensorboard_is_installed(stor
 
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=FakeWriter))
     with store.tensorboard_logger(run.run_id) as log:
-        log({"kind": "step", "step": 3, "epoch": 1, "loss": 0.5, "acc": 0.9, "note": "x", "nan": float("nan")})
-        log({"kind": "start"})  # no step: nothing to plot
-    assert scalars == [("step/loss", 0.5, 3), ("step/acc", 0.9, 3)]
+        log(StepRecord(epoch=1, step=3, loss=float("nan"), acc=0.9, lr=0.1, images_per_s=50.0, eta_s=2.0, time_s=0.5))
+        log(StartRecord(["a", "b"], 1, 2, 2, 4, 8, 1, 1, "cpu", 1, 10))  # no step: nothing to plot
+    assert scalars == [("step/acc", 0.9, 3), ("step/lr", 0.1, 3), ("step/images_per_s", 50.0, 3),
+                       ("step/eta_s", 2.0, 3), ("step/time_s", 0.5, 3)]  # fmt: skip
     assert closed == [str(store.run_dir(run.run_id) / runs.TENSORBOARD_DIR)]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.data import load_dataset
-from core.shapes import draw_shapes, render_shapes, shape_params
+from core.generated_shapes import draw_shapes, render_shapes, shape_params
 
 
 def test_shapes_are_fixed_by_seed():

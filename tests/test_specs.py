@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import UserError
-from core.models import LAYER_TYPES, LayerSpec, ModelSpec
+from core.layers import LAYER_TYPES
+from core.modelspec import LayerSpec, ModelSpec
 from core.presets import PRESETS
-from core.specs import (
+from core.spec_editing import (
     MAX_ARGS_CHARS,
     format_args,
     format_input_shape,

@@ -14,9 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.geometry import ConvSettings, conv_geometry
+from core.builder import build_model
+from core.geometry import conv_geometry
 from core.i18n import UserError
-from core.models import LayerSpec, ModelSpec, build_model
+from core.layer_settings import ConvSettings
+from core.modelspec import LayerSpec, ModelSpec
 from core.presets import PRESETS
 from core.summary import SAME_SHAPE, summarize
 

@@ -17,11 +17,14 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core import metrics, worker
 from core import train as train_module
+from core.config import TrainConfig
 from core.data import load_dataset
 from core.i18n import UserError
 from core.runs import RunStore
-from core.train import TrainConfig, random_crop, random_flip, run_in_store, steps_per_epoch, train
+from core.train import random_crop, random_flip, steps_per_epoch, train
+from core.worker import run_here
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = TrainConfig(dataset="digits", model="lenet", epochs=2, batch_size=32, lr=3e-3, max_samples=300)
@@ -37,8 +40,19 @@ def digits():
 @pytest.fixture
 def store(tmp_path, monkeypatch, digits):
     """A run store whose runs get the cached tiny digits instead of loading them again."""
-    monkeypatch.setattr(train_module, "load_data", lambda config, spec: digits)
+    monkeypatch.setattr(worker, "load_training_data", lambda config, spec: digits)
     return RunStore(tmp_path / "runs")
+
+
+class Log(list):
+    """The records a run emits, as the JSON objects of its metrics log (what these tests compare)."""
+
+    def append(self, record):
+        super().append(metrics.to_json(record))
+
+
+def _json(records):
+    return [metrics.to_json(r) for r in records]
 
 
 def _without_times(records):
@@ -46,7 +60,7 @@ def _without_times(records):
 
 
 def test_a_tiny_run_reduces_the_loss(digits):
-    records = []
+    records = Log()
     result = train(dataclasses.replace(TINY, epochs=3), digits, emit=records.append)
     steps = [r for r in records if r["kind"] == "step"]
     epochs = [r for r in records if r["kind"] == "epoch"]
@@ -57,7 +71,7 @@ def test_a_tiny_run_reduces_the_loss(digits):
 
 
 def test_each_epoch_reports_confusion_per_class_accuracy_mistakes_and_filters(digits):
-    records = []
+    records = Log()
     train(dataclasses.replace(TINY, epochs=1), digits, emit=records.append)
     epoch = next(r for r in records if r["kind"] == "epoch")
     confusion = torch.tensor(epoch["confusion"])
@@ -101,7 +115,7 @@ def test_an_epochs_batches_leave_out_at_most_one_sample(n_samples, batch_size):
 def test_the_trainer_takes_steps_per_epoch_steps_and_skips_a_lone_last_sample(digits):
     n_train = len(digits.y_train)
     config = dataclasses.replace(TINY, epochs=2, batch_size=n_train - 1)  # one full batch, one sample over
-    records = []
+    records = Log()
     result = train(config, digits, emit=records.append)
     start = next(r for r in records if r["kind"] == "start")
     assert steps_per_epoch(n_train, n_train - 1) == 1
@@ -110,11 +124,11 @@ def test_the_trainer_takes_steps_per_epoch_steps_and_skips_a_lone_last_sample(di
 
 def test_the_same_seed_gives_identical_metrics_on_cpu(digits):
     config = dataclasses.replace(TINY, crop_padding=2, flip=True, optimizer="sgd", lr=0.05)
-    first, second = [], []
+    first, second = Log(), Log()
     train(config, digits, emit=first.append)
     train(config, digits, emit=second.append)
     assert _without_times(first) == _without_times(second)
-    third = []
+    third = Log()
     train(dataclasses.replace(config, seed=1), digits, emit=third.append)
     assert _without_times(third) != _without_times(first)
 
@@ -125,15 +139,15 @@ def test_resume_after_epoch_one_gives_the_same_weights_as_an_uninterrupted_run(s
         TINY, optimizer="sgd", lr=0.05, schedule="onecycle", crop_padding=2, flip=True
     ).to_dict()
     whole = store.create_run(config).run_id
-    assert run_in_store(store, whole).state == "finished"
+    assert run_here(store, whole).state == "finished"
 
     split = store.create_run(config).run_id
     # Stop as soon as the epoch-1 checkpoint exists, as if the worker were killed right then.
-    stopped = run_in_store(store, split, should_stop=lambda: store.checkpoint_meta(split).get("epoch") == 1)
-    assert stopped.state == "cancelled" and store.checkpoint_meta(split)["epoch"] == 1
+    stopped = run_here(store, split, should_stop=lambda: getattr(store.checkpoint_meta(split), "epoch", 0) == 1)
+    assert stopped.state == "cancelled" and store.checkpoint_meta(split).epoch == 1
     assert store.read_status(split).state == "cancelled"
 
-    assert run_in_store(store, split).state == "finished"
+    assert run_here(store, split).state == "finished"
     whole_weights, whole_info = store.load_model(whole)
     split_weights, split_info = store.load_model(split)
     assert whole_weights.keys() == split_weights.keys()
@@ -141,12 +155,12 @@ def test_resume_after_epoch_one_gives_the_same_weights_as_an_uninterrupted_run(s
         assert torch.equal(whole_weights[name], split_weights[name]), name
     assert split_info["metrics"] == whole_info["metrics"]
     records, _ = store.read_metrics(split)
-    assert [r["kind"] for r in records].count("resume") == 1
+    assert [r["kind"] for r in _json(records)].count("resume") == 1
 
 
 def test_a_finished_run_saves_spec_classes_and_exact_preprocessing(store, digits):
     run_id = store.create_run(dataclasses.replace(TINY, epochs=1).to_dict()).run_id
-    run_in_store(store, run_id)
+    run_here(store, run_id)
     weights, info = store.load_model(run_id)
     assert info["complete"] is True and info["classes"] == list(digits.classes)
     assert info["preprocessing"] == digits.preprocessing.to_dict()
@@ -166,16 +180,16 @@ def test_nan_loss_fails_with_the_step_and_keeps_metrics_and_the_last_good_checkp
 
     monkeypatch.setattr(train_module, "compute_loss", loss_that_explodes_in_epoch_two)
     run_id = store.create_run(TINY.to_dict()).run_id
-    result = run_in_store(store, run_id)
+    result = run_here(store, run_id)
     status = store.read_status(run_id)
     assert result.state == status.state == "failed"
     assert status.reason.key == "train.loss_not_finite" and status.reason.params["step"] == 10
     assert "loss became NaN at step 10; try a learning rate below 0.0003" in status.reason.text("en")
-    records, _ = store.read_metrics(run_id)
+    records = _json(store.read_metrics(run_id)[0])
     assert [r["epoch"] for r in records if r["kind"] == "epoch"] == [1]
     assert max(r["step"] for r in records if r["kind"] == "step") == 9  # nothing after the last good step
     checkpoint = store.load_checkpoint(run_id)
-    assert checkpoint.meta["epoch"] == 1
+    assert checkpoint.meta.epoch == 1
     assert all(torch.isfinite(t).all() for t in checkpoint.model_state.values())
 
 
@@ -195,7 +209,7 @@ def test_the_stop_flag_is_checked_before_every_step(digits):
     stop = threading.Event()
 
     def emit(record):
-        if record["kind"] == "step" and record["step"] == 3:
+        if isinstance(record, metrics.StepRecord) and record.step == 3:
             stop.set()
 
     result = train(TINY, digits, emit=emit, should_stop=stop)
@@ -203,7 +217,7 @@ def test_the_stop_flag_is_checked_before_every_step(digits):
 
 
 def test_dry_run_takes_one_step_and_stores_nothing(digits):
-    records, saved = [], []
+    records, saved = Log(), []
     result = train(TINY, digits, emit=records.append, on_epoch_end=lambda *a: saved.append(a), dry_run=True)
     assert result.state == "finished" and result.step == 1 and saved == []
     assert [r["kind"] for r in records] == ["start", "step", "epoch"]
@@ -212,7 +226,7 @@ def test_dry_run_takes_one_step_and_stores_nothing(digits):
 def test_a_tabular_run_trains_without_image_extras():
     data = load_dataset("synthetic3", max_samples=200)
     config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=2, lr=0.01, batch_size=16, flip=True)
-    records = []
+    records = Log()
     assert train(config, data, emit=records.append).state == "finished"
     epoch = next(r for r in records if r["kind"] == "epoch")
     assert epoch["filters"] is None
@@ -221,7 +235,7 @@ def test_a_tabular_run_trains_without_image_extras():
 
 def test_a_model_that_does_not_fit_the_data_fails_with_the_rule(store):
     run_id = store.create_run(dataclasses.replace(TINY, model="cifar10_sequential").to_dict()).run_id
-    result = run_in_store(store, run_id)
+    result = run_here(store, run_id)
     assert result.state == "failed" and result.reason.key == "train.shape_mismatch"
     assert store.read_status(run_id).reason.params["model_shape"] == [3, 32, 32]
 

@@ -178,14 +178,6 @@ TEXT = {
         "用“下载模型描述”保存的文件。在创建任何东西之前都会先检查:文件大小、层类型和参数是否已知,以及参数所需的内存。",
     ),
     "arch.train": ("Train this model", "训练这个模型"),
-    "arch.train_saved": (
-        "The model is ready for the training page.",
-        "模型已交给训练页面。",
-    ),
-    "arch.train_later": (
-        "The training page is not part of this app yet; the model is kept for it in this session.",
-        "本应用暂时还没有训练页面;模型会在本次会话中为它保留。",
-    ),
     # --- core/specs.py: what a student typed ---
     "specs.bad_input_shape": (
         "The input shape `{value}` is not usable: write C×H×W for images, e.g. 1x32x32, or one number "

@@ -56,7 +56,7 @@ TEXT = {
         "The board holds at most {limit} recipes and {limit} pinned settings; withdraw one first.",
         "公告板最多放 {limit} 个配方和 {limit} 个固定设置;请先撤下一个。",
     ),
-    # --- the sidebar and the Class page (ui.py, pages/classroom.py) ---
+    # --- the sidebar and the Class page (ui/classroom.py, pages/classroom.py) ---
     "nav.classroom": ("Class", "课堂"),
     "sidebar.name": ("Your name in this class", "你在课堂中的名字"),
     "sidebar.name_help": (

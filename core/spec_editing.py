@@ -18,7 +18,8 @@ from dataclasses import replace
 from typing import Any
 
 from core.i18n import Message, UserError
-from core.models import LAYER_TYPES, MAX_FEATURES, MAX_INPUT_NUMEL, LayerSpec, ModelSpec, validate_spec
+from core.layers import LAYER_TYPES, MAX_FEATURES, MAX_INPUT_NUMEL
+from core.modelspec import LayerSpec, ModelSpec, validate_spec
 
 MAX_ARGS_CHARS = 500  # one row's argument text; VGG's longest layer needs about 60
 MAX_SHAPE_CHARS = 40

@@ -1,4 +1,4 @@
-"""A real `streamlit run` server on a free localhost port, for browser tests and benchmarks."""
+"""A real `streamlit run` server on a free localhost port: the browser tests' (and the benchmarks')."""
 
 from __future__ import annotations
 

@@ -1,0 +1,224 @@
+"""Preprocessing: the one description of "picture -> model input" (and of a table's standardisation).
+
+Training makes its inputs with it, every model saves it in its ``model.json``, and prediction
+reuses it, so a student's picture takes exactly the path the training pictures took.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from core.i18n import Message, UserError
+from core.images import to_gray, to_rgb
+
+# Image preprocessing modes. Both interpolate bilinearly with antialiasing (what torchvision's
+# Resize does), so shrinking a photo averages its pixels instead of skipping them.
+RESIZE_MODES = (
+    "bilinear",  # stretch to (H, W); the aspect ratio is not kept (torchvision Resize((H, W)))
+    "bilinear_center_crop",  # scale so the image covers (H, W), keep the aspect, crop the centre
+)
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a picture becomes the model's input; saved with each model and reused to predict.
+
+    In order: colour conversion to ``mode``, pixels to [0, 1], ``invert`` (x -> 1 - x), resize
+    to ``size``, then ``Normalize(mean, std)`` per channel: (x - mean) / std.
+    """
+
+    mode: str  # "L" (one channel: Pillow's ITU-R 601-2 luma) or "RGB" (three channels)
+    size: tuple[int, int]  # (H, W) of the model input, px
+    resize: str  # one of RESIZE_MODES
+    mean: tuple[float, ...]  # per channel, of the training split's [0, 1] pixels after resizing
+    std: tuple[float, ...]  # per channel, same pixels; a constant channel gets 1.0 (only centred)
+    invert: bool = False  # the source images are dark ink on light paper; the model sees bright ink
+
+    def __post_init__(self) -> None:
+        channels = {"L": 1, "RGB": 3}.get(self.mode)
+        if channels is None:
+            raise _invalid_preprocessing("mode", self.mode, "L, RGB")
+        if len(self.size) != 2 or not all(isinstance(s, int) and s > 0 for s in self.size):
+            raise _invalid_preprocessing("size", self.size, "(H, W), positive whole numbers")
+        if self.resize not in RESIZE_MODES:
+            raise _invalid_preprocessing("resize", self.resize, ", ".join(RESIZE_MODES))
+        if len(self.mean) != channels or not all(math.isfinite(m) for m in self.mean):
+            raise _invalid_preprocessing("mean", self.mean, f"{channels} finite numbers")
+        if len(self.std) != channels or not all(math.isfinite(s) and s > 0 for s in self.std):
+            raise _invalid_preprocessing("std", self.std, f"{channels} positive numbers")
+
+    @property
+    def channels(self) -> int:
+        return len(self.mean)
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict; :meth:`from_dict` reads it back."""
+        return {
+            "mode": self.mode,
+            "size": list(self.size),
+            "resize": self.resize,
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "invert": self.invert,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Preprocessing:
+        """Return the preprocessing saved by :meth:`to_dict`; a damaged dict raises UserError."""
+        try:
+            return cls(
+                mode=str(data["mode"]),
+                size=tuple(int(s) for s in data["size"]),
+                resize=str(data["resize"]),
+                mean=tuple(float(m) for m in data["mean"]),
+                std=tuple(float(s) for s in data["std"]),
+                invert=bool(data.get("invert", False)),
+            )
+        except UserError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _invalid_preprocessing("preprocessing", repr(data)[:200], "a dict written by to_dict()") from exc
+
+    def apply(self, image: Image.Image) -> torch.Tensor:
+        """Return ``image`` as the model input: a (C, H, W) float32 tensor, as in training."""
+        return self.normalize(self.to_unit(image_pixels(self.convert(image))))[0]
+
+    def steps(self, image: Image.Image) -> list[tuple[str, object]]:
+        """Return ``(text key, result)`` for each stage of :meth:`apply`, to show on a page.
+
+        Results: the colour-converted picture, the inverted one (only when ``invert``), the
+        resized one (PIL images) and the normalised (C, H, W) tensor, which equals ``apply``.
+        """
+        converted = self.convert(image)
+        stages: list[tuple[str, object]] = [("data.step_convert", converted)]
+        pixels = image_pixels(converted)
+        if self.invert:
+            stages.append(("data.step_invert", _to_pil(1 - pixels[0].to(torch.float32) / 255)))
+        unit = self.to_unit(pixels)
+        stages.append(("data.step_resize", _to_pil(unit[0])))
+        stages.append(("data.step_normalize", self.normalize(unit)[0]))
+        return stages
+
+    def to_unit(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Return uint8 images as floats in [0, 1], inverted if asked and resized.
+
+        (N, C, H0, W0) uint8 -> (N, C, H, W) float32. Training and :meth:`apply` both come here.
+        """
+        x = pixels.to(torch.float32) / 255
+        if self.invert:
+            x = 1 - x
+        return _resize(x, self.size, self.resize)
+
+    def normalize(self, unit: torch.Tensor) -> torch.Tensor:
+        """Return (x - mean) / std per channel; (N, C, H, W) -> (N, C, H, W)."""
+        mean = torch.tensor(self.mean, dtype=torch.float32).view(-1, 1, 1)
+        std = torch.tensor(self.std, dtype=torch.float32).view(-1, 1, 1)
+        return (unit - mean) / std
+
+    def to_image(self, x: torch.Tensor) -> Image.Image:
+        """Return a normalised (C, H, W) model input as a picture, to show samples on a page."""
+        mean = torch.tensor(self.mean, dtype=torch.float32).view(-1, 1, 1)
+        std = torch.tensor(self.std, dtype=torch.float32).view(-1, 1, 1)
+        return _to_pil(x.detach().cpu().to(torch.float32) * std + mean)
+
+    def convert(self, image: Image.Image) -> Image.Image:
+        """Return ``image`` in ``mode``, converted as core.images does (transparency on white)."""
+        if image.mode == self.mode:
+            return image
+        rgb, _ = to_rgb(image)  # transparency on white, 16-bit scaled: images.py decides
+        return to_gray(rgb) if self.mode == "L" else rgb
+
+
+def _invalid_preprocessing(field_name: str, value: object, allowed: str) -> UserError:
+    return UserError(Message("data.preprocessing_invalid", {"field": field_name, "value": value, "allowed": allowed}))
+
+
+def image_pixels(image: Image.Image) -> torch.Tensor:
+    """Return a mode "L" or "RGB" picture as (1, C, H, W) uint8."""
+    pixels = torch.from_numpy(np.array(image, dtype=np.uint8))  # (H, W) or (H, W, C); a copy
+    if pixels.ndim == 2:
+        return pixels[None, None]  # (H, W) -> (1, 1, H, W)
+    return pixels.permute(2, 0, 1).contiguous()[None]  # (H, W, C) -> (1, C, H, W)
+
+
+def _to_pil(x: torch.Tensor) -> Image.Image:
+    """Return a (C, H, W) tensor in [0, 1] as a mode "L" or "RGB" picture."""
+    pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8)  # (C, H, W)
+    if pixels.shape[0] == 1:
+        return Image.fromarray(pixels[0].numpy(), "L")
+    return Image.fromarray(pixels.permute(1, 2, 0).contiguous().numpy(), "RGB")
+
+
+def _resize(x: torch.Tensor, size: tuple[int, int], resize: str) -> torch.Tensor:
+    # (N, C, H0, W0) -> (N, C, H, W)
+    h, w = size
+    h0, w0 = x.shape[-2:]
+    if resize == "bilinear_center_crop":
+        scale = max(h / h0, w / w0)
+        covering = (max(h, round(h0 * scale)), max(w, round(w0 * scale)))
+        x = _bilinear(x, covering)
+        top, left = (covering[0] - h) // 2, (covering[1] - w) // 2
+        return x[..., top : top + h, left : left + w].contiguous()
+    return _bilinear(x, (h, w))
+
+
+def _bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    # Bilinear weights are non-negative and sum to 1, so only rounding can leave [0, 1].
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True).clamp_(0, 1)
+
+
+@dataclass(frozen=True)
+class Standardization:
+    """Tabular features' (x - mean) / std, with the training split's statistics; saved with the model."""
+
+    feature_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]  # a constant feature gets 1.0, so it is only centred
+
+    def apply(self, features: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Return standardised features: (N, F) numbers -> (N, F) float32."""
+        x = torch.as_tensor(np.asarray(features, dtype=np.float32))
+        if x.ndim != 2 or x.shape[1] != len(self.mean):
+            raise UserError(
+                Message("data.feature_count", {"expected": len(self.mean), "got": x.shape[-1] if x.ndim else 0})
+            )
+        return (x - torch.tensor(self.mean, dtype=torch.float32)) / torch.tensor(self.std, dtype=torch.float32)
+
+    def to_dict(self) -> dict:
+        return {"feature_names": list(self.feature_names), "mean": list(self.mean), "std": list(self.std)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Standardization:
+        return cls(
+            feature_names=tuple(str(n) for n in data["feature_names"]),
+            mean=tuple(float(m) for m in data["mean"]),
+            std=tuple(float(s) for s in data["std"]),
+        )
+
+
+def draft_preprocessing(mode: str, size: int, resize: str, invert: bool = False) -> Preprocessing:
+    """Return a preprocessing whose mean and std are still to be measured (0 and 1)."""
+    channels = 1 if mode == "L" else 3
+    return Preprocessing(mode, (size, size), resize, (0.0,) * channels, (1.0,) * channels, invert)
+
+
+def with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preprocessing:
+    # Rounded to 4 places: model.json then reads like the textbook's Normalize((0.1307,), (0.3081,)).
+    mean = train_unit.mean(dim=(0, 2, 3), dtype=torch.float64)
+    std = train_unit.to(torch.float64).std(dim=(0, 2, 3), correction=0)
+    return Preprocessing(
+        mode=draft.mode,
+        size=draft.size,
+        resize=draft.resize,
+        mean=tuple(round(float(m), 4) for m in mean),
+        std=tuple(round(float(s), 4) if s >= 1e-3 else 1.0 for s in std),
+        invert=draft.invert,
+    )

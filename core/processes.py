@@ -1,0 +1,57 @@
+"""Worker processes by pid: is it still the process we started, and ending it (Linux ``/proc``).
+
+A pid alone is not enough: a dead process's pid can be given to a new one, and a child that
+exited stays a zombie until reaped. So a run records its worker's pid *and* start time, and both
+must match for the worker to count as alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Return when process ``pid`` started (clock ticks since boot; Linux only), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 of /proc/<pid>/stat. Field 2, the command name, may hold spaces and ")".
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def process_alive(pid: int, pid_start: int | None = None) -> bool:
+    """Return whether process ``pid`` runs, and is the same process that started at ``pid_start``.
+
+    A zombie (exited, not yet reaped) and a pid reused by another process both count as dead.
+    """
+    try:
+        os.kill(pid, 0)  # signal 0 checks that the process exists without touching it
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): os.kill is all we can know
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):  # zombie or dead: it has exited
+        return False
+    return pid_start is None or int(fields[19]) == pid_start
+
+
+def end_process(pid: int, pid_start: int | None, wait_s: float = 0.5) -> None:
+    """Terminate a worker (SIGTERM, then SIGKILL) if it is still the process we started."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not process_alive(pid, pid_start):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and process_alive(pid, pid_start):
+            time.sleep(0.02)

@@ -1,0 +1,312 @@
+"""The job backend contract: what the pages may rely on, whatever backend trains the runs.
+
+Every test here is written against :class:`core.jobs.JobBackend` alone. A backend joins the suite
+through the ``harness`` fixture, which knows the few things the interface does not say: how to
+make one (with a stand-in worker that only sleeps, or the real trainer), how to kill a worker the
+hard way, how to restart the app on the same store, and how to let the backend act now instead of
+on its next background tick. Backend-specific behaviour (the local warm worker, claim files, lock
+files) is tested beside each backend (tests/test_jobs.py for LocalJobs).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from conftest import SLEEPING_WORKER, end_workers, refused
+
+from core.classroom import Classroom, Viewer, new_key
+from core.config import TrainConfig
+from core.jobs import JobBackend, LocalJobs
+from core.limits import MB, Limits
+from core.metrics import EpochRecord, ResumeRecord
+from core.processes import process_alive
+from core.run_status import RunStatus
+
+TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
+# Long enough to be stopped or killed mid-run: 3 epochs of 262 steps, about a second each.
+LONG = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=3, batch_size=4, lr=0.01, max_samples=1500)
+KB = 1024
+
+
+@dataclass
+class Harness:
+    """How the contract reaches one backend."""
+
+    make: Callable[..., JobBackend]  # (max_concurrent_runs=1, limits=None, worker="sleep" | "train")
+    kill_worker: Callable[[JobBackend, str], None]  # end the process training the run, as a crash would
+    restart: Callable[[JobBackend], JobBackend]  # the app restarts: a new backend on the same store
+    settle: Callable[[JobBackend], None]  # act now on what changed: start queued runs, notice dead workers
+    made: list[JobBackend] = field(default_factory=list)
+
+
+def _local(tmp_path) -> Harness:
+    def make(max_concurrent_runs: int = 1, limits: Limits | None = None, worker: str = "sleep") -> JobBackend:
+        jobs = LocalJobs(
+            tmp_path / "runs",
+            max_concurrent_runs=max_concurrent_runs,
+            torch_threads_per_run=1,
+            warm_worker=False,
+            cancel_grace_s=0.3 if worker == "sleep" else 2.0,
+            worker_command=SLEEPING_WORKER if worker == "sleep" else None,
+            limits=limits,
+        )
+        harness.made.append(jobs)
+        return jobs
+
+    def kill_worker(jobs: JobBackend, run_id: str) -> None:
+        pid = jobs.status(run_id).status.pid
+        os.kill(pid, signal.SIGKILL)
+        _wait_for(lambda: not process_alive(pid), 5, "the worker to die")
+
+    def restart(jobs: JobBackend) -> JobBackend:
+        jobs.close()
+        again = make(
+            jobs.max_concurrent_runs, jobs.limits, "sleep" if jobs.worker_command == SLEEPING_WORKER else "train"
+        )
+        again.reconcile()  # what the app does when it starts
+        return again
+
+    harness = Harness(make, kill_worker, restart, settle=lambda jobs: jobs.schedule())
+    return harness
+
+
+@pytest.fixture(params=["local"])
+def harness(request, tmp_path):
+    made = {"local": _local}[request.param](tmp_path)
+    yield made
+    for jobs in made.made:
+        end_workers(jobs)
+
+
+def _wait_for(condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def _states(jobs: JobBackend, run_ids) -> list[str]:
+    return [jobs.status(r).state for r in run_ids]
+
+
+def _ballast(jobs: JobBackend, run_id: str, size: int) -> None:
+    (jobs.store.run_dir(run_id) / "ballast.bin").write_bytes(b"\0" * size)
+
+
+# --- the queue ------------------------------------------------------------------------------------------
+
+
+def test_a_queue_with_one_slot_runs_in_submission_order_and_shows_positions(harness):
+    jobs = harness.make()
+    first, second, third = (jobs.submit(TINY, owner=f"student{i}") for i in range(3))
+    assert _states(jobs, (first, second, third)) == ["running", "queued", "queued"]
+    assert [jobs.status(r).position for r in (first, second, third)] == [None, 0, 1]
+    assert {j.run_id: j.position for j in jobs.list_jobs()} == {first: None, second: 0, third: 1}
+    assert {j.run_id: j.owner for j in jobs.list_jobs()}[second] == "student1"
+
+    jobs.cancel(first)
+    harness.settle(jobs)
+    assert _states(jobs, (first, second, third)) == ["cancelled", "running", "queued"]
+    assert [jobs.status(r).position for r in (second, third)] == [None, 0]
+
+
+def test_a_higher_cap_runs_that_many_at_once(harness):
+    jobs = harness.make(max_concurrent_runs=2)
+    ids = [jobs.submit(TINY) for _ in range(3)]
+    assert _states(jobs, ids) == ["running", "running", "queued"]
+    assert jobs.queue_positions(jobs.store.list_runs()) == {ids[2]: 0}
+
+
+def test_cancelling_a_queued_run_is_immediate_and_starts_nothing(harness):
+    jobs = harness.make()
+    running = jobs.submit(TINY)
+    waiting = jobs.submit(TINY)
+    job = jobs.cancel(waiting)
+    assert job.state == "cancelled" and job.status.reason.key == "jobs.cancelled_in_queue"
+    harness.settle(jobs)
+    assert _states(jobs, (running, waiting)) == ["running", "cancelled"]
+
+
+def test_an_invalid_config_is_refused_and_creates_no_run(harness):
+    jobs = harness.make()
+    refused(lambda: jobs.submit(TrainConfig(optimizer="adma")), "train.not_one_of")
+    assert jobs.list_jobs() == []
+
+
+def test_resume_queues_an_interrupted_run_again_and_refuses_a_finished_one(harness):
+    jobs = harness.make(max_concurrent_runs=0)  # keep it in the queue to look at it
+    run_id = jobs.store.create_run(TINY.to_dict(), state="interrupted").run_id
+    jobs.store.request_cancel(run_id)
+    job = jobs.resume(run_id)
+    assert job.state == "queued" and job.position == 0 and not jobs.store.cancel_requested(run_id)
+    jobs.store.write_status(run_id, RunStatus("finished"))
+    refused(lambda: jobs.resume(run_id), "jobs.not_resumable")
+
+
+def test_delete_refuses_an_active_run_and_removes_an_ended_one(harness):
+    jobs = harness.make()
+    running = jobs.submit(TINY)
+    refused(lambda: jobs.delete(running), "runs.delete_active")
+    jobs.cancel(running)
+    jobs.delete(running)
+    assert jobs.list_jobs() == []
+
+
+# --- the server's limits --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        (TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=51, max_samples=100), "limits.epochs"),
+        (TrainConfig(dataset="mnist"), "limits.samples"),
+        (TrainConfig(dataset="mnist", max_samples=20_001), "limits.samples"),
+    ],
+)
+def test_a_config_past_the_limits_is_refused_and_creates_nothing(harness, config, key):
+    jobs = harness.make(limits=Limits())
+    refused(lambda: jobs.submit(config, owner="otter-01", owner_id="a" * 32), key)
+    assert jobs.list_jobs() == [] and jobs.store.disk_usage() == 0
+
+
+def test_a_full_queue_refuses_new_runs_until_one_starts(harness):
+    jobs = harness.make(limits=Limits(max_queue=2))
+    first, second, third = (jobs.submit(TINY) for _ in range(3))
+    assert _states(jobs, (first, second, third)) == ["running", "queued", "queued"]
+    message = refused(lambda: jobs.submit(TINY), "limits.queue_full")
+    assert message.params == {"queued": 2, "limit": 2}
+    assert len(jobs.list_jobs()) == 3
+
+    jobs.cancel(second)  # a place in the queue is free again
+    assert jobs.status(jobs.submit(TINY)).state == "queued"
+
+
+def test_each_student_may_have_one_active_run(harness):
+    jobs = harness.make(limits=Limits(max_runs_per_student=1))
+    alice = Classroom(jobs, Viewer("alice", new_key(), class_mode=True))
+    bob = Classroom(jobs, Viewer("bob", new_key(), class_mode=True))
+    first = alice.submit(TINY)
+    assert jobs.status(first).state == "running"
+    message = refused(lambda: alice.submit(TINY), "limits.per_student")
+    assert message.params == {"active": 1, "limit": 1}
+    assert len(jobs.list_jobs()) == 1
+
+    bobs = bob.submit(TINY)  # another student is not held up by Alice's run
+    assert jobs.status(bobs).state == "queued"
+    refused(lambda: bob.submit(TINY), "limits.per_student")  # a queued run counts too
+
+    assert alice.cancel(first).state == "cancelled"
+    second = alice.submit(TINY)  # her first run ended: she may start another
+    assert jobs.store.read_run(second).owner_id == alice.viewer.owner_id
+    assert [r.run_id for r in alice.runs("mine")] == [second, first]
+
+
+def test_the_teacher_is_not_held_to_the_per_student_cap(harness):
+    jobs = harness.make(limits=Limits(max_runs_per_student=1))
+    teacher = Classroom(jobs, Viewer("teacher", new_key(), teacher=True, class_mode=True))
+    ids = [teacher.submit(TINY) for _ in range(3)]
+    assert _states(jobs, ids) == ["running", "queued", "queued"]
+    assert {jobs.store.read_run(r).owner_id for r in ids} == {teacher.viewer.owner_id}
+
+
+def test_the_per_student_cap_counts_by_owner_id_not_by_name(harness):
+    jobs = harness.make(limits=Limits(max_runs_per_student=2))
+    jobs.submit(TINY, owner="otter-01", owner_id="1" * 32)
+    jobs.submit(TINY, owner="otter-02", owner_id="1" * 32)  # a new name, the same key
+    refused(lambda: jobs.submit(TINY, owner="otter-03", owner_id="1" * 32), "limits.per_student")
+    jobs.submit(TINY, owner="otter-01", owner_id="2" * 32)  # the same name, another key
+    assert len(jobs.list_jobs()) == 3
+
+
+def test_a_submit_over_the_disk_quota_deletes_the_oldest_ended_runs_first(harness):
+    jobs = harness.make(limits=Limits(quota_mb=1))
+    ended = [jobs.store.create_run(TINY.to_dict(), state="finished").run_id for _ in range(3)]
+    for run_id in ended:
+        _ballast(jobs, run_id, 400 * KB)
+    assert jobs.store.disk_usage() > 1 * MB
+
+    new = jobs.submit(TINY)
+    assert {j.run_id for j in jobs.list_jobs()} == {new, *ended[1:]}
+    assert [p["run_id"] for p in jobs.store.read_pruned()] == ended[:1]
+    assert jobs.store.disk_usage() <= 1 * MB
+
+
+def test_a_submit_is_refused_when_only_active_runs_fill_the_quota(harness):
+    jobs = harness.make(limits=Limits(quota_mb=1))
+    running = jobs.submit(TINY)
+    queued = jobs.submit(TINY)
+    old = jobs.store.create_run(TINY.to_dict(), state="finished").run_id
+    for run_id in (running, queued):
+        _ballast(jobs, run_id, 600 * KB)
+
+    message = refused(lambda: jobs.submit(TINY), "limits.disk_full")
+    assert message.params == {"used": 1, "quota": 1}
+    assert {j.run_id for j in jobs.list_jobs()} == {running, queued}  # the ended run went, and nothing came
+    assert _states(jobs, (running, queued)) == ["running", "queued"]
+    assert [p["run_id"] for p in jobs.store.read_pruned()] == [old]
+    jobs.cancel(queued)  # one ends: its space may be reused
+    assert jobs.status(jobs.submit(TINY)).state == "queued"
+    assert [p["run_id"] for p in jobs.store.read_pruned()] == [old, queued]
+
+
+# --- crashes and restarts -------------------------------------------------------------------------------
+
+
+def test_a_dead_worker_leaves_its_run_interrupted_and_the_next_run_starts(harness):
+    jobs = harness.make()
+    first, second = jobs.submit(TINY), jobs.submit(TINY)
+    harness.kill_worker(jobs, first)
+    harness.settle(jobs)
+    job = jobs.status(first)
+    assert job.state == "interrupted" and job.status.reason.key == "jobs.worker_died"
+    assert jobs.status(second).state == "running"
+
+
+def test_after_a_restart_runs_whose_worker_died_are_interrupted_and_queued_runs_keep_their_place(harness):
+    jobs = harness.make()
+    running, queued = jobs.submit(TINY), jobs.submit(TINY)
+    harness.kill_worker(jobs, running)  # it dies while the app is down
+    again = harness.restart(jobs)
+    assert again.status(running).state == "interrupted"
+    assert again.status(queued).state in ("queued", "running")  # nobody's place is lost
+    harness.settle(again)
+    assert again.status(queued).state == "running"
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_real_run_within_two_seconds_and_keeps_its_metrics_and_checkpoint(harness):
+    jobs = harness.make(worker="train")
+    run_id = jobs.submit(LONG)
+    _wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
+    asked = time.monotonic()
+    job = jobs.cancel(run_id)
+    assert time.monotonic() - asked < 2.5
+    assert job.state == "cancelled" and job.status.reason.key == "train.cancelled"  # it stopped itself
+    records, _ = jobs.store.read_metrics(run_id)
+    assert sum(isinstance(r, EpochRecord) for r in records) >= 1
+    assert jobs.store.load_checkpoint(run_id).meta.epoch >= 1
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_from_its_checkpoint_and_finishes(harness):
+    jobs = harness.make(worker="train")
+    run_id = jobs.submit(LONG)
+    _wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
+    harness.kill_worker(jobs, run_id)
+    harness.settle(jobs)
+    assert jobs.status(run_id).state == "interrupted"
+    kept_epoch = jobs.store.checkpoint_meta(run_id).epoch
+
+    assert jobs.resume(run_id).state in ("queued", "running")
+    _wait_for(lambda: [harness.settle(jobs)] and jobs.status(run_id).state == "finished", 120, "the run to finish")
+    records, _ = jobs.store.read_metrics(run_id)
+    assert [r.epoch for r in records if isinstance(r, ResumeRecord)] == [kept_epoch]
+    assert [r.epoch for r in records if isinstance(r, EpochRecord)][-1] == LONG.epochs

@@ -1,0 +1,56 @@
+"""The app shell's share of every page: the pages in navigation order, a page's first line, the device line.
+
+Why every page starts with :func:`start_page`: Streamlit treats a ``pages/`` folder as an old-style
+multipage app until the first run of the main script reaches ``st.navigation``. On a fresh server,
+a first visit to a shared link such as ``/convolution`` would run the page file alone, without the
+app's navigation, sidebar and settings; :func:`start_page` notices and reruns through
+``streamlit_app.py``. (The tests' AppTest forgets the same thing before every run;
+``tests/apptest.py`` tells it once, as a warm server knows it.) The folder stays: it is the
+app's requested layout.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from core.settings import Settings
+from ui.text import translator
+
+# (file, title key, description key, icon): the pages in navigation order; home links to each
+PAGES = [
+    ("pages/home.py", "nav.home", None, ":material/home:"),
+    ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
+    ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
+    ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
+    ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
+]
+CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:")  # in class mode only
+TRAINING_PAGE = "pages/training.py"
+ARCHITECTURE_PAGE = "pages/architecture.py"
+CONVOLUTION_PAGE = "pages/convolution.py"
+
+
+def settings() -> Settings:
+    """Return the server's settings (read from the environment on each call: cheap, and tests change it)."""
+    return Settings.from_env()
+
+
+def start_page():
+    """Begin a page: rerun through the app if Streamlit ran this page file alone; return its translator."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return translator()
+
+
+def device_info() -> None:
+    """Show which device torch computes on, in the sidebar."""
+    t = translator()
+    if torch.cuda.is_available():
+        st.sidebar.caption(t("sidebar.device_cuda", name=torch.cuda.get_device_name(0)))
+    else:
+        st.sidebar.caption(t("sidebar.device_cpu", threads=torch.get_num_threads()))
+    st.sidebar.caption(t("sidebar.versions", torch=torch.__version__.split("+")[0], streamlit=st.__version__))

@@ -1,0 +1,92 @@
+"""The data as the model will see it (Training page): split sizes, samples per class, and the iteration arithmetic."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import pictures
+from core.data import load_dataset
+from core.i18n import UserError
+from core.train import steps_per_epoch
+from ui.text import lang, show, t
+
+PREVIEW_PER_CLASS = 8  # training images shown per class in the data preview
+PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the form about as tall as its neighbours
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed: int, max_samples: int | None) -> dict:
+    """Return what the preview shows of a data set, loaded exactly as the trainer will load it."""
+    try:
+        data = load_dataset(
+            dataset, input_size=input_size, val_fraction=val_fraction, seed=seed, max_samples=max_samples
+        )
+    except UserError as exc:
+        return {"problem": exc.message}
+    preview = {
+        "problem": None,
+        "description": data.description,
+        "kind": data.kind,
+        "classes": list(data.classes),
+        "input_shape": list(data.input_shape),
+        "sizes": {"train": len(data.y_train), "val": len(data.y_val), "test": len(data.y_test)},
+        "counts": data.class_counts(),
+    }
+    if data.preprocessing is not None:
+        preview["grid"] = pictures.class_samples_grid(
+            data.x_train.numpy(),
+            data.y_train.numpy(),
+            data.num_classes,
+            mean=data.preprocessing.mean,
+            std=data.preprocessing.std,
+            per_class=PREVIEW_PER_CLASS,
+        )
+    else:
+        names = data.standardization.feature_names
+        preview["rows"] = pd.DataFrame(data.x_train[:5].numpy().round(3), columns=list(names))
+    return preview
+
+
+def preview_ui(preview: dict) -> None:
+    """Draw the data as the model will see it: split sizes, samples per class, class counts."""
+    if preview["problem"] is not None:
+        show(preview["problem"])
+        return
+    sizes = preview["sizes"]
+    st.caption(
+        t("training.split_sizes", train=f"{sizes['train']:,}", val=f"{sizes['val']:,}", test=f"{sizes['test']:,}")
+    )
+    if "grid" in preview:
+        st.image(
+            preview["grid"],
+            caption=t("training.preview_grid", n=PREVIEW_PER_CLASS, shape=preview["input_shape"]),
+            width=PREVIEW_WIDTH_PX,
+        )
+    else:
+        st.caption(t("training.preview_rows"))
+        st.dataframe(preview["rows"], hide_index=True, height=220)
+    with st.expander(t("training.preview_details"), icon=":material/photo_library:"):
+        st.caption(preview["description"].text(lang()))
+        counts = {
+            t("training.col_class"): preview["classes"],
+            **{t(f"training.split_{s}"): preview["counts"][s] for s in ("train", "val", "test")},
+        }
+        st.dataframe(pd.DataFrame(counts), hide_index=True)
+
+
+def arithmetic_ui(n_train: int, batch_size: int, epochs: int) -> None:
+    """Show the curriculum's samples / batch size = iterations per epoch arithmetic with the chosen numbers."""
+    batch = min(batch_size, n_train)
+    iterations = steps_per_epoch(n_train, batch)  # the trainer's own count
+    st.info(
+        t(
+            "training.arithmetic",
+            n=f"{n_train:,}",
+            batch=batch,
+            iterations=f"{iterations:,}",
+            epochs=epochs,
+            total=f"{iterations * epochs:,}",
+        ),
+        icon=":material/calculate:",
+    )

@@ -1,0 +1,231 @@
+"""The Training page's run list: the viewer's runs (or the class's), buttons for the selected one, and the comparison.
+
+Session-state keys (the training page lists them all): "train.selected" and "train.compare" (the
+list's widgets), "train.scope" ("mine" or "class"), "train._problem" (a callback's error).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import figures
+from core.classroom import Classroom
+from core.config import config_differences
+from core.i18n import Message, UserError
+from core.metrics import EpochRecord, StepRecord, current
+from core.presets import PRESETS
+from core.run_status import RESUMABLE_STATES
+from core.runs import RunStore
+from ui.classroom import disk_used_mb
+from ui.run_views import stop_run
+from ui.text import show, t
+from ui.widgets import plot
+
+S = st.session_state
+
+
+def watch_run(run_id: str) -> None:
+    """Callback: watch ``run_id`` in the live area."""
+    S["train.run"] = run_id
+
+
+def resume_run(room: Classroom, run_id: str) -> None:
+    """Callback: queue an interrupted, cancelled or failed run again; it continues from its checkpoint."""
+    try:
+        room.resume(run_id)
+        S["train.run"] = run_id
+    except UserError as exc:
+        S["train._problem"] = exc.message
+
+
+def delete_run(room: Classroom, run_id: str) -> None:
+    """Callback: delete a run that is not queued or running."""
+    try:
+        room.delete(run_id)
+    except UserError as exc:
+        S["train._problem"] = exc.message
+        return
+    if S.get("train.run") == run_id:
+        S["train.run"] = None
+    S["train.compare"] = [r for r in S.get("train.compare", []) if r != run_id]
+
+
+def model_name(config: dict) -> str:
+    model = config.get("model")
+    if isinstance(model, dict):
+        return model.get("name") or t("training.custom_model")
+    return PRESETS[model].title if model in PRESETS else str(model)
+
+
+def limits_ui(room: Classroom) -> None:
+    """Say what this server allows, and which of the viewer's runs the disk quota deleted."""
+    limits = room.limits
+    per_student = (
+        "" if limits.max_runs_per_student is None else t("class.per_student", limit=limits.max_runs_per_student)
+    )
+    st.caption(
+        t(
+            "class.server_limits",
+            running=room.max_concurrent_runs,
+            queue=limits.max_queue,
+            per_student=per_student,
+            epochs=limits.max_epochs,
+            samples=f"{limits.max_samples:,}",
+            used=f"{disk_used_mb(room.store.root):,}",
+            quota=f"{limits.quota_mb:,}" if limits.quota_mb else "∞",
+        ),
+        help=t("classroom.limit_disk_help"),
+    )
+    pruned = [p["run_id"] for p in room.pruned_mine()[-10:]]
+    if pruned:
+        show(Message("class.pruned", {"runs": ", ".join(pruned)}), "info")
+
+
+def runs_ui(room: Classroom) -> None:
+    """Draw the run list: a table of runs, buttons for the selected one, its downloads, then the comparison."""
+    store, viewer = room.store, room.viewer
+    st.subheader(t("training.runs"))
+    limits_ui(room)
+    scope = "mine"
+    if viewer.class_mode and room.sharing and not viewer.teacher:
+        scope = st.segmented_control(
+            t("class.scope"),
+            ["mine", "class"],
+            format_func=lambda s: t(f"class.scope_{s}"),
+            key="train.scope",
+            default="mine",
+            required=True,
+        )
+    infos = {info.run_id: info for info in room.runs(scope)}
+    jobs = room.jobs_of(list(infos.values()))
+    if not jobs:
+        st.caption(t("training.no_runs"))
+        return
+    show_owner = viewer.class_mode and (scope == "class" or viewer.teacher)
+    rows = []
+    for job in jobs:
+        config = infos[job.run_id].config
+        meta = store.checkpoint_meta(job.run_id)
+        rows.append(
+            {
+                **({t("classroom.col_owner"): infos[job.run_id].owner or ""} if show_owner else {}),
+                t("training.col_run"): job.run_id,
+                t("training.col_status"): t(f"training.status_{job.state}"),
+                t("training.col_queue"): "" if job.position is None else str(job.position),
+                t("training.col_dataset"): config.get("dataset", ""),
+                t("training.col_model"): model_name(config),
+                t("training.col_epochs"): f"{meta.epoch if meta else 0}/{config.get('epochs', '?')}",
+                t("training.col_val_acc"): f"{meta.val_acc:.1%}" if meta else "",
+                t("training.col_created"): time.strftime(
+                    "%Y-%m-%d %H:%M:%S", time.localtime(infos[job.run_id].created_at)
+                ),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+    # no status in the labels: a choice widget keeps showing a label it was given even after it changes
+    labels = {
+        job.run_id: f"{job.run_id} · {infos[job.run_id].config.get('dataset', '')} / "
+        f"{model_name(infos[job.run_id].config)}"
+        for job in jobs
+    }
+    if S.get("train.selected") not in labels:
+        S["train.selected"] = S.get("train.run") if S.get("train.run") in labels else jobs[0].run_id
+    selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
+    job = next(j for j in jobs if j.run_id == selected)
+    may_change = viewer.can_control(infos[selected])
+    buttons = st.container(horizontal=True)
+    buttons.button(
+        t("training.watch"), key="train.watch", on_click=watch_run, args=(selected,), icon=":material/visibility:"
+    )
+    buttons.button(
+        t("training.stop"),
+        key="train.stop_selected",
+        on_click=stop_run,
+        args=(room, selected),
+        disabled=not job.status.active or not may_change,
+        icon=":material/stop_circle:",
+    )
+    buttons.button(
+        t("training.resume"),
+        key="train.resume",
+        on_click=resume_run,
+        args=(room, selected),
+        disabled=job.state not in RESUMABLE_STATES or not may_change,
+        help=t("training.resume_help"),
+        icon=":material/play_arrow:",
+    )
+    buttons.button(
+        t("training.delete"),
+        key="train.delete",
+        on_click=delete_run,
+        args=(room, selected),
+        disabled=job.status.active or not may_change,
+        help=t("training.delete_help"),
+        icon=":material/delete:",
+    )
+    files = store.model_files(selected)
+    for path in files:
+        buttons.download_button(
+            t("training.download", name=path.name),
+            data=lambda path=path: path.read_bytes(),  # read on click: weights can be hundreds of MB
+            file_name=f"{selected}-{path.name}",
+            key=f"train.download_{path.suffix.lstrip('.')}",
+            icon=":material/download:",
+        )
+    if not files:
+        buttons.caption(t("training.no_model_yet"))
+    if S.get("train._problem") is not None:
+        show(S.pop("train._problem"))
+
+    compare_ui(store, labels, infos)
+
+
+def compare_ui(store: RunStore, labels: dict[str, str], infos: dict) -> None:
+    st.markdown(f"**{t('training.compare')}**")
+    S["train.compare"] = [r for r in S.get("train.compare", []) if r in labels]
+    chosen = st.multiselect(
+        t("training.compare_pick"), list(labels), format_func=labels.get, key="train.compare", max_selections=8
+    )
+    if len(chosen) < 2:
+        st.caption(t("training.compare_help"))
+        return
+    val_acc, train_loss = {}, {}
+    for run_id in chosen:
+        records, _ = store.read_metrics(run_id)
+        epochs, steps = current(records, EpochRecord), current(records, StepRecord)
+        val_acc[run_id] = ([r.epoch for r in epochs], [r.val_acc for r in epochs])
+        train_loss[run_id] = ([r.step for r in steps], [r.loss for r in steps])
+    left, right = st.columns(2)
+    with left:
+        st.caption(t("training.compare_val_acc"))
+        plot(
+            figures.run_curves_figure(
+                val_acc, x_title=t("training.x_epoch"), y_title=t("training.y_acc"), y_range=(0, 1.02)
+            ),
+            key="train.fig_compare_acc",
+        )
+    with right:
+        st.caption(t("training.compare_loss"))
+        plot(
+            figures.run_curves_figure(train_loss, x_title=t("training.x_step"), y_title=t("training.y_loss")),
+            key="train.fig_compare_loss",
+        )
+    differences = config_differences({run_id: infos[run_id].config for run_id in chosen})
+    st.caption(t("training.config_diff"))
+    if differences:
+        st.table(pd.DataFrame(differences).T.rename_axis(t("training.col_setting")))
+    else:
+        st.write(t("training.same_config"))
+
+
+def tensorboard_ui(runs_dir: Path) -> None:
+    with st.expander(t("training.tensorboard_title"), icon=":material/monitoring:"):
+        installed = importlib.util.find_spec("tensorboard") is not None
+        st.write(t("training.tensorboard_installed" if installed else "training.tensorboard_missing"))
+        st.code(f"tensorboard --logdir {runs_dir}", language="bash")

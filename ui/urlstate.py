@@ -1,0 +1,109 @@
+"""The one way a page keeps its settings in the URL, so that any view can be shared as a link.
+
+A page declares its URL parameters once, as :class:`Param`\\ s: how the text of the parameter
+becomes session state (``read``, which names the problem and the value it used when the text was
+not valid) and how the session state becomes text again (``write``). :class:`PageUrl` then does
+the same two things for every page:
+
+- :meth:`PageUrl.read`, at the top of the page: when the URL differs from what this page last
+  wrote (a shared link, a bookmark, a fresh tab), each parameter in it is read, in the declared
+  order (so a section is known before the sizes that depend on it); the problems come back to be
+  shown as warnings. A URL the page wrote itself is not read again, so widgets keep their values.
+- :meth:`PageUrl.write`, at the end: the current settings go into the URL; the page's parameters
+  that have no value any more are removed, and other pages' parameters (``lang``, ``me``) are left.
+
+URL text is untrusted input: every ``read`` clamps or replaces what it cannot use, never raises.
+:func:`pair_param` and :func:`choice_param` build the common kinds; the parsing itself is
+:mod:`core.urlstate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.i18n import Message
+from core.urlstate import format_pair, parse_choice, parse_pair
+
+S = st.session_state
+
+Reader = Callable[[str], Message | None]  # URL text -> session state; the problem, if it had to change
+Writer = Callable[[], str | None]  # session state -> URL text; None: leave the parameter out
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL parameter of a page."""
+
+    name: str
+    read: Reader
+    write: Writer
+
+
+class PageUrl:
+    """The URL parameters one page (or the app shell) owns; see the module docstring."""
+
+    def __init__(self, owner: str, params: Sequence[Param]):
+        self.params = tuple(params)
+        self.state_key = f"_url.{owner}"  # what this owner last wrote, so its own writes are not read back
+
+    def read(self) -> list[Message]:
+        """Copy the URL's parameters into session state when the URL came from outside; return the problems."""
+        raw = {p.name: st.query_params[p.name] for p in self.params if p.name in st.query_params}
+        if raw == S.get(self.state_key):
+            return []
+        problems = []
+        for param in self.params:
+            if param.name in raw and (problem := param.read(raw[param.name])) is not None:
+                problems.append(problem)
+        return problems
+
+    def write(self) -> dict[str, str]:
+        """Put the current settings in the URL (removing this page's parameters that have none); return them."""
+        values = {p.name: text for p in self.params if (text := p.write()) is not None}
+        for param in self.params:
+            if param.name not in values and param.name in st.query_params:
+                del st.query_params[param.name]
+        changed = {name: text for name, text in values.items() if st.query_params.get(name) != text}
+        if changed:
+            st.query_params.update(changed)
+        S[self.state_key] = values
+        return values
+
+
+def pair_param(
+    name: str, key: str, bounds: Callable[[], tuple[int, int, tuple[int, int]]], on_read: Callable[[int, int], None]
+) -> Param:
+    """Return a "N or HxW" parameter stored in ``key + "_h"`` and ``key + "_w"``.
+
+    ``bounds()`` gives (lowest, highest, default) as the widgets use them *now* (a section may
+    have its own), so a link is clamped exactly where the slider would stop, with a warning.
+    ``on_read(h, w)`` runs after a value is read (e.g. to show H and W apart when they differ).
+    """
+
+    def read(raw: str) -> Message | None:
+        low, high, default = bounds()
+        (h, w), problem = parse_pair(raw, name, low, high, default)
+        S[f"{key}_h"], S[f"{key}_w"] = h, w
+        on_read(h, w)
+        return problem
+
+    def write() -> str | None:
+        if f"{key}_h" not in S:
+            return None
+        return format_pair((S[f"{key}_h"], S[f"{key}_w"]))
+
+    return Param(name, read, write)
+
+
+def choice_param(name: str, key: str, choices: Callable[[], Sequence[str]], default: str | None = None) -> Param:
+    """Return a parameter that is one of ``choices()`` (any case), stored in ``key``; a typo gets "did you mean"."""
+
+    def read(raw: str) -> Message | None:
+        options = list(choices())
+        S[key], problem = parse_choice(raw, name, options, default if default in options else options[0])
+        return problem
+
+    return Param(name, read, lambda: S.get(key))
