@@ -25,8 +25,16 @@ import numpy as np
 import torch
 
 from core.config import TrainConfig
-from core.datasets import DATASETS, DIGIT_CLASSES, MIN_SAMPLES, SYNTHETIC3_COUNT, check_fraction, check_input_size
-from core.generated_shapes import SHAPE_CLASSES, SHAPES_COUNT, draw_shapes, shape_params
+from core.datasets import (
+    DATASETS,
+    DIGIT_CLASSES,
+    MIN_SAMPLES,
+    SHAPES_COUNT,
+    SYNTHETIC3_COUNT,
+    check_fraction,
+    check_input_size,
+)
+from core.generated_shapes import SHAPE_CLASSES, draw_shapes, shape_params
 from core.i18n import Message, UserError
 from core.modelspec import ModelSpec
 from core.preprocessing import draft_preprocessing

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.generated_shapes import SHAPES_COUNT
 from core.i18n import Message, UserError
 
 INPUT_SIZE_RANGE = (8, 64)  # px; 64 keeps CIFAR-10 (60,000 images) under 3 GB as float32
@@ -17,6 +16,7 @@ FRACTION_RANGE = (0.0, 0.5)  # for val_fraction and test_fraction each
 MIN_SAMPLES = 10  # the smallest max_samples that still leaves something to split
 
 SYNTHETIC3_COUNT = 10_000  # as in the curriculum
+SHAPES_COUNT = 6_000  # generated shapes (core.generated_shapes): a tenth of CIFAR-10, the set they stand in for
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
 
 

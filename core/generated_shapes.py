@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-SHAPES_COUNT = 6_000  # a tenth of CIFAR-10, the set it stands in for
+from core.datasets import SHAPES_COUNT
+
 SHAPES_SIZE = 32  # px, like CIFAR-10
 SHAPE_CLASSES = ("circle", "ring", "square", "triangle", "diamond", "plus", "cross", "star", "heart", "crescent")
 

@@ -3,38 +3,29 @@
 :class:`JobBackend` is the contract of any backend (``tests/test_job_contract.py`` checks it):
 queue a run under the server's limits, say where each run is (state, place in the queue), stop,
 resume, delete, and mark runs whose worker died as interrupted. The pages and
-:class:`core.classroom.Classroom` hold a ``JobBackend`` and nothing more specific, so a backend on
-an existing distributed engine can replace the local one without touching them.
-:class:`LocalJobs` is the default: each run is a ``python -m core.train_cli --run RUN_ID``
-process on this machine.
+:class:`core.classroom.Classroom` hold a ``JobBackend`` and nothing more specific.
 
-All queue state lives in the run store, never in memory: a run waits with status "queued",
-ordered by ``queued_at``, so every app process and replica that shares the store sees the same
-queue and positions. :meth:`LocalJobs.schedule` starts queued runs while fewer than
-``max_concurrent_runs`` run on this host; the app calls it from a background thread
-(:meth:`LocalJobs.start_background`) that never touches Streamlit, and after each change.
+:class:`LocalJobs`, the default, runs each run as a ``python -m core.train_cli --run RUN_ID``
+process on this machine. All queue state lives in the run store: a run waits with status
+"queued", ordered by ``queued_at``, so every app process that shares the store sees the same
+queue. :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
+on this host, from a background thread that never touches Streamlit and after each change.
+Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a small run, so one
+*warm* worker waits, imports done, for a run id on its stdin (only while a slot is free).
 
-Process start plus ``import torch`` costs about 3 s on a 2-core machine, as long as a small run
-itself, so a launcher keeps one *warm* worker: a process that has imported everything and waits
-on its stdin for a run id. It is refilled only while a slot is free, so it never competes with
-a running job for the CPU.
-
-Limits (:class:`core.limits.Limits`) are checked in :meth:`LocalJobs.submit`, under the queue's
-lock (the run store's, :meth:`core.runs.RunStore.locked`) so that two quick clicks cannot both pass: queue length, runs per student, epochs, data size,
-and the run store's disk quota, which first deletes the oldest ended runs (never a queued or
-running one) and refuses only when that is not enough. Workers run at a lower CPU priority
-(``worker_nice``) so that page reruns stay quick while runs train.
+Limits (:class:`core.limits.Limits`) are checked in ``submit`` under the queue's lock (the run
+store's :meth:`~core.runs.RunStore.locked`), so two quick clicks cannot both pass: queue length,
+runs per student, epochs, data size, and the disk quota, which first deletes the oldest ended
+runs and refuses only when that is not enough. Workers run at a lower CPU priority (``worker_nice``).
 
 Failure handling:
-- cancel: a ``cancel`` file the worker checks between steps (it stops within a step); a worker
-  still alive ``cancel_grace_s`` later is terminated. Either way the run ends "cancelled" with
-  its metrics and last checkpoint kept.
-- a worker that dies without reporting (SIGKILL, out of memory, power cut): its pid is gone (or a
-  zombie, or reused by another process), so the run becomes "interrupted", resumable from its
-  last checkpoint. Only pids of this host are judged; runs of other hosts are theirs to check.
-- on server start, :meth:`LocalJobs.reconcile` does the same for every run. Workers run in their
-  own session, so a restarted server usually finds them still alive and leaves them be.
-  Queued runs stay queued: the scheduler starts them, so a restart loses no one's place.
+- cancel: a ``cancel`` file the worker checks between steps; a worker still alive
+  ``cancel_grace_s`` later is terminated. Either way the run ends "cancelled", metrics and last
+  checkpoint kept.
+- a worker that dies without reporting (SIGKILL, out of memory, power cut): its pid is gone, a
+  zombie or reused, so the run becomes "interrupted", resumable from its last checkpoint.
+- on server start, :meth:`LocalJobs.reconcile` does the same for every run of this host; workers
+  run in their own session, so a restarted server usually finds them alive. Queued runs stay queued.
 """
 
 from __future__ import annotations
@@ -191,16 +182,9 @@ class LocalJobs(JobBackend):
             worker_nice=settings.worker_nice,
         )
 
-    # --- the interface ----------------------------------------------------------------------------
-
     def submit(
         self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None, per_student: bool = True
     ) -> str:
-        """Queue a run of ``config`` for ``owner``; return its run id. Starts it at once if a slot is free.
-
-        Raises :class:`UserError` naming the first limit the run would go past; ``per_student=False``
-        (the teacher) skips the cap on one owner's runs.
-        """
         config.check()
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
@@ -225,7 +209,6 @@ class LocalJobs(JobBackend):
             self.store.delete_run(run_id)
 
     def prune(self) -> list[dict]:
-        """Delete the oldest ended runs while the store is over its disk quota; return what went."""
         with self._locked():
             return self._prune_locked()
 
@@ -240,7 +223,6 @@ class LocalJobs(JobBackend):
         return pruned
 
     def resume(self, run_id: str) -> Job:
-        """Queue an interrupted, cancelled or failed run again; it continues from its last checkpoint."""
         with self._locked():
             status = self.store.read_status(run_id)
             if status.state not in RESUMABLE_STATES:
@@ -255,14 +237,12 @@ class LocalJobs(JobBackend):
         return self.status(run_id)
 
     def status(self, run_id: str) -> Job:
-        """Return the run's status and, while it waits, its place in the queue."""
         info = self.store.read_run(run_id)
         if info.status.state != "queued":
             return Job(run_id, info.owner, info.status, None)
         return Job(run_id, info.owner, info.status, self.queue_positions(self.store.list_runs()).get(run_id))
 
     def list_jobs(self) -> list[Job]:
-        """Return every run, newest first, with queue positions for the queued ones."""
         runs = self.store.list_runs()
         position = self.queue_positions(runs)
         return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
@@ -279,16 +259,8 @@ class LocalJobs(JobBackend):
         with self._locked():
             status = self.store.read_status(run_id)
             if status.state == "queued":
-                self.store.write_status(
-                    run_id,
-                    RunStatus(
-                        "cancelled",
-                        reason=Message("jobs.cancelled_in_queue"),
-                        created_at=status.created_at,
-                        queued_at=status.queued_at,
-                        ended_at=time.time(),
-                    ),
-                )
+                reason = Message("jobs.cancelled_in_queue")
+                self.store.update_status(run_id, state="cancelled", reason=reason, ended_at=time.time())
                 return self.status(run_id)
             if status.state != "running":
                 return self.status(run_id)
@@ -306,7 +278,7 @@ class LocalJobs(JobBackend):
         return self.status(run_id)
 
     def reconcile(self) -> list[str]:
-        """Mark runs of this host whose worker is gone: "interrupted" (or "cancelled" if asked); return their ids."""
+        """Judge only the runs of this host: pids mean nothing on another machine."""
         with self._locked():
             return self._reconcile_locked()
 

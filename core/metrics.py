@@ -1,7 +1,7 @@
 """The records a training run writes to its metrics log, and what every reader may ask of them.
 
 One definition per kind of record, shared by the writer (:func:`core.train.train` emits them,
-:class:`core.runs.MetricsWriter` appends them to ``metrics.jsonl``) and every reader (the live
+:meth:`core.runs.RunStore.metrics_writer` appends them to ``metrics.jsonl``) and every reader (the live
 area and the run comparison of the Training page, the command line's progress bar, the
 TensorBoard logger, resuming from a checkpoint). Readers get these dataclasses, never bare dicts,
 so a field renamed here but not in a reader fails loudly in the tests instead of blanking a chart.

@@ -130,3 +130,9 @@ def png_base64(picture: Image.Image) -> str:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def enlarged(picture: Image.Image, target_px: int) -> np.ndarray:
+    """Return a small picture enlarged to about ``target_px`` by repeating pixels (a 32 x 32 input stays crisp)."""
+    scale = max(1, target_px // max(picture.size))
+    return image_grid([np.asarray(picture)], 1, scale=scale)

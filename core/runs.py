@@ -47,7 +47,7 @@ from safetensors.torch import save as safetensors_bytes
 
 from core import checkpoints, metrics
 from core.checkpoints import Checkpoint
-from core.files import atomic_write_bytes, atomic_write_json, flocked, tree_bytes
+from core.files import JsonLines, atomic_write_bytes, atomic_write_json, flocked, read_json_lines, tree_bytes
 from core.i18n import Message, UserError
 from core.metrics import CheckpointMeta, Record
 from core.processes import process_start_ticks
@@ -92,34 +92,6 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
         header = f.metadata() or {}
         tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 (safe_open has no __iter__)
     return tensors, json.loads(header.get(_META_KEY, "{}"))
-
-
-class MetricsWriter:
-    """Appends records to a run's ``metrics.jsonl``, one flushed line each."""
-
-    def __init__(self, path: Path):
-        self._file = open(path, "ab+")  # noqa: SIM115 (closed by close() / the context manager)
-        # A worker killed mid-write leaves a last line without its newline. Appending after it
-        # would glue the next record onto the fragment, so cut the fragment off first.
-        size = self._file.seek(0, os.SEEK_END)
-        if size:
-            self._file.seek(size - 1)
-            if self._file.read(1) != b"\n":
-                self._file.seek(0)
-                self._file.truncate(self._file.read().rfind(b"\n") + 1)
-
-    def write(self, record: Record) -> None:
-        self._file.write(json.dumps(metrics.to_json(record), separators=(",", ":")).encode() + b"\n")
-        self._file.flush()  # a live page reads the file while we write it
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> MetricsWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass(frozen=True)
@@ -243,23 +215,15 @@ class RunStore:
             )
             logger.info("run %s deleted to keep the run store within its quota (%d bytes)", info.run_id, size)
         if pruned:
-            with open(Path(self.root) / PRUNE_LOG, "a") as log:
-                log.writelines(json.dumps(p, separators=(",", ":")) + "\n" for p in pruned)
+            with JsonLines(Path(self.root) / PRUNE_LOG) as log:
+                for record in pruned:
+                    log.write(record)
         return pruned
 
     def read_pruned(self) -> list[dict]:
         """Return the runs deleted to keep within the quota, oldest first (half-written lines skipped)."""
-        try:
-            lines = (Path(self.root) / PRUNE_LOG).read_text().splitlines()
-        except FileNotFoundError:
-            return []
-        pruned = []
-        for line in lines:
-            with contextlib.suppress(ValueError):
-                record = json.loads(line)
-                if isinstance(record, dict):
-                    pruned.append(record)
-        return pruned
+        lines, _ = read_json_lines(Path(self.root) / PRUNE_LOG)
+        return [record for _, record in lines if isinstance(record, dict)]
 
     # --- status ---------------------------------------------------------------------------------
 
@@ -328,9 +292,11 @@ class RunStore:
 
     # --- metrics ----------------------------------------------------------------------------------
 
-    def metrics_writer(self, run_id: str) -> MetricsWriter:
-        """Open the metrics log of ``run_id`` for appending (use as a context manager)."""
-        return MetricsWriter(self._existing_dir(run_id) / METRICS_FILE)
+    @contextlib.contextmanager
+    def metrics_writer(self, run_id: str) -> Iterator[Callable[[Record], None]]:
+        """Yield a function that appends a record to the metrics log of ``run_id``, a flushed line each."""
+        with JsonLines(self._existing_dir(run_id) / METRICS_FILE) as log:
+            yield lambda record: log.write(metrics.to_json(record))
 
     @contextlib.contextmanager
     def tensorboard_logger(self, run_id: str) -> Iterator[Callable[[Record], None]]:
@@ -358,9 +324,9 @@ class RunStore:
             writer.close()
 
     def append_metrics(self, run_id: str, *records: Record) -> None:
-        with self.metrics_writer(run_id) as writer:
+        with self.metrics_writer(run_id) as write:
             for record in records:
-                writer.write(record)
+                write(record)
 
     def read_metrics(self, run_id: str, since_line: int = 0) -> tuple[list[Record], int]:
         """Return the records from line ``since_line`` on, and the line number to ask for next.
@@ -369,23 +335,15 @@ class RunStore:
         calling again with the returned number gives exactly the records written since. A line
         that is not a record is skipped (and logged).
         """
-        path = self.run_dir(run_id) / METRICS_FILE
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return [], 0
-        lines = data.split(b"\n")[:-1]  # the piece after the last newline is unfinished
+        lines, next_line = read_json_lines(self.run_dir(run_id) / METRICS_FILE, since_line)
         records = []
-        for number, line in enumerate(lines[since_line:], start=since_line):
-            try:
-                record = metrics.from_json(json.loads(line))
-            except ValueError:
-                record = None
+        for number, data in lines:
+            record = metrics.from_json(data) if data is not None else None
             if record is None:
                 logger.warning("run %s: metrics line %d is not a record; skipped", run_id, number + 1)
             else:
                 records.append(record)
-        return records, len(lines)
+        return records, next_line
 
     # --- checkpoints and the trained model --------------------------------------------------------
 

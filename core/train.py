@@ -18,8 +18,6 @@ What a run is (:class:`~core.config.TrainConfig`) is :mod:`core.config`; a run i
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import sys
 import threading
@@ -30,9 +28,9 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from torch import nn
 
+from core.augment import random_crop, random_flip
 from core.builder import build_model, first_layer_filters
 from core.checkpoints import Checkpoint
 from core.config import TrainConfig
@@ -49,6 +47,7 @@ from core.metrics import (
     StepRecord,
 )
 from core.modelspec import ModelSpec
+from core.pictures import png_base64
 from core.presets import resolve_spec
 from core.splits import LoadedData
 
@@ -91,32 +90,6 @@ def check_fit(model: nn.Module, spec: ModelSpec, data: LoadedData) -> None:
 
 def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed << 20) + epoch  # distinct for every (seed, epoch) a run can have
-
-
-# --- augmentation: per image, a whole batch at a time ---------------------------------------------
-
-
-def random_crop(x: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:
-    """Return each image shifted by its own random offset: zero-pad, then crop back to size.
-
-    The same as torchvision's ``RandomCrop(size, padding)`` image by image, but done with one
-    gather for the whole batch. Zero is the data set's mean after normalisation.
-    """
-    n, c, h, w = x.shape
-    padded = F.pad(x, (padding, padding, padding, padding))  # (N, C, H, W) -> (N, C, H + 2p, W + 2p)
-    dy = torch.randint(0, 2 * padding + 1, (n,), generator=generator).to(x.device)
-    dx = torch.randint(0, 2 * padding + 1, (n,), generator=generator).to(x.device)
-    rows = dy[:, None] + torch.arange(h, device=x.device)  # (N, H): the rows each image keeps
-    cols = dx[:, None] + torch.arange(w, device=x.device)  # (N, W)
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    crops = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
-    return crops.permute(0, 3, 1, 2)  # (N, C, H, W), stored channels_last
-
-
-def random_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Return the batch with a random half of its images mirrored left to right."""
-    flip = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
-    return torch.where(flip[:, None, None, None], x.flip(3), x)
 
 
 # --- building the optimizer, the schedule and the loss ------------------------------------------------
@@ -201,13 +174,6 @@ def evaluate(
         confusion=confusion,
         predicted=pred,
     )
-
-
-def png_base64(picture: Image.Image) -> str:
-    """Return a picture as a base64 PNG, ready for ``st.image`` or an ``<img>`` data URL."""
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def misclassified_examples(data: LoadedData, predicted: torch.Tensor) -> list[Mistake]:

@@ -97,10 +97,10 @@ def run_in_store(
             store.save_checkpoint(run_id, Checkpoint(state, optimizer.state_dict(), meta))
             store.save_model(run_id, state, model_info(run_id, config, spec, data, meta.to_json(), complete=False))
 
-        with store.metrics_writer(run_id) as writer, store.tensorboard_logger(run_id) as tensorboard:
+        with store.metrics_writer(run_id) as write, store.tensorboard_logger(run_id) as tensorboard:
 
             def emit(record: Record) -> None:
-                writer.write(record)
+                write(record)
                 tensorboard(record)
                 if progress is not None:
                     progress(record)

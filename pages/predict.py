@@ -105,12 +105,6 @@ def next_samples() -> None:
     S["predict.seed"] = S.get("predict.seed", 0) + 1
 
 
-def enlarged(picture: Image.Image, target_px: int = PREVIEW_PX) -> np.ndarray:
-    """Return a small picture enlarged by repeating pixels (a 32 x 32 input stays crisp, not blurred)."""
-    scale = max(1, target_px // max(picture.size))
-    return pictures.image_grid([np.asarray(picture)], 1, scale=scale)
-
-
 def input_picker(loaded: LoadedModel) -> str:
     """Draw the choice of input: uploaded pictures, a drawing (digit models) or test samples."""
     choices = [c for c in INPUTS if c != "draw" or loaded.dataset in DRAWABLE_DATASETS]
@@ -208,7 +202,9 @@ def test_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list[P
     for i, (sample, prediction) in enumerate(zip(samples, predictions, strict=True)):
         mark = "✓" if prediction.index == sample.label else "✗"
         caption = t("predict.gallery_caption", true=loaded.classes[sample.label], predicted=prediction.label, mark=mark)
-        columns[i % GALLERY_COLUMNS].image(enlarged(sample.picture, GALLERY_PX), caption=caption, width="stretch")
+        columns[i % GALLERY_COLUMNS].image(
+            pictures.enlarged(sample.picture, GALLERY_PX), caption=caption, width="stretch"
+        )
     return shown, predictions
 
 
@@ -281,7 +277,7 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
     for column, (key, picture) in zip(columns, pictures, strict=False):
         width, height = picture.size
         column.image(
-            enlarged(picture) if max(picture.size) < PREVIEW_PX else picture,
+            pictures.enlarged(picture, PREVIEW_PX) if max(picture.size) < PREVIEW_PX else picture,
             caption=f"{t(key)} · {width} × {height} · {picture.mode}",
             width="stretch",
         )
@@ -353,7 +349,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
         seen = loaded.preprocessing.to_image(x)  # what the model saw: its input, normalisation undone
         scale = max(1, CAM_PX // max(seen.size))
         left, right = st.columns(2)
-        left.image(enlarged(seen, CAM_PX), caption=t("predict.model_view"))
+        left.image(pictures.enlarged(seen, CAM_PX), caption=t("predict.model_view"))
         right.image(
             pictures.grad_cam_overlay(np.asarray(seen), heat.numpy(), scale=scale),
             caption=t("predict.cam_caption", cls=prediction.label),

@@ -1,6 +1,8 @@
-"""The training page in a real Chromium against `streamlit run`: a recipe starts a run and its curve grows live.
+"""The training page in a real Chromium against `streamlit run`: a run's curve grows live; a recipe trains.
 
-Waits are on DOM state (the progress text, the status box, Streamlit's script state), never a sleep.
+Waits are on DOM state (the progress text, the status box, Streamlit's script state), never a sleep,
+and only for what must happen on any machine: a run too long to finish before the page refreshes
+is watched growing and then stopped; a short one is waited for until it has finished.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ MIN_SCREENSHOT_BYTES = 20_000  # a blank 1400x1600 page compresses to a few kB; 
 PROGRESS = '[data-testid="stProgress"]'
 STEP = re.compile(r"step (\d+)/(\d+)")
 FINISHED = '[data-testid="stAlertContentSuccess"]'  # the live area's status box of a finished run
+STOPPED = '[data-testid="stAlertContentWarning"]'  # ... and of a stopped one
 
 
 def screenshot(pg: Page, path) -> None:
@@ -41,16 +44,23 @@ def show_live_area(pg: Page) -> None:
     pg.locator(PROGRESS).first.evaluate("e => e.scrollIntoView({block: 'start'})")
 
 
-def test_lenet_recipe_streams_a_growing_curve_and_finishes(page: Page, tmp_path):
+def test_a_long_run_streams_a_growing_curve_until_it_is_stopped(page: Page, tmp_path):
+    # 40 epochs of one picture per step: tens of thousands of steps, so the run is still going
+    # while the page refreshes, however fast the machine; Stop then ends it
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.goto(page.base_url + "/training")
-    recipe = page.get_by_role("button", name="LeNet on digits (about 5 s)")
-    expect(recipe).to_be_visible(timeout=FIRST_RUN_MS)
-    expect(page.get_by_text("iterations per epoch").first).to_be_visible(timeout=FIRST_RUN_MS)
+    start = page.get_by_role("button", name="Start training")
+    expect(start).to_be_visible(timeout=FIRST_RUN_MS)
     wait_idle(page, FIRST_RUN_MS)
+    for label, value in (("Batch size", "1"), ("Epochs", "40")):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        wait_idle(page)
+    expect(page.get_by_text(re.compile(r"= [\d,]+ iterations per epoch")).first).to_contain_text("batch size 1 =")
     screenshot(page, tmp_path / "form.png")
 
-    recipe.click()
+    start.click()
     expect(page).to_have_url(re.compile(r"[?&]run=[0-9]{8}-[0-9]{6}-[0-9a-f]{8}(&|$)"), timeout=FIRST_RUN_MS)
     page.wait_for_function(
         f"() => /step [1-9]/.test(document.querySelector('{PROGRESS}')?.innerText ?? '')", timeout=RUN_MS
@@ -68,6 +78,21 @@ def test_lenet_recipe_streams_a_growing_curve_and_finishes(page: Page, tmp_path)
     show_live_area(page)
     screenshot(page, tmp_path / "running.png")
 
+    page.get_by_role("button", name="Stop", exact=True).first.click()
+    expect(page.locator(STOPPED)).to_contain_text("Stopped", timeout=RUN_MS)
+    wait_idle(page)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_the_lenet_recipe_trains_to_its_test_accuracy_and_a_reload_keeps_watching(page: Page, tmp_path):
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    page.goto(page.base_url + "/training")
+    recipe = page.get_by_role("button", name="LeNet on digits (about 5 s)")
+    expect(recipe).to_be_visible(timeout=FIRST_RUN_MS)
+    wait_idle(page, FIRST_RUN_MS)
+
+    recipe.click()
+    expect(page).to_have_url(re.compile(r"[?&]run=[0-9]{8}-[0-9]{6}-[0-9a-f]{8}(&|$)"), timeout=FIRST_RUN_MS)
     expect(page.locator(FINISHED)).to_contain_text("Finished", timeout=RUN_MS)
     wait_idle(page)
     test_acc = page.locator('[data-testid="stMetric"]', has_text="Test accuracy").locator(

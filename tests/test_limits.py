@@ -13,8 +13,8 @@ from conftest import watch_lock
 
 from core.config import TrainConfig
 from core.data import load_dataset
-from core.datasets import DATASETS, SYNTHETIC3_COUNT
-from core.generated_shapes import SHAPES_COUNT, shape_params
+from core.datasets import DATASETS, SHAPES_COUNT, SYNTHETIC3_COUNT
+from core.generated_shapes import shape_params
 from core.jobs import LocalJobs
 from core.limits import Limits
 from core.runs import PRUNE_LOG, RunStore

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 
 from core import ops
+from core.examples import MATRIX_EXAMPLES
 from core.layer_settings import ConvSettings, ConvTransposeSettings, PoolSettings
 
 A = [[1, 2, 0, 3, 1], [0, 1, 2, 3, 1], [1, 2, 1, 0, 0], [5, 2, 3, 1, 1], [2, 1, 0, 1, 1]]
@@ -25,6 +26,15 @@ KB = [[2, 0, 1], [0, 1, 2], [1, 0, 2]]
 def test_matrix_a_matches_the_curriculum(stride, padding, expected):
     result = ops.conv2d_matrix(A, KA, ConvSettings(kernel_size=3, stride=stride, padding=padding))
     np.testing.assert_array_equal(result.output, expected)
+
+
+def test_the_pages_examples_are_the_curriculums_golden_matrices():
+    assert MATRIX_EXAMPLES["matrix"] == {"A": (A, KA), "B": (B, KB)}
+    assert MATRIX_EXAMPLES["pool"]["A"] == (A, None)
+    pooled = ops.pool2d_matrix(MATRIX_EXAMPLES["pool"]["P4"][0], PoolSettings("max", kernel_size=2)).output
+    np.testing.assert_array_equal(pooled, [[2, 3], [4, 2]])
+    grid = MATRIX_EXAMPLES["pool"]["G3"][0]
+    np.testing.assert_array_equal(ops.pool2d_matrix(grid, PoolSettings("max", 2, stride=1)).output, [[4, 5], [7, 8]])
 
 
 def test_matrix_b_with_and_without_bias():

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from core import metrics, worker
 from core import train as train_module
+from core.augment import random_crop, random_flip
 from core.config import TrainConfig
 from core.data import load_dataset
 from core.i18n import UserError
 from core.runs import RunStore
-from core.train import random_crop, random_flip, steps_per_epoch, train
+from core.train import steps_per_epoch, train
 from core.worker import run_here
 
 ROOT = Path(__file__).resolve().parent.parent

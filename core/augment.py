@@ -1,0 +1,34 @@
+"""Data augmentation as the trainer draws it: random crops and flips, per image, a whole batch at a time.
+
+The same as torchvision's ``RandomCrop(size, padding)`` and ``RandomHorizontalFlip()`` image by
+image, but done with one gather for the whole batch on the device, from the run's own generator
+(so a resumed run draws exactly what the uninterrupted one would have).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def random_crop(x: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:
+    """Return each image shifted by its own random offset: zero-pad, then crop back to size.
+
+    The same as torchvision's ``RandomCrop(size, padding)`` image by image, but done with one
+    gather for the whole batch. Zero is the data set's mean after normalisation.
+    """
+    n, c, h, w = x.shape
+    padded = F.pad(x, (padding, padding, padding, padding))  # (N, C, H, W) -> (N, C, H + 2p, W + 2p)
+    dy = torch.randint(0, 2 * padding + 1, (n,), generator=generator).to(x.device)
+    dx = torch.randint(0, 2 * padding + 1, (n,), generator=generator).to(x.device)
+    rows = dy[:, None] + torch.arange(h, device=x.device)  # (N, H): the rows each image keeps
+    cols = dx[:, None] + torch.arange(w, device=x.device)  # (N, W)
+    batch = torch.arange(n, device=x.device)[:, None, None]
+    crops = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
+    return crops.permute(0, 3, 1, 2)  # (N, C, H, W), stored channels_last
+
+
+def random_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Return the batch with a random half of its images mirrored left to right."""
+    flip = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
+    return torch.where(flip[:, None, None, None], x.flip(3), x)

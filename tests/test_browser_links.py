@@ -1,0 +1,51 @@
+"""Shared links at the edges of the sliders, in a real Chromium: every section renders, clamped with a warning.
+
+A link is untrusted text: a value past a section's slider (the transposed section stops at size 6
+and kernel 5) is moved to the nearest one the slider has and said so; nothing raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import wait_idle
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+FIRST_RUN_MS = 30_000  # a new session's first run imports torch and draws every figure
+EDGES = "size=12&kernel=7&stride=4&padding=4&dilation=3"  # the highest value of every slider
+WARNING = '[data-testid="stAlertContentWarning"]'
+EXCEPTION = '[data-testid="stException"]'
+TITLE = "Convolution explorer"
+
+
+def _open(page: Page, query: str) -> None:
+    page.goto(f"{page.base_url}/convolution?{query}")
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=FIRST_RUN_MS)
+    wait_idle(page, FIRST_RUN_MS)
+
+
+@pytest.mark.parametrize("mode", ["matrix", "image", "pool", "act"])
+def test_a_link_at_every_sliders_edge_opens_each_section_without_an_error(page: Page, mode):
+    _open(page, f"mode={mode}&{EDGES}")
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"[?&]mode={mode}(&|$)"))
+
+
+def test_a_link_past_the_transposed_sections_sliders_is_clamped_with_a_warning(page: Page):
+    _open(page, f"mode=transposed&{EDGES}")
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    warnings = page.locator(WARNING)
+    expect(warnings.filter(has_text="size=12")).to_contain_text("1..6")
+    expect(warnings.filter(has_text="kernel=7")).to_contain_text("1..5")
+    expect(page.get_by_role("slider", name=re.compile(r"^Input size"))).to_have_value("6")
+    expect(page).to_have_url(re.compile(r"[?&]size=6(&|$)"))
+
+
+def test_the_transposed_link_that_once_raised_now_shows_its_section(page: Page):
+    _open(page, "mode=transposed&size=7&kernel=3&stride=1&padding=2")
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.locator(WARNING).filter(has_text="size=7")).to_contain_text("nearest valid value 6")
+    expect(page.get_by_role("slider", name=re.compile(r"^Kernel size"))).to_have_value("3")
