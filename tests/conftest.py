@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,17 @@ def page(browser, server):
 def wait_idle(pg, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished running the script."""
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def wait_for(condition, timeout_s: float, what: str):
+    """Return ``condition()`` once it is true, polling every 50 ms; fail after ``timeout_s`` naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def rendered(message: Message) -> str:

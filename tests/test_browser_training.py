@@ -44,14 +44,20 @@ def show_live_area(pg: Page) -> None:
     pg.locator(PROGRESS).first.evaluate("e => e.scrollIntoView({block: 'start'})")
 
 
+def open_training(pg: Page, button: str):
+    """Open the training page (tall, to see the live area) and return one of its buttons once it is ready."""
+    pg.set_viewport_size({"width": 1400, "height": 1600})
+    pg.goto(pg.base_url + "/training")
+    found = pg.get_by_role("button", name=button)
+    expect(found).to_be_visible(timeout=FIRST_RUN_MS)
+    wait_idle(pg, FIRST_RUN_MS)
+    return found
+
+
 def test_a_long_run_streams_a_growing_curve_until_it_is_stopped(page: Page, tmp_path):
     # 40 epochs of one picture per step: tens of thousands of steps, so the run is still going
     # while the page refreshes, however fast the machine; Stop then ends it
-    page.set_viewport_size({"width": 1400, "height": 1600})
-    page.goto(page.base_url + "/training")
-    start = page.get_by_role("button", name="Start training")
-    expect(start).to_be_visible(timeout=FIRST_RUN_MS)
-    wait_idle(page, FIRST_RUN_MS)
+    start = open_training(page, "Start training")
     for label, value in (("Batch size", "1"), ("Epochs", "40")):
         field = page.get_by_label(label, exact=True)
         field.fill(value)
@@ -85,11 +91,7 @@ def test_a_long_run_streams_a_growing_curve_until_it_is_stopped(page: Page, tmp_
 
 
 def test_the_lenet_recipe_trains_to_its_test_accuracy_and_a_reload_keeps_watching(page: Page, tmp_path):
-    page.set_viewport_size({"width": 1400, "height": 1600})
-    page.goto(page.base_url + "/training")
-    recipe = page.get_by_role("button", name="LeNet on digits (about 5 s)")
-    expect(recipe).to_be_visible(timeout=FIRST_RUN_MS)
-    wait_idle(page, FIRST_RUN_MS)
+    recipe = open_training(page, "LeNet on digits (about 5 s)")
 
     recipe.click()
     expect(page).to_have_url(re.compile(r"[?&]run=[0-9]{8}-[0-9]{6}-[0-9a-f]{8}(&|$)"), timeout=FIRST_RUN_MS)

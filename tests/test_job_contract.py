@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import SLEEPING_WORKER, end_workers, refused
+from conftest import SLEEPING_WORKER, end_workers, refused, wait_for
 
 from core.classroom import Classroom, Viewer, new_key
 from core.config import TrainConfig
@@ -61,7 +61,7 @@ def _local(tmp_path) -> Harness:
     def kill_worker(jobs: JobBackend, run_id: str) -> None:
         pid = jobs.status(run_id).status.pid
         os.kill(pid, signal.SIGKILL)
-        _wait_for(lambda: not process_alive(pid), 5, "the worker to die")
+        wait_for(lambda: not process_alive(pid), 5, "the worker to die")
 
     def restart(jobs: JobBackend) -> JobBackend:
         jobs.close()
@@ -81,16 +81,6 @@ def harness(request, tmp_path):
     yield made
     for jobs in made.made:
         end_workers(jobs)
-
-
-def _wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def _states(jobs: JobBackend, run_ids) -> list[str]:
@@ -285,7 +275,7 @@ def test_after_a_restart_runs_whose_worker_died_are_interrupted_and_queued_runs_
 def test_cancel_stops_a_real_run_within_two_seconds_and_keeps_its_metrics_and_checkpoint(harness):
     jobs = harness.make(worker="train")
     run_id = jobs.submit(LONG)
-    _wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
+    wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
     asked = time.monotonic()
     job = jobs.cancel(run_id)
     assert time.monotonic() - asked < 2.5
@@ -299,14 +289,14 @@ def test_cancel_stops_a_real_run_within_two_seconds_and_keeps_its_metrics_and_ch
 def test_a_killed_run_resumes_from_its_checkpoint_and_finishes(harness):
     jobs = harness.make(worker="train")
     run_id = jobs.submit(LONG)
-    _wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
+    wait_for(lambda: jobs.store.checkpoint_meta(run_id), 60, "the first checkpoint")
     harness.kill_worker(jobs, run_id)
     harness.settle(jobs)
     assert jobs.status(run_id).state == "interrupted"
     kept_epoch = jobs.store.checkpoint_meta(run_id).epoch
 
     assert jobs.resume(run_id).state in ("queued", "running")
-    _wait_for(lambda: [harness.settle(jobs)] and jobs.status(run_id).state == "finished", 120, "the run to finish")
+    wait_for(lambda: [harness.settle(jobs)] and jobs.status(run_id).state == "finished", 120, "the run to finish")
     records, _ = jobs.store.read_metrics(run_id)
     assert [r.epoch for r in records if isinstance(r, ResumeRecord)] == [kept_epoch]
     assert [r.epoch for r in records if isinstance(r, EpochRecord)][-1] == LONG.epochs

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from conftest import end_workers
+from conftest import end_workers, wait_for
 
 from core.config import TrainConfig
 from core.jobs import LocalJobs
@@ -23,23 +23,13 @@ TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01,
 LONG = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=3, batch_size=4, lr=0.01, max_samples=1500)
 
 
-def _wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
 def test_the_background_scheduler_notices_a_dead_worker_and_starts_the_next_run(sleeping_jobs):
     jobs = sleeping_jobs
     first, second = jobs.submit(TINY), jobs.submit(TINY)
     stop = jobs.start_background(interval_s=0.05)
     try:
         os.kill(jobs.status(first).status.pid, signal.SIGKILL)
-        _wait_for(lambda: jobs.status(second).state == "running", 5, "the next run to start")
+        wait_for(lambda: jobs.status(second).state == "running", 5, "the next run to start")
         assert jobs.status(first).state == "interrupted"
     finally:
         stop.set()
@@ -101,9 +91,9 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         assert jobs.status(run_id).status.pid == spare_pid  # the warm worker took the run
         jobs.warm_worker = False  # no new spare importing torch beside the rest of this test
 
-        _wait_for(lambda: getattr(jobs.store.checkpoint_meta(run_id), "epoch", 0), 60, "the first checkpoint")
+        wait_for(lambda: getattr(jobs.store.checkpoint_meta(run_id), "epoch", 0), 60, "the first checkpoint")
         os.kill(spare_pid, signal.SIGKILL)
-        _wait_for(lambda: not process_alive(spare_pid), 5, "the worker to die")
+        wait_for(lambda: not process_alive(spare_pid), 5, "the worker to die")
         jobs.schedule()
         job = jobs.status(run_id)
         assert job.state == "interrupted" and job.status.reason.key == "jobs.worker_died"
