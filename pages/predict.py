@@ -271,10 +271,10 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
     else:
         st.caption(t("predict.test_preprocessed"))
         steps = [("predict.step_model_view", item.picture), ("data.step_normalize", item.x)]
-    *pictures, (tensor_key, x) = steps
-    columns = st.columns([1] * max(len(pictures), 3) + [2])  # a lone picture keeps the size it has in a row
-    columns = [*columns[: len(pictures)], columns[-1]]
-    for column, (key, picture) in zip(columns, pictures, strict=False):
+    *stages, (tensor_key, x) = steps
+    columns = st.columns([1] * max(len(stages), 3) + [2])  # a lone picture keeps the size it has in a row
+    columns = [*columns[: len(stages)], columns[-1]]
+    for column, (key, picture) in zip(columns, stages, strict=False):
         width, height = picture.size
         column.image(
             pictures.enlarged(picture, PREVIEW_PX) if max(picture.size) < PREVIEW_PX else picture,
