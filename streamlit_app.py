@@ -3,14 +3,14 @@
 import streamlit as st
 import torch
 
-from ui.app import CLASS_PAGE, PAGES, device_info, settings
+from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, settings
 from ui.classroom import identity_sidebar
 from ui.text import language_selector, t
 
 SETTINGS = settings()
 torch.set_num_threads(SETTINGS.app_torch_threads)
 
-st.set_page_config(page_title="Stride", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title="Stride", page_icon=FAVICON, layout="wide")  # a local file: no icon from the web
 language_selector()
 identity_sidebar()
 page = st.navigation(

@@ -89,7 +89,7 @@ def stride_rerun(at) -> Callable[[int], float]:
     def rerun(i: int) -> float:
         stride, output = MATRIX_STRIDES[i % 2]
         start = time.perf_counter_ns()
-        at.slider(key="conv.stride_h").set_value(stride).run()
+        at.slider(key="conv.matrix.stride_h").set_value(stride).run()
         elapsed = stopwatch_ms(start)
         check(at, output)
         return elapsed
@@ -102,7 +102,7 @@ def kernel_rerun(at) -> Callable[[int], float]:
 
     def rerun(i: int) -> float:
         start = time.perf_counter_ns()
-        at.selectbox(key="conv.image_kernel").set_value(IMAGE_KERNELS[i % 2]).run()
+        at.selectbox(key="conv.image.filter").set_value(IMAGE_KERNELS[i % 2]).run()
         elapsed = stopwatch_ms(start)
         check(at, IMAGE_OUTPUT)
         return elapsed
@@ -123,7 +123,7 @@ def run(repeats: int) -> list[Comparison]:
             results.append(Comparison(f"server: matrix mode, stride 1↔2{how}", BASELINE, 50, *times))
 
             image = open_page("image")
-            if image.selectbox(key="conv.photo").value != PHOTO:
+            if image.selectbox(key="conv.image.photo").value != PHOTO:
                 raise RuntimeError(f"the image section no longer opens on {PHOTO}; update this benchmark")
             times = interleaved(kernel_rerun(image), baseline, repeats)
             name = f"server: image mode ({PHOTO}, gray), kernel {'↔'.join(IMAGE_KERNELS)}{how}"

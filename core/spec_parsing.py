@@ -6,7 +6,9 @@ the parameter count comes from the arithmetic of :func:`core.layers.layer_params
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from typing import Any
 
 from core.layers import BYTES_PER_PARAM, layer_params
@@ -79,3 +81,32 @@ def check_param_memory(spec: ModelSpec, max_param_bytes: int = MAX_PARAM_BYTES) 
             gb=round(params * BYTES_PER_PARAM / 1e9, 2),
             max_gb=round(max_param_bytes / 1e9, 2),
         )
+
+
+# --- a spec in a link ------------------------------------------------------------------------------------
+
+MAX_LINK_CHARS = 8_000  # a spec in a URL: LeNet takes about 400 characters, VGG16 about 700
+
+
+def spec_to_link(spec: ModelSpec) -> str:
+    """Return ``spec`` as short URL-safe text: compact JSON, deflated, base64url (``spec_from_link`` reads it)."""
+    data = json.dumps(spec.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode().rstrip("=")
+
+
+def spec_from_link(text: str) -> ModelSpec:
+    """Return the spec in link text from :func:`spec_to_link`; untrusted, so every check of :func:`parse_spec` applies.
+
+    The text is inflated at most to ``MAX_SPEC_BYTES``: a small link cannot unpack into a huge spec.
+    """
+    try:
+        if len(text) > MAX_LINK_CHARS:
+            raise ValueError(f"{len(text)} characters")
+        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(packed, MAX_SPEC_BYTES + 1)
+        if len(data) > MAX_SPEC_BYTES or not inflate.eof:
+            raise ValueError("it unpacks past the size a spec may have")
+    except (ValueError, zlib.error) as exc:
+        raise spec_error("bad_link", error=str(exc)[:120]) from None
+    return parse_spec(data)

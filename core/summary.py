@@ -110,6 +110,7 @@ class _Found:
     detail: Message | None = None
     fixed_layer: LayerSpec | None = None  # the layer repaired in place
     insert_before: LayerSpec | None = None  # a layer to put before it (Flatten)
+    input_shape: tuple[int, ...] | None = None  # the model's input shape repaired instead
 
 
 # --- checks: does this layer take this input? ---------------------------------------------------------
@@ -127,12 +128,15 @@ def _geometry(layer: LayerSpec, in_shape: tuple[int, ...]) -> Geometry | None:
     return pool_geometry(settings, sample)
 
 
-def _check(layer: LayerSpec | None, module: nn.Module, in_shape: tuple[int, ...]) -> _Found | None:
-    """Return why ``layer`` cannot take an input of ``in_shape`` (with the batch), or None."""
+def _check(layer: LayerSpec | None, module: nn.Module, in_shape: tuple[int, ...], first: bool) -> _Found | None:
+    """Return why ``layer`` cannot take an input of ``in_shape`` (with the batch), or None; ``first``: it takes the model's input."""
     if layer is None:
         return None  # a module type we do not know: PyTorch will tell
     image_layers = ("Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d")
     if layer.type in image_layers and len(in_shape) != 4:
+        if first and len(in_shape) == 3:  # (N, H, W): a picture without its channel dimension
+            shape = (layer.args.get("in_channels", layer.args.get("num_features", 1)), *in_shape[1:])
+            return _Found("needs_channel", {"shape": "x".join(map(str, shape))}, input_shape=shape)
         return _Found("needs_image", {})
     if layer.type == "Linear":
         in_features, features = layer.args["in_features"], in_shape[-1]
@@ -182,6 +186,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _apply(spec: ModelSpec | None, index: int, found: _Found) -> ModelSpec | None:
+    if spec is not None and found.input_shape is not None:
+        return replace(spec, input_shape=found.input_shape)
     if spec is None or (found.fixed_layer is None and found.insert_before is None):
         return None
     layers = list(spec.layers)
@@ -301,7 +307,7 @@ def summarize(model: ModelSpec | nn.Module, input_shape: tuple[int, ...] | None 
         index = len(rows)
         layer = layers[index] if layers is not None and index < len(layers) else layer_spec_from_module(module, name)
         in_shape = tuple(args[0].shape) if args and isinstance(args[0], torch.Tensor) else ()
-        found = _check(layer, module, in_shape) if in_shape else None
+        found = _check(layer, module, in_shape, first=index == 0) if in_shape else None
         state["running"] = (index, name, module, layer, in_shape, counter.get_total_flops())
         if found is not None:
             raise _Stop(found)

@@ -20,26 +20,34 @@ from core.builder import build_model
 from core.codegen import generate_code
 from core.figures import shapes_figure, weight_histograms_figure
 from core.formatting import format_bytes, format_count
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, escape_markdown
 from core.modelspec import INIT_SCHEMES, ModelSpec
 from core.presets import PRESETS
-from core.spec_editing import format_input_shape, parse_input_shape
-from core.spec_parsing import parse_spec
+from core.spec_editing import parse_input_shape
 from core.summary import SAME_SHAPE, Summary, summarize
-from core.urlstate import parse_choice
 from ui import keys
 from ui.app import TRAINING_PAGE, start_page
-from ui.layer_editor import add_layer_form, layer_editor, reorder_controls, replace_spec, working_spec
+from ui.layer_editor import (
+    ALEXNET_AS_WRITTEN,
+    DEFAULT_PRESET,
+    EMPTY,
+    URL,
+    add_layer_form,
+    apply_fix,
+    layer_editor,
+    load_preset,
+    load_upload,
+    preset_spec,
+    reorder_controls,
+    replace_spec,
+    working_spec,
+)
 from ui.text import lang, show
-from ui.urlstate import PageUrl, Param
 from ui.widgets import file_uploader, plot
 
 t = start_page()
 
 S = st.session_state
-EMPTY = "empty"  # the preset choice that starts from no layers
-DEFAULT_PRESET = "lenet"
-ALEXNET_AS_WRITTEN = "alexnet_as_written"  # its shape error gets the page's own explanation of the typos
 HISTOGRAM_LAYERS = 4  # weight histograms for the first few conv and Linear layers
 HISTOGRAM_MAX_PARAM_BYTES = 50_000_000  # build real weights only below this (VGG16 needs 537 MB)
 TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
@@ -51,78 +59,10 @@ TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
 # --- the working spec ------------------------------------------------------------------------------
 
 
-def preset_spec(key: str) -> ModelSpec:
-    """Return a preset's spec, or no layers on the current input shape for "empty"."""
-    if key != EMPTY:
-        return PRESETS[key].spec
-    shape = ModelSpec.from_dict(S["arch.spec"]).input_shape if "arch.spec" in S else (1, 28, 28)
-    return ModelSpec((), shape)
-
-
-def load_preset() -> None:
-    """Callback: the chosen preset replaces the working spec."""
-    replace_spec(preset_spec(S["arch.preset"]))
-
-
-def apply_fix(fix: dict) -> None:
-    """Callback: the shape problem's corrected spec replaces the working one."""
-    replace_spec(ModelSpec.from_dict(fix))
-
-
 def send_to_training(spec: dict) -> None:
     """Callback: hand the model to the training page (a callback, so a rerun cannot lose the click)."""
     S[keys.TRAIN_SPEC] = spec
     S["arch.train_sent"] = True
-
-
-def load_upload() -> None:
-    """Callback: an uploaded spec (untrusted JSON) replaces the working spec, or leaves a message."""
-    upload = S.get("arch.upload")
-    S["arch.upload_error"] = None
-    if upload is None:
-        return
-    try:
-        replace_spec(parse_spec(upload.getvalue()))
-    except UserError as exc:
-        S["arch.upload_error"] = exc.message
-
-
-# --- URL state -------------------------------------------------------------------------------------
-
-
-def read_preset(raw: str) -> Message | None:
-    """`preset`: a link's model replaces the working one (unless it is already the one shown)."""
-    preset, problem = parse_choice(raw, "preset", [*PRESETS, EMPTY], DEFAULT_PRESET)
-    if preset != S.get("arch.preset") or "arch.spec" not in S:
-        S["arch.preset"] = preset
-        replace_spec(preset_spec(preset))
-    return problem
-
-
-def read_input(raw: str) -> Message | None:
-    """`input`: one sample's shape, applied to the working model."""
-    try:
-        shape = parse_input_shape(raw)
-    except UserError as exc:
-        return exc.message
-    if "arch.spec" not in S:
-        S["arch.preset"] = DEFAULT_PRESET
-        replace_spec(preset_spec(DEFAULT_PRESET))
-    spec = working_spec()
-    if shape != spec.input_shape:
-        replace_spec(ModelSpec(spec.layers, shape, spec.init, spec.name))
-    return None
-
-
-URL = PageUrl(
-    "architecture",
-    [
-        Param("preset", read_preset, lambda: S.get("arch.preset")),
-        Param(
-            "input", read_input, lambda: format_input_shape(working_spec().input_shape) if "arch.spec" in S else None
-        ),
-    ],
-)
 
 
 # --- computing (cached: a rerun that changes nothing in the model costs a dictionary look-up) ----------
@@ -159,8 +99,8 @@ def shapes_chart(spec_json: str, input_label: str, y_title: str) -> go.Figure:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def weights_chart(spec_json: str) -> go.Figure:
-    """Return histograms of the first few layers' weights right after initialisation (seed 0)."""
+def weights_chart(spec_json: str) -> tuple[go.Figure, int]:
+    """Return histograms of the first few layers' weights right after initialisation (seed 0), and how many have weights."""
     model = build_model(ModelSpec.from_dict(json.loads(spec_json)), seed=0)
     # conv and Linear weights (2 or more dimensions); BatchNorm's are all 1 after any initialisation
     weights = [
@@ -169,7 +109,7 @@ def weights_chart(spec_json: str) -> go.Figure:
         if getattr(m, "weight", None) is not None and m.weight.dim() > 1
     ]
     samples = {name: w.detach().numpy() for name, w in weights[:HISTOGRAM_LAYERS]}
-    return weight_histograms_figure(samples)
+    return weight_histograms_figure(samples), len(weights)
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -232,15 +172,24 @@ def shape_problem(summary: Summary, preset: str) -> None:
 
 
 def totals(summary: Summary) -> None:
-    """Show the model's size as metrics: parameters, multiply-accumulates, memory, output shape."""
+    """Show the model's size as metrics: parameters, multiply-accumulates, memory, output shape.
+
+    Parameters come from the layers' arguments, so they are known even when a layer does not fit;
+    the costs of running the model are not ("—").
+    """
     output = "×".join(map(str, summary.output_shape[1:])) if summary.output_shape else "—"
+    runs = summary.problem is None
     metrics = [
         (t("arch.params"), format_count(summary.total_params), t("arch.params_help")),
         (t("arch.trainable"), format_count(summary.trainable_params), None),
         (t("arch.frozen"), format_count(summary.frozen_params), t("arch.frozen_help")),
-        (t("arch.macs"), format_count(summary.total_macs), t("arch.macs_help")),
+        (t("arch.macs"), format_count(summary.total_macs) if runs else "—", t("arch.macs_help")),
         (t("arch.param_memory"), format_bytes(summary.param_bytes), t("arch.param_memory_help")),
-        (t("arch.activation_memory"), format_bytes(summary.activation_bytes), t("arch.activation_memory_help")),
+        (
+            t("arch.activation_memory"),
+            format_bytes(summary.activation_bytes) if runs else "—",
+            t("arch.activation_memory_help"),
+        ),
         (t("arch.output_shape"), output, t("arch.output_shape_help")),
     ]
     columns = [*st.columns(4), *st.columns(4)]
@@ -269,10 +218,22 @@ def layer_table(summary: Summary) -> None:
         }
         for row in summary.rows
     ]
+    problem = summary.problem
+    if problem is not None:  # the layer that does not fit, where it stands, with what is wrong
+        rows.append(
+            {
+                t("arch.col_index"): problem.layer_index + 1,
+                t("arch.col_name"): f"`{problem.layer_name}`",
+                t("arch.col_calculation"): "⚠ " + escape_markdown(problem.text(lang())),
+                t("arch.col_output"): "—",
+            }
+        )
     # a static table: long formulas wrap, so every column is in view without scrolling sideways; its
     # cells are Markdown, so code and formulas go in backticks (2*0 - 1*(5-1) would turn italic)
     st.table(pd.DataFrame(rows, columns=[t(k) for k in TABLE_COLUMNS]), hide_index=True)
     st.caption(t("arch.table_caption", input=str(list(summary.input_shape)), layers=len(summary.rows)))
+    if problem is not None:
+        st.caption(t("arch.table_stops", position=problem.layer_index + 1))
 
 
 def shapes_diagram(spec: ModelSpec) -> None:
@@ -296,12 +257,16 @@ def weights_section(spec: ModelSpec, summary: Summary) -> None:
         )
     else:
         try:
-            plot(weights_chart(spec.to_json()), key="arch.weights")
+            figure, with_weights = weights_chart(spec.to_json())
         except UserError as exc:
             show(exc.message)
+            return
+        plot(figure, key="arch.weights")
+        if with_weights > HISTOGRAM_LAYERS:
+            st.caption(t("arch.weights_first", shown=HISTOGRAM_LAYERS, total=with_weights))
 
 
-def files_section(spec: ModelSpec, code: str) -> None:
+def files_section(spec: ModelSpec, code: str, fits: bool) -> None:
     """Download the spec or the code, upload a spec, and send the model to the training page."""
     left, middle, right = st.columns(3)
     with left:
@@ -331,6 +296,8 @@ def files_section(spec: ModelSpec, code: str) -> None:
             args=(spec.to_dict(),),
             icon=":material/model_training:",
             type="primary",
+            disabled=not fits,
+            help=None if fits else t("arch.train_fix_first"),
         )
         if S.pop("arch.train_sent", False):
             st.switch_page(TRAINING_PAGE)
@@ -384,5 +351,5 @@ if weights_tab.open:
         weights_section(spec, summary)
 
 st.subheader(t("arch.files"))
-files_section(spec, code)
+files_section(spec, code, fits=summary.problem is None)
 URL.write()

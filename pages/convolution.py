@@ -1,9 +1,13 @@
 """Convolution explorer: move kernel, stride, padding and dilation and watch the output change.
 
-Sections (the `mode` URL parameter): matrix, image, pool, act, transposed.
-URL parameters (ui.conv_controls.page_url): mode, preset, size, kernel, stride, padding, dilation
-(each `N` or `HxW`, clamped to the section's slider range; padding also `same`/`valid`).
-Session-state keys: all widget keys start with "conv." and live only on this page.
+Sections (the `mode` URL parameter): matrix, image, pool, act, transposed. Each keeps its own
+settings and opens on its own example (ui.conv_controls.start_section).
+URL parameters: every setting of the section on screen (ui.conv_controls.page_url: mode, preset,
+size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, pool,
+ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
+Session-state keys: "conv.mode", then "conv.<section>.<setting>" for each section's settings and
+editors, "conv.playing", "conv.fix", "conv.pin*". A section is a fragment: moving one of its sliders
+reruns that section only, and the section writes the URL itself.
 In teacher mode the settings in the URL can be pinned for the class (core.classroom), shown on the home page.
 """
 
@@ -15,33 +19,36 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core import classroom, ops
-from core.examples import MATRIX_EXAMPLES
+from core import ops
 from core.figures import curves_figure, matrix_figure
 from core.formatting import format_number
 from core.geometry import conv_geometry
-from core.i18n import Message, UserError
+from core.i18n import UserError
 from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
 from core.layer_settings import ConvTransposeSettings, PoolSettings
-from core.runs import RunStore
 from core.urlstate import format_pair
 from ui.app import settings, start_page
 from ui.classroom import viewer
 from ui.conv_controls import (
+    FILTERS,
     MODES,
     arithmetic,
     conv_controls,
-    example_matrices,
+    current_matrix,
+    default_matrices,
+    edit_matrix,
     example_select,
     formula,
-    load_example,
-    matrix_editor,
-    page_url,
+    get,
+    key,
     pair_input,
+    rect_toggle,
     show_problem,
+    start_section,
     walk,
     window_figures,
 )
+from ui.conv_url import page_url, pin_ui
 from ui.text import show
 from ui.widgets import file_uploader, matrix_table, plot
 
@@ -51,28 +58,37 @@ SETTINGS = settings()
 URL = page_url()
 
 
+def share() -> None:
+    """Put the section's settings in the URL; in teacher mode, offer to pin them for the class."""
+    params = URL.write()
+    if viewer().teacher:
+        pin_ui(params)
+
+
 # --- sections ----------------------------------------------------------------------------------
 
 
+@st.fragment
 def matrix_section() -> None:
+    start_section("matrix")
     left, right = st.columns([1, 2], gap="large")
     with left:
         example_select("matrix")
-        st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
+        rect_toggle()
         size = pair_input("size", t("conv.size"))
         kernel_size = pair_input("kernel", t("conv.kernel"))
         settings = conv_controls(kernel_size)
-        bias = st.number_input(t("conv.bias"), -10.0, 10.0, 0.0, 1.0, key="conv.bias")
-        x, kernel = example_matrices("matrix", size, kernel_size)
-        tag = f"{S.get('conv.preset')}_{size}_{kernel_size}"
-        x = matrix_editor(x, t("conv.input_matrix"), f"conv.x_{tag}")
-        kernel = matrix_editor(kernel, t("conv.kernel_matrix"), f"conv.k_{tag}")
+        bias = st.number_input(t("conv.bias"), -10.0, 10.0, step=1.0, key=key("bias"), persist_state="session")
+        x_default, k_default = default_matrices("matrix", size, kernel_size)
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
 
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
         formula(result.geometry)
         if result.output is None:
             show_problem(result.geometry)
+            share()
             return
         out_h, out_w = result.output.shape
         st.code(
@@ -88,7 +104,7 @@ def matrix_section() -> None:
             st.markdown(t("conv.cell", row=row, col=col))
             st.code(arithmetic(window, kernel), language=None)
 
-        walk(out_h, out_w, draw)
+        walk(out_h, out_w, draw, "conv.step", URL.write)
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
             st.code(inspect.getsource(ops.corr2d), language="python")
@@ -101,6 +117,7 @@ def matrix_section() -> None:
             st.table(matrix_table(result.padded))
             st.caption(t("conv.output"))
             st.table(matrix_table(result.output))
+    share()
 
 
 @st.cache_resource(max_entries=4)
@@ -117,35 +134,38 @@ def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple
     return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
 
 
+@st.fragment
 def image_section() -> None:
+    start_section("image")
     left, right = st.columns([1, 2], gap="large")
     with left:
         source = st.selectbox(
             t("conv.photo"),
             [*sample_photos(), "upload"],
             format_func=lambda p: t("conv.upload") if p == "upload" else p,
-            key="conv.photo",
+            key=key("photo"),
+            persist_state="session",
         )
         upload = None
         if source == "upload":
             upload = file_uploader(
                 t("conv.upload"),
                 type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
-                key="conv.upload_file",
+                key=key("upload_file"),
             )
-        S.setdefault("conv.image_kernel", "laplacian")  # edges: the first thing a kernel should show
         kernel_name = st.selectbox(
             t("conv.image_kernel"),
-            [*ops.IMAGE_KERNELS, "custom"],
+            FILTERS,
             format_func=lambda k: t(f"conv.k_{k}"),
-            key="conv.image_kernel",
+            key=key("filter"),
+            persist_state="session",
         )
-        st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
+        rect_toggle()
         if kernel_name == "custom":
             kernel_size = pair_input("kernel", t("conv.kernel"))
-            kernel = np.zeros(kernel_size)
-            kernel[kernel_size[0] // 2, kernel_size[1] // 2] = 1
-            kernel = matrix_editor(kernel, t("conv.kernel_matrix"), f"conv.imgk_{kernel_size}")
+            identity = np.zeros(kernel_size)
+            identity[kernel_size[0] // 2, kernel_size[1] // 2] = 1
+            kernel = edit_matrix("k", current_matrix("k", kernel_size, identity), t("conv.kernel_matrix"))
         else:
             kernel = np.asarray(ops.IMAGE_KERNELS[kernel_name])
             st.table(matrix_table(kernel))
@@ -154,8 +174,9 @@ def image_section() -> None:
                 t("conv.colour"),
                 ["gray", "rgb"],
                 format_func=lambda c: t(f"conv.colour_{c}"),
-                key="conv.image_colour",
+                key=key("channels"),
                 horizontal=True,
+                persist_state="session",
             )
             == "gray"
         )
@@ -164,8 +185,9 @@ def image_section() -> None:
             t("conv.mapping"),
             ["clip", "rescale"],
             format_func=lambda m: t(f"conv.mapping_{m}"),
-            key="conv.mapping",
+            key=key("map"),
             horizontal=True,
+            persist_state="session",
         )
         image = None if source == "upload" else photo_tensor(source, gray)
         if upload is not None:
@@ -176,6 +198,7 @@ def image_section() -> None:
                     show(note, "caption")
             except UserError as exc:
                 show(exc.message)
+    share()
     if image is None:
         right.info(t("conv.upload_prompt"))
         return
@@ -198,39 +221,40 @@ def image_section() -> None:
         )
 
 
+@st.fragment
 def pool_section() -> None:
+    start_section("pool")
     left, right = st.columns([1, 2], gap="large")
     with left:
-        if S.get("conv.preset") not in [*MATRIX_EXAMPLES["pool"], "random"]:
-            S["conv.preset"] = "P4"
-            load_example("pool")
         example_select("pool")
         kind = st.radio(
             t("conv.pool_kind"),
             ["max", "avg"],
             format_func=lambda k: t(f"conv.pool_{k}"),
-            key="conv.pool_kind",
+            key=key("kind"),
             horizontal=True,
+            persist_state="session",
         )
-        st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
+        rect_toggle()
         size = pair_input("size", t("conv.size"))
         kernel_size = pair_input("kernel", t("conv.kernel"))
-        S.setdefault("conv.pool_stride_default", True)
-        default_stride = st.checkbox(t("conv.stride_is_kernel"), key="conv.pool_stride_default")
+        default_stride = st.checkbox(t("conv.stride_is_kernel"), key=key("stride_default"), persist_state="session")
         stride = None if default_stride else pair_input("stride", t("conv.stride"))
         padding = pair_input("padding", t("conv.padding"))
         dilation = pair_input("dilation", t("conv.dilation")) if kind == "max" else (1, 1)
-        ceil_mode = st.checkbox("ceil_mode", key="conv.ceil_mode")
-        x, _ = example_matrices("pool", size, kernel_size)
-        x = matrix_editor(x, t("conv.input_matrix"), f"conv.px_{S.get('conv.preset')}_{size}")
+        ceil_mode = st.checkbox("ceil_mode", key=key("ceil_mode"), persist_state="session")
+        x = edit_matrix(
+            "x", current_matrix("x", size, default_matrices("pool", size, (1, 1))[0]), t("conv.input_matrix")
+        )
     settings = PoolSettings(
         kind=kind, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
     )
     result = ops.pool2d_matrix(x, settings)
     with right:
-        formula(result.geometry)
+        formula(result.geometry, ceil_mode)
         if result.output is None:
             show_problem(result.geometry)
+            share()
             return
         out_h, out_w = result.output.shape
         st.code(
@@ -245,23 +269,25 @@ def pool_section() -> None:
             values = ", ".join(format_number(v) for v in window.patch.ravel())
             st.code(f"{kind}({values}) = {format_number(window.value)}", language=None)
 
-        walk(out_h, out_w, draw)
+        walk(out_h, out_w, draw, "conv.step", URL.write)
         if kind == "avg":
             pooled, error = ops.integer_avg_pool(x, settings)
             st.info(t("conv.avg_int", error=error))
             st.table(matrix_table(pooled))
         with st.expander(t("common.as_table")):
             st.table(matrix_table(result.output))
+    share()
 
 
+@st.fragment
 def activation_section() -> None:
+    start_section("act")
     left, right = st.columns([1, 2], gap="large")
     with left:
-        chosen = st.multiselect(
-            t("conv.act_choose"), ops.ACTIVATIONS, default=["ReLU", "Sigmoid", "Tanh"], key="conv.acts"
-        )
-        alpha = st.slider(t("conv.alpha"), 0.0, 1.0, 0.1, 0.01, key="conv.alpha")
-        x = matrix_editor(np.array([[1, -0.5], [-1, 3]]), t("conv.input_matrix"), "conv.act_x")
+        chosen = st.multiselect(t("conv.act_choose"), ops.ACTIVATIONS, key=key("acts"), persist_state="session")
+        alpha = st.slider(t("conv.alpha"), 0.0, 1.0, step=0.01, key=key("alpha"), persist_state="session")
+        held = np.asarray(get("x"), dtype=float)
+        x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"))
     with right:
         xs = torch.linspace(-5, 5, 201)
         curves = {name: ops.activate(name, xs, alpha).numpy() for name in chosen if name != "Softmax"}
@@ -274,22 +300,24 @@ def activation_section() -> None:
                 st.latex(ops.ACTIVATION_FORMULAS[name])
                 st.write(t(f"conv.act_{name}"))
                 st.table(matrix_table(ops.activate(name, torch.tensor(x), alpha).numpy().round(4)))
+    share()
 
 
+@st.fragment
 def transposed_section() -> None:
+    start_section("transposed")
     left, right = st.columns([1, 2], gap="large")
     with left:
-        S["conv.preset"] = "T"
-        st.toggle(t("conv.rect"), key="conv.rect", persist_state="session")
+        rect_toggle()
         size = pair_input("size", t("conv.size"))
         kernel_size = pair_input("kernel", t("conv.kernel"))
         stride = pair_input("stride", t("conv.stride"))
         padding = pair_input("padding", t("conv.padding"))
         output_padding = pair_input("output", t("conv.output_padding"))
         dilation = pair_input("dilation", t("conv.dilation"))
-        x, kernel = example_matrices("transposed", size, kernel_size)
-        x = matrix_editor(x, t("conv.input_matrix"), f"conv.tx_{size}")
-        kernel = matrix_editor(kernel, t("conv.kernel_matrix"), f"conv.tk_{kernel_size}")
+        x_default, k_default = default_matrices("transposed", size, kernel_size)
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
     settings = ConvTransposeSettings(
         kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
@@ -298,6 +326,7 @@ def transposed_section() -> None:
         formula(result.geometry)
         if result.output is None:
             show_problem(result.geometry)
+            share()
             return
         st.write(t("conv.transposed_intro"))
         st.code(
@@ -324,9 +353,10 @@ def transposed_section() -> None:
                 t("conv.scatter_note", v=format_number(x[row, col]), row=row, col=col, crop=format_pair(result.crop))
             )
 
-        walk(size[0], size[1], draw)
+        walk(size[0], size[1], draw, "conv.input_cell", URL.write)
         with st.expander(t("common.as_table")):
             st.table(matrix_table(result.output))
+    share()
 
 
 def _footprint(settings: ConvTransposeSettings, row: int, col: int, shape) -> np.ndarray:
@@ -334,25 +364,6 @@ def _footprint(settings: ConvTransposeSettings, row: int, col: int, shape) -> np
     (kh, kw), (sh, sw), (dh, dw) = settings.kernel_size, settings.stride, settings.dilation
     mask[row * sh : row * sh + dh * (kh - 1) + 1 : dh, col * sw : col * sw + dw * (kw - 1) + 1 : dw] = True
     return mask
-
-
-def pin(params: dict[str, str]) -> None:
-    """Callback (teacher): pin these URL settings on the class board under the typed title."""
-    try:
-        classroom.publish_pin(RunStore(SETTINGS.runs_dir), S.get("conv.pin_title", ""), params)
-        S["conv._pinned"] = S["conv.pin_title"]
-    except UserError as exc:
-        S["conv._pin_problem"] = exc.message
-
-
-def pin_ui(params: dict[str, str]) -> None:
-    with st.expander(t("class.publish_pin"), icon=":material/push_pin:"):
-        st.text_input(t("class.publish_title"), key="conv.pin_title", max_chars=classroom.MAX_TITLE)
-        st.button(t("class.publish"), key="conv.pin", on_click=pin, args=(dict(params),))
-        if "conv._pinned" in S:
-            show(Message("class.published", {"title": S.pop("conv._pinned")}), "success")
-        if "conv._pin_problem" in S:
-            show(S.pop("conv._pin_problem"))
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -372,6 +383,3 @@ mode = st.segmented_control(
     "act": activation_section,
     "transposed": transposed_section,
 }[mode]()
-shared = URL.write()
-if viewer().teacher:
-    pin_ui(shared)

@@ -32,8 +32,11 @@ def test_every_preset_renders_its_table_without_exception(app, key):
     assert not at.exception
     assert at.selectbox(key="arch.preset").value == key
     summary = summarize(PRESETS[key].spec)
-    assert len(_table(at)) == len(summary.rows)
+    table = _table(at)
+    assert len(table) == len(summary.rows) + (summary.problem is not None)  # the failing layer ends the table
     assert bool(at.error) == (summary.problem is not None)
+    if summary.problem is not None:
+        assert table.iloc[-1][t("arch.col_name")] == summary.problem.layer_name
 
 
 @pytest.mark.parametrize(("key", "params"), [("lenet", "61,706"), ("cifar10_sequential", "145,578")])
@@ -140,13 +143,28 @@ def test_a_conv_added_at_the_end_of_an_empty_model_fits_its_input(app):
     assert _table(at).iloc[0][t("arch.col_layer")] == "Conv2d(3, 16, kernel_size=3, padding=1)"
 
 
+def _picker(at):
+    """The selected-layer picker (its key changes with every new model)."""
+    (picker,) = [s for s in at.selectbox if s.key.startswith("arch.selected.")]
+    return picker
+
+
 def test_moving_a_layer_down_reorders_the_model(app):
     at = app(PAGE, preset="lenet")
-    at.selectbox(key="arch.selected").set_value(1).run()  # relu1
+    _picker(at).set_value(1).run()  # relu1
     at.button(key="arch.down").click().run()
     names = list(_table(at)[t("arch.col_name")][:3])
     assert names == ["conv1", "pool1", "relu1"]
-    assert at.selectbox(key="arch.selected").value == 2
+    assert _picker(at).value == 2
+
+
+def test_after_switching_the_model_the_layer_picker_names_a_layer_of_the_new_one(app):
+    at = app(PAGE, preset="lenet")
+    _picker(at).set_value(9).run()  # fc2 of LeNet
+    at.selectbox(key="arch.preset").set_value("mlp").run()
+    assert not at.exception
+    picker = _picker(at)
+    assert picker.value == 0 and picker.options[0].startswith("1 · hidden")
 
 
 def _open_tab(at, label_key: str):
@@ -226,9 +244,45 @@ def test_uploaded_spec_asking_for_a_billion_channels_gets_a_message(app):
 def test_a_stale_layer_label_from_the_browser_does_not_break_the_page(app):
     # after the layers change, the browser can send back the old choice's label, which arrives as a string
     at = app()  # the home page: no layer picker yet, so AppTest sends nothing for it
-    at.session_state["arch.selected"] = "7 · fc2 · Linear(120, 84)"
+    at.session_state["arch.selected.1"] = "7 · fc2 · Linear(120, 84)"
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert at.selectbox(key="arch.selected").value == 0
+    assert _picker(at).value == 0
     at.button(key="arch.down").click().run()
     assert not at.exception
+
+
+def test_an_input_without_a_channel_is_told_its_fix_and_the_table_stops_at_the_layer(app):
+    at = app(PAGE, preset="lenet", input="32x32")
+    assert not at.exception
+    assert "1x32x32" in at.error[0].value
+    table = _table(at)
+    assert len(table) == 1 and table.iloc[0][t("arch.col_name")] == "conv1"  # the failing layer, at its row
+    assert "1x32x32" in table.iloc[0][t("arch.col_calculation")]
+    assert _metric(at, "arch.params") == "61,706" and _metric(at, "arch.macs") == "—"
+    assert at.button(key="arch.train").disabled
+    at.button(key="arch.fix").click().run()
+    assert not at.error and at.text_input(key="arch.input").value == "1x32x32"
+    assert _metric(at, "arch.output_shape") == "10" and not at.button(key="arch.train").disabled
+
+
+def test_a_link_reopens_an_edited_model_with_its_initialisation(app):
+    at = app(PAGE, preset="alexnet_as_written")
+    at.button(key="arch.fix").click().run()  # the tutorial's typo repaired: the model differs from the preset
+    at.selectbox(key="arch.init").set_value("xavier").run()
+    link = {k: at.query_params[k] for k in at.query_params}
+    flat = {k: v[0] if isinstance(v, list) else v for k, v in link.items()}
+    assert flat["preset"] == "alexnet_as_written" and flat["init"] == "xavier" and "spec" in flat
+    edited, errors = at.session_state["arch.spec"], [e.value for e in at.error]  # the second typo is still there
+
+    again = app(PAGE, **flat)  # a fresh session opens the link
+    assert not again.exception
+    assert again.session_state["arch.spec"] == edited and [e.value for e in again.error] == errors
+    assert again.selectbox(key="arch.init").value == "xavier"
+
+
+def test_a_damaged_spec_in_a_link_is_named_and_the_preset_is_shown(app):
+    at = app(PAGE, preset="lenet", spec="not-a-spec!")
+    assert not at.exception
+    assert any("cannot be read" in w.value for w in at.warning)
+    assert _metric(at, "arch.params") == "61,706"

@@ -388,7 +388,7 @@ def test_pinned_convolution_settings_reach_the_students_until_withdrawn(app, cla
     student.query_params.update({k: v[0] for k, v in links[title].items()})
     student.run()
     assert not student.exception and not student.warning
-    assert student.session_state["conv.kernel_h"] == 5 and student.session_state["conv.stride_h"] == 2
+    assert student.session_state["conv.matrix.kernel_h"] == 5 and student.session_state["conv.matrix.stride_h"] == 2
     assert not any(e.key == "conv.pin_title" for e in student.text_input)  # students pin nothing
 
     at.switch_page(CLASS).run()

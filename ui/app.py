@@ -11,6 +11,8 @@ app's requested layout.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 import torch
 
@@ -26,6 +28,9 @@ PAGES = [
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
 CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:")  # in class mode only
+FAVICON = str(
+    Path(__file__).with_name("favicon.png")
+)  # served by the app: a `:material/...:` page icon is fetched from the web
 TRAINING_PAGE = "pages/training.py"
 ARCHITECTURE_PAGE = "pages/architecture.py"
 CONVOLUTION_PAGE = "pages/convolution.py"

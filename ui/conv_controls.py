@@ -1,13 +1,17 @@
-"""The Convolution page's controls and drawings that its sections share.
+"""The Convolution page's settings, per section, and the drawings its sections share.
 
-:data:`RANGES` is the one table of slider ranges, per section: :func:`pair_input` draws its sliders
-from it and :func:`page_url` clamps a shared link to it, so a link can never set a value its slider
-cannot show. Session-state keys start with "conv." (the page lists them).
+Each section keeps its own settings under "conv.<section>.<name>" (so switching sections never
+carries, say, a stride-2 matrix into the transposed section) and starts, the first time it is
+opened, on its own worked example (:func:`start_section`). :data:`RANGES` is the one table of
+slider ranges: :func:`pair_input` draws its sliders from it and :func:`page_url` clamps a shared
+link to it. Every setting a student can change is in the URL, edited matrices included (``x``,
+``k`` as ``1,2;3,4``), so a link reopens exactly what was on screen.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,15 +21,15 @@ from core import ops
 from core.examples import MATRIX_EXAMPLES
 from core.figures import matrix_figure
 from core.formatting import format_number
-from core.i18n import Message
+from core.images import sample_photos
 from core.layer_settings import PADDING_MODES, ConvSettings, PoolSettings
 from ui.text import show, t
-from ui.urlstate import PageUrl, Param, choice_param, pair_param
 from ui.widgets import plot
 
 S = st.session_state
 MODES = ("matrix", "image", "pool", "act", "transposed")
 PAD_KINDS = ("number", "same", "valid")
+FILTERS = (*ops.IMAGE_KERNELS, "custom")
 # (lowest, highest, default) of each "N or HxW" setting, per section: the sliders and shared links both use these
 _CONV = {"stride": (1, 4, (1, 1)), "padding": (0, 4, (0, 0)), "dilation": (1, 3, (1, 1))}
 RANGES: dict[str, dict[str, tuple[int, int, tuple[int, int]]]] = {
@@ -35,61 +39,126 @@ RANGES: dict[str, dict[str, tuple[int, int, tuple[int, int]]]] = {
     "act": {},
     "transposed": {"size": (1, 6, (2, 2)), "kernel": (1, 5, (2, 2)), **_CONV, "output": (0, 3, (0, 0))},
 }
-PAIR_NAMES = ("size", "kernel", "stride", "padding", "dilation")  # the "N or HxW" settings a link may carry
+FIRST_EXAMPLE = {"matrix": "A", "pool": "P4", "transposed": "T"}  # what each section opens on
+# every other setting a section starts from
+DEFAULTS = {
+    "matrix": {"pad_kind": "number", "padding_mode": "zeros", "bias": 0.0},
+    "image": {"pad_kind": "number", "padding_mode": "zeros", "filter": "laplacian", "channels": "gray", "map": "clip"},
+    "pool": {"kind": "max", "stride_default": True, "ceil_mode": False},
+    "act": {"acts": ["ReLU", "Sigmoid", "Tanh"], "alpha": 0.1, "x": [[1.0, -0.5], [-1.0, 3.0]]},
+    "transposed": {},
+}
 
 
 def section() -> str:
     return S.get("conv.mode", "matrix")
 
 
-def _bounds(name: str) -> tuple[int, int, tuple[int, int]]:
-    """Return the range of ``name`` in the current section (the widest of all sections where it has none)."""
-    ranges = RANGES[section()]
-    if name in ranges:
-        return ranges[name]
-    found = [r[name] for r in RANGES.values() if name in r]
-    return min(r[0] for r in found), max(r[1] for r in found), found[0][2]
+def key(name: str, mode: str | None = None) -> str:
+    """Return the session-state key of setting ``name`` in section ``mode`` (the current one by default)."""
+    return f"conv.{mode or section()}.{name}"
 
 
-# --- the URL -------------------------------------------------------------------------------------------
+def get(name: str, default=None):
+    return S.get(key(name), default)
 
 
-def _shown_apart(h: int, w: int) -> None:
-    if h != w:
-        S["conv.rect"] = True
+def start_section(mode: str | None = None) -> None:
+    """Give a section its example and default settings the first time it is opened in this session."""
+    mode = mode or section()
+    if S.get(key("started", mode)):
+        return
+    S[key("started", mode)] = True
+    for name, (_, _, value) in RANGES[mode].items():
+        S[key(f"{name}_h", mode)], S[key(f"{name}_w", mode)] = value
+    for name, value in DEFAULTS[mode].items():
+        S[key(name, mode)] = value
+    if mode == "image":
+        S[key("photo", mode)] = next(iter(sample_photos()))
+    if mode in FIRST_EXAMPLE:
+        S[key("example", mode)] = FIRST_EXAMPLE[mode]
+        load_example(mode)
 
 
-def _padding_param() -> Param:
-    """`padding`: a number or HxW like the others, or the words `same` / `valid`."""
-    numbers = pair_param("padding", "conv.padding", lambda: _bounds("padding"), _shown_apart)
-
-    def read(raw: str) -> Message | None:
-        word = raw.strip().lower()
-        if word in ("same", "valid"):
-            S["conv.pad_kind"] = word
-            return None
-        S["conv.pad_kind"] = "number"
-        return numbers.read(raw)
-
-    def write() -> str | None:
-        kind = S.get("conv.pad_kind", "number")
-        return kind if kind != "number" else numbers.write()
-
-    return Param("padding", read, write)
+# --- matrices: the section's input and kernel, kept across size changes ---------------------------------
 
 
-def page_url() -> PageUrl:
-    """Return the Convolution page's URL parameters: section first, then its example and sizes."""
-    pairs = [
-        _padding_param()
-        if name == "padding"
-        else pair_param(name, f"conv.{name}", lambda name=name: _bounds(name), _shown_apart)
-        for name in PAIR_NAMES
-    ]
-    examples = choice_param(
-        "preset", "conv.preset", lambda: [*MATRIX_EXAMPLES.get(section(), {}), "random"], default=None
-    )
-    return PageUrl("convolution", [choice_param("mode", "conv.mode", lambda: MODES, "matrix"), examples, *pairs])
+def default_matrices(mode: str, size: tuple[int, int], kernel_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the example's input and kernel, grown or cut to the chosen sizes (extra cells: seeded random)."""
+    x_example, k_example = MATRIX_EXAMPLES.get(mode, {}).get(S.get(key("example", mode)), (None, None))
+    x = np.random.default_rng(size[0] * 100 + size[1]).integers(0, 6, size).astype(float)
+    kernel = np.random.default_rng(kernel_size[0] * 10 + kernel_size[1]).integers(-1, 3, kernel_size).astype(float)
+    for target, source in ((x, x_example), (kernel, k_example)):
+        if source is not None:
+            source = np.asarray(source, dtype=float)[: target.shape[0], : target.shape[1]]
+            target[: source.shape[0], : source.shape[1]] = source
+    return x, kernel
+
+
+def current_matrix(name: str, shape: tuple[int, int], default: np.ndarray) -> np.ndarray:
+    """Return the section's matrix ``name`` ("x" or "k") at ``shape``: the student's cells kept where they still fit."""
+    held = S.get(key(name))
+    if held is not None and np.shape(held) == tuple(shape):
+        return np.asarray(held, dtype=float)
+    fitted = default.copy()
+    if held is not None:
+        old = np.asarray(held, dtype=float)
+        rows, cols = min(old.shape[0], shape[0]), min(old.shape[1], shape[1])
+        fitted[:rows, :cols] = old[:rows, :cols]
+    S[key(name)] = fitted.tolist()
+    S[key(f"{name}_v")] = S.get(key(f"{name}_v"), 0) + 1  # a new editor: the old one's edits are in `fitted`
+    return fitted
+
+
+def edit_matrix(name: str, values: np.ndarray, label: str) -> np.ndarray:
+    """Draw the section's editable matrix ``name``; keep what the student typed; return its values."""
+    edited = matrix_editor(values, label, f"{key(name)}_editor_{values.shape}_{S.get(key(f'{name}_v'), 0)}")
+    S[key(name)] = edited.tolist()
+    return edited
+
+
+def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
+    """Draw an editable matrix; return its values (an emptied cell counts as 0)."""
+    st.caption(label)
+    edited = st.data_editor(pd.DataFrame(values), key=key, hide_index=True, width="content")
+    return edited.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+
+
+def load_example(mode: str | None = None) -> None:
+    """Callback: the chosen example sets the input, the kernel, their sizes and the plain settings."""
+    mode = mode or section()
+    x, kernel = MATRIX_EXAMPLES.get(mode, {}).get(S[key("example", mode)], (None, None))
+    if x is None:
+        return
+    S[key("size_h", mode)], S[key("size_w", mode)] = len(x), len(x[0])
+    if kernel is not None:
+        S[key("kernel_h", mode)], S[key("kernel_w", mode)] = len(kernel), len(kernel[0])
+    else:  # pooling: the curriculum pools matrix A with a 3x3 window, the others with 2x2
+        S[key("kernel_h", mode)] = S[key("kernel_w", mode)] = 3 if S[key("example", mode)] == "A" else 2
+    for name in ("stride", "padding", "dilation", "output"):
+        if name in RANGES[mode]:
+            S[key(f"{name}_h", mode)], S[key(f"{name}_w", mode)] = RANGES[mode][name][2]
+    S[key("pad_kind", mode)] = "number"
+    for name, values in (("x", x), ("k", kernel)):
+        if values is not None:
+            S[key(name, mode)] = np.asarray(values, dtype=float).tolist()
+            S[key(f"{name}_v", mode)] = S.get(key(f"{name}_v", mode), 0) + 1
+    # the transposed section shows the first input cell that scatters something (a zero scatters zeros)
+    S[key("cell", mode)] = next((i for i, v in enumerate(np.ravel(x)) if v), 0) if mode == "transposed" else 0
+
+
+def example_select(mode: str) -> None:
+    """Draw the choice of worked example for a section; choosing one loads it."""
+    size = (get("size_h"), get("size_w") if get("rect") else get("size_h"))
+
+    def label(name: str) -> str:
+        example = MATRIX_EXAMPLES[mode].get(name)
+        if example is None or (len(example[0]), len(example[0][0])) == size:
+            return t(f"conv.preset_{name}")
+        return t("conv.example_resized", name=t(f"conv.preset_{name}"), size=" × ".join(map(str, size)))
+
+    st.selectbox(t("conv.preset"), [*MATRIX_EXAMPLES[mode], "random"], format_func=label, key=key("example"),
+                 on_change=load_example, persist_state="session")  # fmt: skip
 
 
 # --- controls ----------------------------------------------------------------------------------------
@@ -98,18 +167,21 @@ def page_url() -> PageUrl:
 def pair_input(name: str, label: str) -> tuple[int, int]:
     """Draw one slider (square) or two (H and W) for a setting of the current section; return (h, w)."""
     low, high, default = RANGES[section()][name]
-    key = f"conv.{name}"
-    for suffix, value in zip(("_h", "_w"), default, strict=True):
-        S.setdefault(key + suffix, value)
-        S[key + suffix] = min(max(S[key + suffix], low), high)  # another section may allow more
-    if not S.get("conv.rect"):
-        S[key + "_w"] = S[key + "_h"]
-        h = st.slider(label, low, high, key=key + "_h", persist_state="session")
+    name_h, name_w = key(f"{name}_h"), key(f"{name}_w")
+    for name_hw, value in ((name_h, default[0]), (name_w, default[1])):
+        S[name_hw] = min(max(S.get(name_hw, value), low), high)
+    if not get("rect"):
+        S[name_w] = S[name_h]
+        h = st.slider(label, low, high, key=name_h, persist_state="session")
         return h, h
     left, right = st.columns(2)
-    h = left.slider(f"{label} (H)", low, high, key=key + "_h", persist_state="session")
-    w = right.slider(f"{label} (W)", low, high, key=key + "_w", persist_state="session")
+    h = left.slider(f"{label} (H)", low, high, key=name_h, persist_state="session")
+    w = right.slider(f"{label} (W)", low, high, key=name_w, persist_state="session")
     return h, w
+
+
+def rect_toggle() -> None:
+    st.toggle(t("conv.rect"), key=key("rect"), persist_state="session")
 
 
 def conv_controls(kernel_size: tuple[int, int], channels: int = 1, bias: bool = True) -> ConvSettings:
@@ -122,13 +194,13 @@ def conv_controls(kernel_size: tuple[int, int], channels: int = 1, bias: bool = 
         t("conv.pad_kind"),
         PAD_KINDS,
         format_func=lambda k: t(f"conv.pad_{k}"),
-        key="conv.pad_kind",
+        key=key("pad_kind"),
         horizontal=True,
         persist_state="session",
     )
     padding = pair_input("padding", t("conv.padding")) if pad_kind == "number" else pad_kind
     dilation = pair_input("dilation", t("conv.dilation"))
-    padding_mode = st.selectbox(t("conv.padding_mode"), PADDING_MODES, key="conv.padding_mode", persist_state="session")
+    padding_mode = st.selectbox(t("conv.padding_mode"), PADDING_MODES, key=key("padding_mode"), persist_state="session")
     return ConvSettings(
         in_channels=channels,
         out_channels=channels,
@@ -140,56 +212,6 @@ def conv_controls(kernel_size: tuple[int, int], channels: int = 1, bias: bool = 
         bias=bias,
         padding_mode=padding_mode,
     )
-
-
-def load_example(mode: str) -> None:
-    """Callback: a chosen example sets the input size, the kernel and the plain settings."""
-    x, kernel = MATRIX_EXAMPLES.get(mode, {}).get(S["conv.preset"], (None, None))
-    if x is None:
-        return
-    S["conv.size_h"], S["conv.size_w"] = len(x), len(x[0])
-    if kernel is not None:
-        S["conv.kernel_h"], S["conv.kernel_w"] = len(kernel), len(kernel[0])
-    elif S["conv.preset"] == "A":  # the curriculum pools matrix A with a 3x3 window
-        S["conv.kernel_h"] = S["conv.kernel_w"] = 3
-    else:
-        S["conv.kernel_h"] = S["conv.kernel_w"] = 2
-    S["conv.stride_h"] = S["conv.stride_w"] = 1
-    S["conv.padding_h"] = S["conv.padding_w"] = 0
-    S["conv.dilation_h"] = S["conv.dilation_w"] = 1
-    S["conv.pad_kind"] = "number"
-
-
-def example_select(mode: str) -> None:
-    """Draw the choice of worked example for a section; choosing one loads it."""
-    st.selectbox(
-        t("conv.preset"),
-        [*MATRIX_EXAMPLES[mode], "random"],
-        format_func=lambda p: t(f"conv.preset_{p}"),
-        key="conv.preset",
-        on_change=load_example,
-        args=(mode,),
-    )
-
-
-def example_matrices(mode: str, size: tuple[int, int], kernel_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the example's input and kernel, grown or cut to the chosen sizes (extra cells: seeded random)."""
-    x_example, k_example = MATRIX_EXAMPLES.get(mode, {}).get(S.get("conv.preset"), (None, None))
-    rng = np.random.default_rng(size[0] * 100 + size[1])
-    x = rng.integers(0, 6, size).astype(float)
-    kernel = np.random.default_rng(kernel_size[0] * 10 + kernel_size[1]).integers(-1, 3, kernel_size).astype(float)
-    for target, source in ((x, x_example), (kernel, k_example)):
-        if source is not None:
-            source = np.asarray(source, dtype=float)[: target.shape[0], : target.shape[1]]
-            target[: source.shape[0], : source.shape[1]] = source
-    return x, kernel
-
-
-def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
-    """Draw an editable matrix; return its values (an emptied cell counts as 0)."""
-    st.caption(label)
-    edited = st.data_editor(pd.DataFrame(values), key=key, hide_index=True, width="content")
-    return edited.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
 # --- invalid settings: the rule and one click to the nearest valid ones ----------------------------------
@@ -206,62 +228,75 @@ def show_problem(geometry) -> None:
 
 def apply_fix(fix) -> None:
     """Callback: set the widgets to the settings geometry proposed as the nearest valid ones."""
-    padding_max = RANGES[section()].get("padding", RANGES["matrix"]["padding"])[1]
-    if S.get("conv.pad_kind") == "same" and not isinstance(fix.padding, str) and max(fix.padding) > padding_max:
+    padding_max = RANGES[section()]["padding"][1]
+    if get("pad_kind") == "same" and not isinstance(fix.padding, str) and max(fix.padding) > padding_max:
         # "same" at stride > 1: the padding it stands for is past the slider, so take the rule's
         # other way out, stride 1, which keeps "same"
         fix = dataclasses.replace(fix, padding="same", stride=(1, 1))
-    for field, key in (
-        ("kernel_size", "kernel"),
-        ("stride", "stride"),
-        ("dilation", "dilation"),
-        ("output_padding", "output"),
-    ):
+    for field, name in (("kernel_size", "kernel"), ("stride", "stride"), ("dilation", "dilation"), ("output_padding", "output")):  # fmt: skip
         value = getattr(fix, field, None)
         if value is not None:
-            S[f"conv.{key}_h"], S[f"conv.{key}_w"] = value
-            S["conv.rect"] = S.get("conv.rect") or value[0] != value[1]
+            S[key(f"{name}_h")], S[key(f"{name}_w")] = value
+            S[key("rect")] = get("rect") or value[0] != value[1]
     if isinstance(fix, PoolSettings):
-        S["conv.pool_stride_default"] = fix.stride is None
+        S[key("stride_default")] = fix.stride is None
     if isinstance(fix.padding, str):
-        S["conv.pad_kind"] = fix.padding
+        S[key("pad_kind")] = fix.padding
     else:
-        S["conv.pad_kind"] = "number"
-        S["conv.padding_h"], S["conv.padding_w"] = fix.padding
-        S["conv.rect"] = S.get("conv.rect") or fix.padding[0] != fix.padding[1]
+        S[key("pad_kind")] = "number"
+        S[key("padding_h")], S[key("padding_w")] = fix.padding
+        S[key("rect")] = get("rect") or fix.padding[0] != fix.padding[1]
     if hasattr(fix, "padding_mode"):
-        S["conv.padding_mode"] = fix.padding_mode
+        S[key("padding_mode")] = fix.padding_mode
 
 
 # --- results ------------------------------------------------------------------------------------------
 
 
-def formula(geometry) -> None:
-    """Show the output-size formula for H and W with the numbers in, and the output shape."""
+def formula(geometry, ceil_mode: bool = False) -> None:
+    """Show the output-size formula for H and W with the numbers in, the output shape, and what it leaves out."""
     for dim in geometry.dims:
         st.latex(rf"{dim.axis}_{{out}} = {dim.latex}")
+    dropped = [dim.axis for dim in geometry.dims if dim.last_window_dropped]
+    if dropped:
+        st.caption(t("conv.ceil_minus_one", axes=", ".join(dropped)))
     with st.expander(t("conv.formula_text")):
         st.code("\n".join(f"{d.axis}_out = {d.formula}" for d in geometry.dims), language=None)
     if geometry.out_shape is not None:
         st.metric(t("conv.output_shape"), " × ".join(str(v) for v in geometry.out_shape[1:]))
         rows, cols = (dim.uncovered for dim in geometry.dims)
         if rows or cols:
-            st.info(t("conv.uncovered", rows=rows, cols=cols))
+            st.info(t("conv.uncovered_ceil" if ceil_mode else "conv.uncovered", rows=rows, cols=cols))
 
 
-def walk(n_rows: int, n_cols: int, draw) -> None:
-    """Step (or play) through the output cells; draw(row, col) shows one step."""
+def walk(
+    n_rows: int, n_cols: int, draw: Callable[[int, int], None], label_key: str, remember: Callable[[], object]
+) -> None:
+    """Step (or play) through the cells, counted from 0 like the axes; draw(row, col) shows one step.
+
+    ``remember()`` runs after each step (it puts the cell in the URL), also when only this area reruns.
+    """
     total = n_rows * n_cols
-    if S.get("conv.step", 1) > total:
-        S["conv.step"] = 1
+    cell = key("cell")
+    linked = S.pop(key("cell_link"), None)  # (row, col) from a shared link
+    if linked is not None and linked[0] < n_rows and linked[1] < n_cols:
+        S[cell] = linked[0] * n_cols + linked[1]
+    if not isinstance(S.get(cell), int) or not 0 <= S[cell] < total:
+        S[cell] = 0
     playing = st.toggle(t("conv.play"), key="conv.playing")
 
     @st.fragment(run_every=0.9 if playing else None)
     def step_area() -> None:
         if playing and total > 1:
-            S["conv.step"] = S.get("conv.step", 1) % total + 1
-        step = st.slider(t("conv.step"), 1, max(total, 2), key="conv.step", disabled=total == 1) if total > 1 else 1
-        draw((step - 1) // n_cols, (step - 1) % n_cols)
+            S[cell] = (S[cell] + 1) % total
+        if total > 1:
+            st.select_slider(
+                t(label_key), range(total), format_func=lambda i: f"({i // n_cols}, {i % n_cols})", key=cell
+            )
+        row, col = divmod(S[cell], n_cols)
+        S[key("cell_rc")] = (row, col)
+        draw(row, col)
+        remember()
 
     step_area()
 

@@ -1,5 +1,9 @@
-"""The Architecture page's working model and its editors: the layer table an expert edits in place,
-the reorder buttons, and the "Add layer" form a beginner fills in.
+"""The Architecture page's working model: its state, its link, and its editors (the layer table an
+expert edits in place, the reorder buttons, and the "Add layer" form a beginner fills in).
+
+The link (:data:`URL`) carries the preset, the input shape, the initialisation and, once the model
+differs from its preset (edits, applied fixes), the whole model packed by
+:func:`core.spec_parsing.spec_to_link`, so a shared link reopens exactly the model on screen.
 
 Session-state keys (the page lists them all): "arch.spec" (the working model as a ModelSpec dict,
 always a valid one), "arch.rows" and "arch.layers.<version>" (the editor), "arch.selected",
@@ -11,23 +15,31 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.i18n import UserError
+from core.i18n import Message, UserError
 from core.layers import LAYER_TYPES
-from core.modelspec import LayerSpec, ModelSpec, layer_names
+from core.modelspec import INIT_SCHEMES, LayerSpec, ModelSpec, layer_names
+from core.presets import PRESETS
 from core.spec_editing import (
     format_input_shape,
     insert_layer,
     move_layer,
+    parse_input_shape,
     remove_layer,
     rows_from_spec,
     spec_from_rows,
     suggest_args,
 )
+from core.spec_parsing import parse_spec, spec_from_link, spec_to_link
 from core.summary import Summary
+from core.urlstate import parse_choice
 from ui.text import show, t
+from ui.urlstate import PageUrl, Param
 from ui.widgets import valid_index
 
 S = st.session_state
+EMPTY = "empty"  # the preset choice that starts from no layers
+DEFAULT_PRESET = "lenet"
+ALEXNET_AS_WRITTEN = "alexnet_as_written"  # its shape error gets the page's own explanation of the typos
 EDITOR_COLUMNS = ["type", "args", "name"]
 EDITOR_MAX_ROWS = 16  # taller models scroll inside the editor (rows are 35 px)
 
@@ -46,20 +58,120 @@ def replace_spec(spec: ModelSpec) -> None:
     S["arch.add_error"] = None  # a refused layer's message is about the model it was refused from
 
 
+def preset_spec(key: str) -> ModelSpec:
+    """Return a preset's spec, or no layers on the current input shape for "empty"."""
+    if key != EMPTY:
+        return PRESETS[key].spec
+    shape = ModelSpec.from_dict(S["arch.spec"]).input_shape if "arch.spec" in S else (1, 28, 28)
+    return ModelSpec((), shape)
+
+
+def load_preset() -> None:
+    """Callback: the chosen preset replaces the working spec."""
+    replace_spec(preset_spec(S["arch.preset"]))
+
+
+def apply_fix(fix: dict) -> None:
+    """Callback: the shape problem's corrected spec replaces the working one."""
+    replace_spec(ModelSpec.from_dict(fix))
+
+
+def load_upload() -> None:
+    """Callback: an uploaded spec (untrusted JSON) replaces the working spec, or leaves a message."""
+    upload = S.get("arch.upload")
+    S["arch.upload_error"] = None
+    if upload is None:
+        return
+    try:
+        replace_spec(parse_spec(upload.getvalue()))
+    except UserError as exc:
+        S["arch.upload_error"] = exc.message
+
+
+# --- URL state -------------------------------------------------------------------------------------
+
+
+def read_preset(raw: str) -> Message | None:
+    """`preset`: a link's model replaces the working one (unless it is already the one shown)."""
+    preset, problem = parse_choice(raw, "preset", [*PRESETS, EMPTY], DEFAULT_PRESET)
+    if preset != S.get("arch.preset") or "arch.spec" not in S:
+        S["arch.preset"] = preset
+        replace_spec(preset_spec(preset))
+    return problem
+
+
+def read_input(raw: str) -> Message | None:
+    """`input`: one sample's shape, applied to the working model."""
+    try:
+        shape = parse_input_shape(raw)
+    except UserError as exc:
+        return exc.message
+    if "arch.spec" not in S:
+        S["arch.preset"] = DEFAULT_PRESET
+        replace_spec(preset_spec(DEFAULT_PRESET))
+    spec = working_spec()
+    if shape != spec.input_shape:
+        replace_spec(ModelSpec(spec.layers, shape, spec.init, spec.name))
+    return None
+
+
+def read_init(raw: str) -> Message | None:
+    """`init`: the weight initialisation of the working model."""
+    spec = working_spec() if "arch.spec" in S else preset_spec(DEFAULT_PRESET)
+    init, problem = parse_choice(raw, "init", INIT_SCHEMES, spec.init)
+    replace_spec(ModelSpec(spec.layers, spec.input_shape, init, spec.name))
+    return problem
+
+
+def read_spec(raw: str) -> Message | None:
+    """`spec`: a model edited on this page (layers, fixes, names), packed by core.spec_parsing.spec_to_link."""
+    try:
+        replace_spec(spec_from_link(raw))
+    except UserError as exc:
+        return exc.message
+    return None
+
+
+def edited() -> ModelSpec | None:
+    """Return the working model when it is not the chosen preset as it comes (else None: the link names the preset)."""
+    if "arch.spec" not in S:
+        return None
+    spec, base = working_spec(), preset_spec(S["arch.preset"])
+    return None if spec.layers == base.layers and spec.name == base.name else spec
+
+
+URL = PageUrl(
+    "architecture",
+    [
+        Param("preset", read_preset, lambda: S.get("arch.preset")),
+        Param(
+            "input", read_input, lambda: format_input_shape(working_spec().input_shape) if "arch.spec" in S else None
+        ),
+        Param("init", read_init, lambda: working_spec().init if "arch.spec" in S else None),
+        Param("spec", read_spec, lambda: spec_to_link(spec) if (spec := edited()) else None),
+    ],
+)
+
+
+def selected_key() -> str:
+    """The layer picker's key: a new one for every new model, so it never names a layer of the last one."""
+    return f"arch.selected.{S.get('arch.editor_v', 0)}"
+
+
 def move_selected(offset: int) -> None:
     """Callback: move the selected layer up (-1) or down (+1); the selection follows it."""
-    valid_index("arch.selected", len(working_spec().layers))
-    index = S["arch.selected"]
+    valid_index(selected_key(), len(working_spec().layers))
+    index = S[selected_key()]
     replace_spec(move_layer(working_spec(), index, offset))
-    S["arch.selected"] = min(max(index + offset, 0), len(working_spec().layers) - 1)
+    S[selected_key()] = min(max(index + offset, 0), len(working_spec().layers) - 1)
 
 
 def remove_selected() -> None:
     """Callback: remove the selected layer."""
-    valid_index("arch.selected", len(working_spec().layers))
-    index = S["arch.selected"]
+    valid_index(selected_key(), len(working_spec().layers))
+    index = S[selected_key()]
     replace_spec(remove_layer(working_spec(), index))
-    S["arch.selected"] = max(0, min(index, len(working_spec().layers) - 1))
+    S[selected_key()] = max(0, min(index, len(working_spec().layers) - 1))
 
 
 def add_layer(layer_type: str, arg_keys: dict[str, str], at_key: str) -> None:
@@ -106,13 +218,13 @@ def reorder_controls(spec: ModelSpec) -> None:
     if not spec.layers:
         return
     names = layer_names(spec)
-    valid_index("arch.selected", len(spec.layers))
+    valid_index(selected_key(), len(spec.layers))
     pick, up, down, remove = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     pick.selectbox(
         t("arch.selected"),
         range(len(spec.layers)),
         format_func=lambda i: f"{i + 1} · {names[i]} · {spec.layers[i].code('')}",
-        key="arch.selected",
+        key=selected_key(),
     )
     up.button("↑", key="arch.up", on_click=move_selected, args=(-1,), help=t("arch.up"), width="stretch")
     down.button("↓", key="arch.down", on_click=move_selected, args=(1,), help=t("arch.down"), width="stretch")

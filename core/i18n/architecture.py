@@ -177,6 +177,18 @@ TEXT = {
         "layer types and arguments, and the memory its parameters would need.",
         "用“下载模型描述”保存的文件。在创建任何东西之前都会先检查:文件大小、层类型和参数是否已知,以及参数所需的内存。",
     ),
+    "arch.train_fix_first": (
+        "A layer does not fit yet: fix the model (above) before training it.",
+        "还有一层对不上:请先修正上面的模型,再训练它。",
+    ),
+    "arch.table_stops": (
+        "The table stops at layer {position}: its input does not fit (see the message above).",
+        "表格在第 {position} 层停止:该层的输入不匹配(见上方提示)。",
+    ),
+    "arch.weights_first": (
+        "Histograms of the first {shown} of the model's {total} layers with weights.",
+        "显示了模型 {total} 个带权重的层中前 {shown} 个的直方图。",
+    ),
     "arch.train": ("Train this model", "训练这个模型"),
     # --- core/specs.py: what a student typed ---
     "specs.bad_input_shape": (

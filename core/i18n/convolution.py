@@ -46,7 +46,31 @@ TEXT = {
     "conv.padded_input": ("Input with padding (grey)", "填充后的输入(灰色为填充)"),
     "conv.output": ("Output", "输出"),
     "conv.play": ("Play: walk the window over every output cell", "播放:让窗口依次走过每个输出单元"),
-    "conv.step": ("Output cell", "输出单元"),
+    "conv.step": ("Output cell (row, column)", "输出单元(行,列)"),
+    "conv.input_cell": ("Input cell (row, column)", "输入单元(行,列)"),
+    "conv.example_resized": ("{name}, now {size} (cells past it are random)", "{name},现为 {size}(超出部分为随机数)"),
+    "conv.ceil_minus_one": (
+        "The “− 1” in {axes}: with ceil_mode, PyTorch drops a last window that would start in the right-hand "
+        "padding. A window must start inside the input or in the left padding.",
+        "{axes} 中的“− 1”:开启 ceil_mode 时,若最后一个窗口会从右侧填充中开始,PyTorch 会舍去它。"
+        "窗口必须从输入内部或左侧填充处开始。",
+    ),
+    "conv.uncovered_ceil": (
+        "Even with ceil_mode, the last {rows} row(s) and {cols} column(s) of the padded input take no part: "
+        "the window that would reach them starts in the padding, and PyTorch drops it.",
+        "即使开启 ceil_mode,填充后输入的最后 {rows} 行和 {cols} 列也没有参与计算:"
+        "能够到它们的窗口从填充中开始,PyTorch 舍去了它。",
+    ),
+    "conv.url_bad_matrix": (
+        "URL parameter `{name}={value}` is not a matrix of {low}..{high} rows and columns "
+        "(write rows split by “;” and numbers by “,”, e.g. `1,2;3,4`); the example is shown instead.",
+        "URL 参数 `{name}={value}` 不是 {low}..{high} 行、{low}..{high} 列的矩阵"
+        "(行之间用“;”分隔,数字之间用“,”分隔,例如 `1,2;3,4`);改为显示示例。",
+    ),
+    "conv.url_not_here": (
+        "URL parameter `{name}` is not a setting of the {mode} section; it was left out.",
+        "URL 参数 `{name}` 不是“{mode}”部分的设置,已忽略。",
+    ),
     "conv.cell": (
         "Output cell (row {row}, column {col}) = window × kernel, summed:",
         "输出单元(第 {row} 行,第 {col} 列)= 窗口 × 卷积核,再求和:",

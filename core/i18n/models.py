@@ -115,6 +115,16 @@ TEXT = {
         "or the Linear layers.",
         _LAYER_ZH + " 处理的是图像 (N, C, H, W),但收到的输入形状为 {in_shape}。请把它移到 Flatten 或全连接层之前。",
     ),
+    "models.bad_link": (
+        "The model in this link cannot be read ({error}); the preset is shown instead.",
+        "无法读取链接中的模型({error});改为显示预设模型。",
+    ),
+    "models.summary.needs_channel": (
+        _LAYER + " works on images (N, C, H, W) but the input is {in_shape}: it has no channel dimension. "
+        "Fix: input shape {shape} (a grayscale picture has 1 channel, a colour one 3).",
+        _LAYER_ZH + " 处理的是图像 (N, C, H, W),但输入形状为 {in_shape}:缺少通道维度。"
+        "修正:输入形状改为 {shape}(灰度图片有 1 个通道,彩色图片有 3 个)。",
+    ),
     "models.summary.linear_needs_flatten": (
         _LAYER + " works on (N, features) but receives {in_shape}. Fix: insert a Flatten before it, "
         "which gives {features} features.",
