@@ -264,6 +264,10 @@ class Classroom:
         self.board = read_board(self.store) if viewer.class_mode else Board()
         self._listed: list[RunInfo] | None = None  # every run, read once per page run (two files a run)
 
+    def refresh(self) -> None:
+        """Forget the listing read in this page run: a live area re-reads the store."""
+        self._listed = None
+
     def _all_runs(self) -> list[RunInfo]:
         if self._listed is None:
             self._listed = self.store.list_runs()
@@ -334,6 +338,21 @@ class Classroom:
         self._controlled(run_id)
         self._listed = None
         return self.jobs.resume(run_id)
+
+    def rename(self, run_id: str, label: str) -> str:
+        """Give a run the viewer may change a readable label; return what was stored."""
+        self._controlled(run_id)
+        self._listed = None
+        return self.store.set_label(run_id, label)
+
+    def typical_seconds(self, config: dict) -> float | None:
+        """Return the median time runs of exactly this config took on this server (numbers only, no run), or None."""
+        times = sorted(
+            seconds
+            for run in self._all_runs()
+            if run.config == config and run.status.state == "finished" and (seconds := run.status.seconds) is not None
+        )
+        return times[len(times) // 2] if times else None
 
     def delete(self, run_id: str) -> None:
         self._controlled(run_id)

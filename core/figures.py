@@ -184,6 +184,8 @@ def weight_histograms_figure(weights: Mapping[str, np.ndarray], *, bins: int = 4
 
 # --- training: curves, confusion matrix, per-class bars ----------------------------------------------------
 
+# distinct hues, in order (D3's category10): Streamlit's own theme starts with two blues
+SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 CURVE_MARKERS_UP_TO = 30  # a series with this few points (one per epoch) also gets markers
 
 
@@ -195,10 +197,19 @@ def run_curves_figure(
     y_range: tuple[float, float] | None = None,
     height: int = 300,
 ) -> go.Figure:
-    """Return line plots of named (x, y) series that need not share their x (steps vs epoch ends)."""
+    """Return line plots of named (x, y) series that need not share their x (steps vs epoch ends).
+
+    Each series gets its own colour of :data:`SERIES_COLOURS`, so two runs never share a shade.
+    """
     traces = [
-        go.Scatter(x=list(x), y=list(y), mode="lines+markers" if len(x) <= CURVE_MARKERS_UP_TO else "lines", name=name)
-        for name, (x, y) in series.items()
+        go.Scatter(
+            x=list(x),
+            y=list(y),
+            mode="lines+markers" if len(x) <= CURVE_MARKERS_UP_TO else "lines",
+            name=name,
+            line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)]},
+        )
+        for i, (name, (x, y)) in enumerate(series.items())
     ]
     layout = {
         "xaxis": {"title": {"text": x_title}},

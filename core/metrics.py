@@ -13,10 +13,13 @@ NaN: a loss that diverged is written as null and read back as None.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 logger = logging.getLogger(__name__)
@@ -198,6 +201,32 @@ def scalars(record: Record) -> dict[str, float]:
         if name not in ("step", "epoch") and isinstance(value, int | float) and not isinstance(value, bool)
         if math.isfinite(value)
     }
+
+
+@contextlib.contextmanager
+def tensorboard_logger(log_dir: Path) -> Iterator[Callable[[Record], None]]:
+    """Yield a function that also logs a record's numbers as TensorBoard scalars in ``log_dir``.
+
+    TensorBoard is an optional extra: without it installed the function does nothing and no folder
+    is written.
+    """
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        yield lambda record: None
+        return
+    writer = SummaryWriter(log_dir=str(log_dir))
+
+    def log(record: Record) -> None:
+        step = getattr(record, "step", None)
+        if isinstance(step, int):
+            for name, value in scalars(record).items():
+                writer.add_scalar(f"{record.kind}/{name}", value, step)
+
+    try:
+        yield log
+    finally:
+        writer.close()
 
 
 def current(records: list[Record], kind: type[Record]) -> list:

@@ -42,6 +42,13 @@ class RunStatus:
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
 
+    @property
+    def seconds(self) -> float | None:
+        """Return how long the run took from its start to its end, once it has ended."""
+        if self.started_at is None or self.ended_at is None or self.active:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["reason"] = _message_to_dict(self.reason)
@@ -68,3 +75,4 @@ class RunInfo:
     config: dict  # the TrainConfig as a JSON dict
     status: RunStatus
     owner_id: str | None = None  # a hash of its creator's secret key (core.classroom); None: nobody's
+    label: str | None = None  # the name its owner gave it; None: described by its settings

@@ -72,6 +72,7 @@ WORKER_LOG_FILE = "worker.log"
 PRUNE_LOG = ".pruned.jsonl"
 QUEUE_LOCK = ".scheduler"  # the job queue's lock: <root>/.scheduler.lock
 
+MAX_LABEL = 60  # characters of a run's label
 _META_KEY = "stride"  # the safetensors header key that holds our JSON metadata
 
 
@@ -80,6 +81,12 @@ def check_run_id(run_id: object) -> str:
     if isinstance(run_id, str) and RUN_ID_PATTERN.fullmatch(run_id):
         return run_id
     raise UserError(Message("runs.bad_id", {"run_id": repr(run_id)[:80]}))
+
+
+def clean_label(text: object) -> str:
+    """Return a run's label as stored: one line of printable text, at most ``MAX_LABEL`` characters."""
+    words = "".join(c for c in str(text) if c.isprintable()).split() if isinstance(text, str) else []
+    return " ".join(words)[:MAX_LABEL].strip()
 
 
 def new_run_id() -> str:
@@ -152,7 +159,16 @@ class RunStore:
             config=stored.get("config") or {},
             status=self.read_status(run_id),
             owner_id=stored.get("owner_id"),
+            label=stored.get("label") if isinstance(stored.get("label"), str) else None,
         )
+
+    def set_label(self, run_id: str, label: str) -> str:
+        """Give the run a name people read (``clean_label``'s rules); "" goes back to none. Return what was stored."""
+        path = self._existing_dir(run_id) / CONFIG_FILE
+        stored = json.loads(path.read_text())
+        stored["label"] = clean_label(label) or None
+        atomic_write_json(path, stored)
+        return stored["label"] or ""
 
     def read_config(self, run_id: str) -> dict:
         """Return the stored TrainConfig dict of ``run_id``."""
@@ -298,30 +314,9 @@ class RunStore:
         with JsonLines(self._existing_dir(run_id) / METRICS_FILE) as log:
             yield lambda record: log.write(metrics.to_json(record))
 
-    @contextlib.contextmanager
-    def tensorboard_logger(self, run_id: str) -> Iterator[Callable[[Record], None]]:
-        """Yield a function that also logs a metrics record as TensorBoard scalars in ``<run>/tb``.
-
-        TensorBoard is an optional extra: without it installed the function does nothing and no
-        ``tb`` folder is written. Open the logs with ``tensorboard --logdir runs``.
-        """
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError:
-            yield lambda record: None
-            return
-        writer = SummaryWriter(log_dir=str(self._existing_dir(run_id) / TENSORBOARD_DIR))
-
-        def log(record: Record) -> None:
-            step = getattr(record, "step", None)
-            if isinstance(step, int):
-                for name, value in metrics.scalars(record).items():
-                    writer.add_scalar(f"{record.kind}/{name}", value, step)
-
-        try:
-            yield log
-        finally:
-            writer.close()
+    def tensorboard_dir(self, run_id: str) -> Path:
+        """Return where the run's TensorBoard event files go (``tensorboard --logdir runs`` finds them)."""
+        return self._existing_dir(run_id) / TENSORBOARD_DIR
 
     def append_metrics(self, run_id: str, *records: Record) -> None:
         with self.metrics_writer(run_id) as write:

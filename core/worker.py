@@ -23,7 +23,7 @@ from core.checkpoints import Checkpoint
 from core.config import TrainConfig
 from core.data import load_training_data
 from core.i18n import Message, UserError
-from core.metrics import CheckpointMeta, Record
+from core.metrics import CheckpointMeta, Record, tensorboard_logger
 from core.modelspec import ModelSpec
 from core.presets import resolve_spec
 from core.runs import RunStore
@@ -97,7 +97,7 @@ def run_in_store(
             store.save_checkpoint(run_id, Checkpoint(state, optimizer.state_dict(), meta))
             store.save_model(run_id, state, model_info(run_id, config, spec, data, meta.to_json(), complete=False))
 
-        with store.metrics_writer(run_id) as write, store.tensorboard_logger(run_id) as tensorboard:
+        with store.metrics_writer(run_id) as write, tensorboard_logger(store.tensorboard_dir(run_id)) as tensorboard:
 
             def emit(record: Record) -> None:
                 write(record)

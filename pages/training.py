@@ -161,7 +161,7 @@ for field, value in FORM_DEFAULTS.items():
 receive_spec()
 S.setdefault("train.source", "preset")
 
-recipes_ui()
+recipes_ui(CLASS)
 data_column, model_column, hyper_column = st.columns([1, 1, 1.4], gap="large")
 with data_column:
     info = data_ui()
@@ -190,7 +190,8 @@ config = TrainConfig(
     **hyper,
 )
 problems += config.problems()
-problems += CLASS.limits.config_problems(config)
+if preview["problem"] is None:  # data that cannot be loaded has one message (in its column), not a limit too
+    problems += CLASS.limits.config_problems(config)
 if hyper["device"] == "cuda" and not torch.cuda.is_available():
     problems.append(Message("train.no_cuda"))
 for problem in problems:

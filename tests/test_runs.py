@@ -239,7 +239,7 @@ def test_tensorboard_scalars_are_written_only_when_tensorboard_is_installed(stor
 
     run = store.create_run({"dataset": "digits"})
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if not installed
-    with store.tensorboard_logger(run.run_id) as log:
+    with metrics.tensorboard_logger(store.tensorboard_dir(run.run_id)) as log:
         log(_step(3))
     assert not (store.run_dir(run.run_id) / runs.TENSORBOARD_DIR).exists()
 
@@ -256,7 +256,7 @@ def test_tensorboard_scalars_are_written_only_when_tensorboard_is_installed(stor
             closed.append(self.log_dir)
 
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=FakeWriter))
-    with store.tensorboard_logger(run.run_id) as log:
+    with metrics.tensorboard_logger(store.tensorboard_dir(run.run_id)) as log:
         log(StepRecord(epoch=1, step=3, loss=float("nan"), acc=0.9, lr=0.1, images_per_s=50.0, eta_s=2.0, time_s=0.5))
         log(StartRecord(["a", "b"], 1, 2, 2, 4, 8, 1, 1, "cpu", 1, 10))  # no step: nothing to plot
     assert scalars == [("step/acc", 0.9, 3), ("step/lr", 0.1, 3), ("step/images_per_s", 50.0, 3),

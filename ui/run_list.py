@@ -1,7 +1,9 @@
 """The Training page's run list: the viewer's runs (or the class's), buttons for the selected one, and the comparison.
 
 Session-state keys (the training page lists them all): "train.selected" and "train.compare" (the
-list's widgets), "train.scope" ("mine" or "class"), "train._problem" (a callback's error).
+list's widgets), "train.label.<run id>" (a run's name being typed), "train.scope" ("mine" or
+"class"), "train._followed" (the watched run the selection last followed), "train._rerun" (the
+watched run changed inside the list: the whole page reruns), "train._problem" (a callback's error).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import streamlit as st
 from core import figures
 from core.classroom import Classroom
 from core.config import config_differences
-from core.i18n import Message, UserError
+from core.formatting import format_number
+from core.i18n import CATALOG, Message, UserError
 from core.metrics import EpochRecord, StepRecord, current
 from core.presets import PRESETS
 from core.run_status import RESUMABLE_STATES
-from core.runs import RunStore
+from core.runs import MAX_LABEL, RunStore
 from ui.classroom import disk_used_mb
-from ui.run_views import stop_run
+from ui.run_views import REFRESH_S, resume_run, stop_run
 from ui.text import show, t
 from ui.widgets import plot
 
@@ -32,15 +35,7 @@ S = st.session_state
 def watch_run(run_id: str) -> None:
     """Callback: watch ``run_id`` in the live area."""
     S["train.run"] = run_id
-
-
-def resume_run(room: Classroom, run_id: str) -> None:
-    """Callback: queue an interrupted, cancelled or failed run again; it continues from its checkpoint."""
-    try:
-        room.resume(run_id)
-        S["train.run"] = run_id
-    except UserError as exc:
-        S["train._problem"] = exc.message
+    S["train._rerun"] = True
 
 
 def delete_run(room: Classroom, run_id: str) -> None:
@@ -52,6 +47,7 @@ def delete_run(room: Classroom, run_id: str) -> None:
         return
     if S.get("train.run") == run_id:
         S["train.run"] = None
+        S["train._rerun"] = True
     S["train.compare"] = [r for r in S.get("train.compare", []) if r != run_id]
 
 
@@ -86,13 +82,41 @@ def limits_ui(room: Classroom) -> None:
         show(Message("class.pruned", {"runs": ", ".join(pruned)}), "info")
 
 
+def run_label(info) -> str:
+    """Return what people call a run: its owner's label, or its model, data and key settings."""
+    if info.label:
+        return info.label
+    config = info.config
+    dataset = config.get("dataset", "")
+    data = t(f"data.title_{dataset}") if f"data.title_{dataset}" in CATALOG else str(dataset)
+    return t(
+        "training.run_label",
+        model=model_name(config),
+        data=data,
+        epochs=config.get("epochs", "?"),
+        optimizer=config.get("optimizer", "?"),
+        lr=format_number(float(config.get("lr", 0) or 0)),
+    )
+
+
+def rename_run(room: Classroom, run_id: str) -> None:
+    """Callback: store the label typed for a run (blank: back to the description of its settings)."""
+    try:
+        room.rename(run_id, S.get(f"train.label.{run_id}", ""))
+    except UserError as exc:
+        S["train._problem"] = exc.message
+
+
 def runs_ui(room: Classroom) -> None:
-    """Draw the run list: a table of runs, buttons for the selected one, its downloads, then the comparison."""
-    store, viewer = room.store, room.viewer
+    """Draw the run list: a table of runs, buttons for the selected one, its downloads, then the comparison.
+
+    While a listed run is queued or running, the list re-reads the run store every REFRESH_S, like
+    the live area, so both show the same progress.
+    """
     st.subheader(t("training.runs"))
     limits_ui(room)
     scope = "mine"
-    if viewer.class_mode and room.sharing and not viewer.teacher:
+    if room.viewer.class_mode and room.sharing and not room.viewer.teacher:
         scope = st.segmented_control(
             t("class.scope"),
             ["mine", "class"],
@@ -101,6 +125,20 @@ def runs_ui(room: Classroom) -> None:
             default="mine",
             required=True,
         )
+    active = any(info.status.active for info in room.runs(scope))
+
+    @st.fragment(run_every=REFRESH_S if active else None)
+    def listing() -> None:
+        room.refresh()
+        run_table(room, scope)
+        if S.pop("train._rerun", False):  # the watched run changed: the live area above must follow
+            st.rerun()
+
+    listing()
+
+
+def run_table(room: Classroom, scope: str) -> None:
+    store, viewer = room.store, room.viewer
     infos = {info.run_id: info for info in room.runs(scope)}
     jobs = room.jobs_of(list(infos.values()))
     if not jobs:
@@ -114,28 +152,27 @@ def runs_ui(room: Classroom) -> None:
         rows.append(
             {
                 **({t("classroom.col_owner"): infos[job.run_id].owner or ""} if show_owner else {}),
-                t("training.col_run"): job.run_id,
+                t("training.col_label"): run_label(infos[job.run_id]),
                 t("training.col_status"): t(f"training.status_{job.state}"),
                 t("training.col_queue"): "" if job.position is None else str(job.position),
-                t("training.col_dataset"): config.get("dataset", ""),
-                t("training.col_model"): model_name(config),
                 t("training.col_epochs"): f"{meta.epoch if meta else 0}/{config.get('epochs', '?')}",
                 t("training.col_val_acc"): f"{meta.val_acc:.1%}" if meta else "",
                 t("training.col_created"): time.strftime(
                     "%Y-%m-%d %H:%M:%S", time.localtime(infos[job.run_id].created_at)
                 ),
+                t("training.col_run"): job.run_id,
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
     # no status in the labels: a choice widget keeps showing a label it was given even after it changes
-    labels = {
-        job.run_id: f"{job.run_id} · {infos[job.run_id].config.get('dataset', '')} / "
-        f"{model_name(infos[job.run_id].config)}"
-        for job in jobs
-    }
+    labels = {job.run_id: f"{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs}
+    watched = S.get("train.run")
+    if S.get("train._followed") != watched and watched in labels:  # a new run is watched: the box follows it
+        S["train.selected"] = watched
+    S["train._followed"] = watched
     if S.get("train.selected") not in labels:
-        S["train.selected"] = S.get("train.run") if S.get("train.run") in labels else jobs[0].run_id
+        S["train.selected"] = watched if watched in labels else jobs[0].run_id
     selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
     job = next(j for j in jobs if j.run_id == selected)
     may_change = viewer.can_control(infos[selected])
@@ -180,10 +217,20 @@ def runs_ui(room: Classroom) -> None:
         )
     if not files:
         buttons.caption(t("training.no_model_yet"))
+    if may_change:
+        S.setdefault(f"train.label.{selected}", infos[selected].label or "")
+        st.text_input(
+            t("training.rename"),
+            key=f"train.label.{selected}",
+            max_chars=MAX_LABEL,
+            placeholder=run_label(infos[selected]),
+            on_change=rename_run,
+            args=(room, selected),
+        )
     if S.get("train._problem") is not None:
         show(S.pop("train._problem"))
 
-    compare_ui(store, labels, infos)
+    compare_ui(store, {run_id: run_label(info) for run_id, info in infos.items()}, infos)
 
 
 def compare_ui(store: RunStore, labels: dict[str, str], infos: dict) -> None:

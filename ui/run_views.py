@@ -19,6 +19,7 @@ from core.formatting import format_count, format_number
 from core.i18n import UserError
 from core.jobs import Job
 from core.metrics import EndRecord, EpochRecord, Record, StartRecord, StepRecord, current, last
+from core.run_status import RESUMABLE_STATES
 from core.runs import RunStore
 from ui.text import lang, show, t
 from ui.widgets import plot
@@ -55,19 +56,20 @@ def status_ui(job: Job, running_cap: int) -> None:
 
 
 def progress_ui(records: list[Record], job: Job) -> None:
+    """Show how far the run got, from the metrics log alone: the last step written, the epochs finished."""
     start_record = last(records, StartRecord)
-    steps = current(records, StepRecord)
     if start_record is None:
         st.caption(t("training.waiting_first_metrics"))
         return
+    step_record, epoch_record = last(records, StepRecord), last(records, EpochRecord)
     total = start_record.total_steps
-    step = steps[-1].step if steps else 0
-    epoch = steps[-1].epoch if steps else 0
+    step = max(step_record.step if step_record else 0, epoch_record.step if epoch_record else 0)
+    done = epoch_record.epoch if epoch_record else 0
     if job.state == "finished":
-        step, epoch = total, start_record.epochs
+        step, done = total, start_record.epochs
     st.progress(
         min(step / max(total, 1), 1.0),
-        text=t("training.progress", epoch=epoch, epochs=start_record.epochs, step=step, total=total),
+        text=t("training.progress", done=done, epochs=start_record.epochs, step=step, total=total),
     )
     st.caption(
         t(
@@ -218,14 +220,18 @@ def live_ui(room: Classroom, run_id: str) -> None:
             return
         records = new_records(room.store, run_id)
         status_ui(job, room.max_concurrent_runs)
-        if job.status.active and room.viewer.can_control(info):
+        if room.viewer.can_control(info) and (job.status.active or job.state in RESUMABLE_STATES):
+            stop, callback = (True, stop_run) if job.status.active else (False, resume_run)
             st.button(
-                t("training.stop"),
-                key="train.stop",
-                on_click=stop_run,
+                t("training.stop" if stop else "training.resume"),
+                key="train.stop" if stop else "train.resume_live",
+                on_click=callback,
                 args=(room, run_id),
-                icon=":material/stop_circle:",
+                icon=":material/stop_circle:" if stop else ":material/play_arrow:",
+                help=None if stop else t("training.resume_help"),
             )
+        if S.pop("train._rerun", False):  # resumed here: the page, its list and this area start watching again
+            st.rerun()
         progress_ui(records, job)
         metrics_ui(records, job)
         curves_ui(records)
@@ -234,6 +240,16 @@ def live_ui(room: Classroom, run_id: str) -> None:
             st.rerun()  # the whole page: the run list changes, and the fragment stops refreshing
 
     live()
+
+
+def resume_run(room: Classroom, run_id: str) -> None:
+    """Callback: queue an interrupted, cancelled or failed run again (from its checkpoint) and watch it."""
+    try:
+        room.resume(run_id)
+        S["train.run"] = run_id
+        S["train._rerun"] = True
+    except UserError as exc:
+        S["train._problem"] = exc.message
 
 
 def stop_run(room: Classroom, run_id: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import presets
+from core.classroom import Classroom
 from core.config import (
     DEVICES,
     FORM_BOUNDS,
@@ -82,7 +83,7 @@ def fitting_presets(dataset: str) -> list[str]:
 def apply_recipe(name: str) -> None:
     """Callback: reset the form, fill in a recipe, and ask the script to start it."""
     for field, value in {**FORM_DEFAULTS, **RECIPES[name]}.items():
-        if field != "preset":
+        if field not in ("preset", "measured_s"):
             S[f"train.{field}"] = value
     S["train.source"] = "preset"
     S["train.preset"] = RECIPES[name]["preset"]
@@ -115,12 +116,22 @@ def ask_to_start() -> None:
 # --- the form --------------------------------------------------------------------------------------------
 
 
-def recipes_ui() -> None:
+def recipe_config(name: str) -> TrainConfig:
+    """Return the run a recipe starts: the form's defaults with the recipe's settings."""
+    fields = {**FORM_DEFAULTS, **{k: v for k, v in RECIPES[name].items() if k not in ("preset", "measured_s")}}
+    fields["milestones"] = tuple(fields["milestones"])
+    fields["max_samples"] = fields["max_samples"] or None
+    return TrainConfig(model=RECIPES[name]["preset"], **fields)
+
+
+def recipes_ui(room: Classroom) -> None:
     st.write(t("training.recipes"))
     row = st.container(horizontal=True)
     for name in RECIPES:
+        # the time a student will wait: this server's own median for the recipe, else the shipped measurement
+        seconds = room.typical_seconds(recipe_config(name).to_dict()) or RECIPES[name]["measured_s"]
         row.button(
-            t(f"training.recipe_{name}"),
+            t(f"training.recipe_{name}", seconds=f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"),
             key=f"train.recipe_{name}",
             on_click=apply_recipe,
             args=(name,),

@@ -135,12 +135,11 @@ TEXT = {
     ),
     # --- torchvision sets ----------------------------------------------------------------------
     "data.torchvision_missing": (
-        "{name} is not in {folder}. It is not bundled, and Stride never downloads during training. "
-        "On a machine with internet access run `{command}`, then copy the data folder here "
-        "(or point STRIDE_DATA_DIR at it). Until then, use an embedded data set such as digits or shapes.",
-        "{folder} 中没有 {name}。它未随应用提供，Stride 训练时也不会下载。"
-        "请在能上网的机器上运行 `{command}`，然后把数据文件夹复制到这里（或让 STRIDE_DATA_DIR 指向它）。"
-        "在此之前，可以使用内置数据集，例如 digits 或 shapes。",
+        "{name} is not on this server yet: it is not bundled, and Stride never downloads while training. "
+        "Your teacher can add it (the README's “Data sets” says how). Until then, choose an embedded data "
+        "set such as 8×8 digits or shapes.",
+        "本服务器上还没有 {name}:它未随应用提供,Stride 训练时也不会下载。"
+        "老师可以添加它(方法见 README 的“数据集”一节)。在此之前,请选择内置数据集,例如 8×8 手写数字或形状。",
     ),
     "data.torchvision_unreadable": (
         "The {name} files in {folder} could not be read ({detail}). Delete the folder and download it again.",

@@ -17,12 +17,12 @@ TEXT = {
         "下面的曲线是在训练写入文件的同时从运行文件中读取的。",
     ),
     "training.recipes": ("One click: fill in a tried recipe and start it.", "一键开始:填入一个验证过的配方并启动。"),
-    "training.recipe_lenet_digits": ("LeNet on digits (about 5 s)", "LeNet 训练手写数字(约 5 秒)"),
+    "training.recipe_lenet_digits": ("LeNet on digits (about {seconds} s)", "LeNet 训练手写数字(约 {seconds} 秒)"),
     "training.recipe_lenet_digits_help": (
         "LeNet, 6 epochs of the 8×8 digits upscaled to 32×32, Adam with a one-cycle learning rate peaking at 0.01",
         "LeNet,在放大到 32×32 的 8×8 手写数字上训练 6 个 epoch,Adam 优化器,one-cycle 学习率峰值 0.01",
     ),
-    "training.recipe_cnn_shapes": ("Small CNN on shapes (about 30 s)", "小型 CNN 训练形状(约 30 秒)"),
+    "training.recipe_cnn_shapes": ("Small CNN on shapes (about {seconds} s)", "小型 CNN 训练形状(约 {seconds} 秒)"),
     "training.recipe_cnn_shapes_help": (
         "The small modern CNN (conv-BN-ReLU blocks), 6 epochs of the generated 32×32 colour shapes, Adam one-cycle",
         "小型现代 CNN(conv-BN-ReLU 块),在生成的 32×32 彩色形状上训练 6 个 epoch,Adam + one-cycle",
@@ -197,8 +197,8 @@ TEXT = {
         "正在加载数据并构建模型……",
     ),
     "training.progress": (
-        "epoch {epoch}/{epochs} · step {step}/{total}",
-        "epoch {epoch}/{epochs} · 第 {step}/{total} 步",
+        "step {step}/{total} · {done} of {epochs} epochs done",
+        "第 {step}/{total} 步 · 已完成 {done}/{epochs} 个 epoch",
     ),
     "training.start_facts": (
         "{n} training samples / batch {batch} = {iterations} iterations per epoch · {parameters} parameters · "
@@ -244,7 +244,13 @@ TEXT = {
     # --- runs ---
     "training.runs": ("Runs", "运行记录"),
     "training.no_runs": ("No runs yet: start one above.", "还没有运行记录:在上方开始一次训练。"),
-    "training.col_run": ("run", "运行"),
+    "training.col_run": ("run id", "运行编号"),
+    "training.col_label": ("run", "运行"),
+    "training.run_label": (
+        "{model} · {data} · {epochs} epochs · {optimizer} lr {lr}",
+        "{model} · {data} · {epochs} 个 epoch · {optimizer} lr {lr}",
+    ),
+    "training.rename": ("Name this run", "给这次运行命名"),
     "training.col_status": ("status", "状态"),
     "training.col_queue": ("queue position", "队列位置"),
     "training.col_dataset": ("data set", "数据集"),
