@@ -40,7 +40,7 @@ def test_a_link_past_the_transposed_sections_sliders_is_clamped_with_a_warning(p
     warnings = page.locator(WARNING)
     expect(warnings.filter(has_text="size=12")).to_contain_text("1..6")
     expect(warnings.filter(has_text="kernel=7")).to_contain_text("1..5")
-    expect(page.get_by_role("slider", name=re.compile(r"^Input size"))).to_have_value("6")
+    expect(page.get_by_role("slider", name=re.compile(r"^Input size"))).to_have_value("6", timeout=FIRST_RUN_MS)
     expect(page).to_have_url(re.compile(r"[?&]size=6(&|$)"))
 
 
@@ -48,4 +48,4 @@ def test_the_transposed_link_that_once_raised_now_shows_its_section(page: Page):
     _open(page, "mode=transposed&size=7&kernel=3&stride=1&padding=2")
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.locator(WARNING).filter(has_text="size=7")).to_contain_text("nearest valid value 6")
-    expect(page.get_by_role("slider", name=re.compile(r"^Kernel size"))).to_have_value("3")
+    expect(page.get_by_role("slider", name=re.compile(r"^Kernel size"))).to_have_value("3", timeout=FIRST_RUN_MS)
