@@ -1,6 +1,6 @@
-"""Data augmentation as the trainer draws it: random crops and flips, per image, a whole batch at a time.
+"""Data augmentation as the trainer draws it: random crops, flips and zooms, per image, a whole batch at a time.
 
-The same as torchvision's ``RandomCrop(size, padding)`` and ``RandomHorizontalFlip()`` image by
+The same as torchvision's ``RandomCrop(size, padding)``, ``RandomHorizontalFlip()`` and ``RandomAffine`` image by
 image, but done with one gather for the whole batch on the device, from the run's own generator
 (so a resumed run draws exactly what the uninterrupted one would have).
 """
@@ -32,3 +32,18 @@ def random_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Return the batch with a random half of its images mirrored left to right."""
     flip = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
     return torch.where(flip[:, None, None, None], x.flip(3), x)
+
+
+def random_zoom(x: torch.Tensor, zoom: float, generator: torch.Generator) -> torch.Tensor:
+    """Return each image scaled about its centre by its own random factor in [1 - zoom, 1 + zoom].
+
+    Bilinear; what comes in from outside repeats the edge (the paper, for a digit). The same as
+    torchvision's ``RandomAffine(0, scale=(1 - zoom, 1 + zoom))`` image by image, for the whole
+    batch in one ``grid_sample``.
+    """
+    n = x.shape[0]
+    factor = 1 + (torch.rand(n, generator=generator) * 2 - 1) * zoom  # (N,)
+    theta = torch.zeros(n, 2, 3)  # maps each output position to where it samples the input
+    theta[:, 0, 0] = theta[:, 1, 1] = 1 / factor
+    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)  # (N, H, W, 2)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)

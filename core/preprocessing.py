@@ -30,7 +30,8 @@ class Preprocessing:
     """How a picture becomes the model's input; saved with each model and reused to predict.
 
     In order: colour conversion to ``mode``, pixels to [0, 1], ``invert`` (x -> 1 - x), resize
-    to ``size``, then ``Normalize(mean, std)`` per channel: (x - mean) / std.
+    to ``size`` (or, with ``fit_ink``, :func:`fit_ink`: the ink found, fitted into a box and
+    centred by its mass, as MNIST was made), then ``Normalize(mean, std)`` per channel: (x - mean) / std.
     """
 
     mode: str  # "L" (one channel: Pillow's ITU-R 601-2 luma) or "RGB" (three channels)
@@ -39,6 +40,7 @@ class Preprocessing:
     mean: tuple[float, ...]  # per channel, of the training split's [0, 1] pixels after resizing
     std: tuple[float, ...]  # per channel, same pixels; a constant channel gets 1.0 (only centred)
     invert: bool = False  # the source images are dark ink on light paper; the model sees bright ink
+    fit_ink: bool = False  # one-channel only: find the ink, fit it into the box, centre it (see fit_ink)
 
     def __post_init__(self) -> None:
         channels = {"L": 1, "RGB": 3}.get(self.mode)
@@ -52,6 +54,8 @@ class Preprocessing:
             raise _invalid_preprocessing("mean", self.mean, f"{channels} finite numbers")
         if len(self.std) != channels or not all(math.isfinite(s) and s > 0 for s in self.std):
             raise _invalid_preprocessing("std", self.std, f"{channels} positive numbers")
+        if self.fit_ink and self.mode != "L":
+            raise _invalid_preprocessing("fit_ink", self.fit_ink, "False for mode RGB")
 
     @property
     def channels(self) -> int:
@@ -66,6 +70,7 @@ class Preprocessing:
             "mean": list(self.mean),
             "std": list(self.std),
             "invert": self.invert,
+            "fit_ink": self.fit_ink,
         }
 
     @classmethod
@@ -79,6 +84,7 @@ class Preprocessing:
                 mean=tuple(float(m) for m in data["mean"]),
                 std=tuple(float(s) for s in data["std"]),
                 invert=bool(data.get("invert", False)),
+                fit_ink=bool(data.get("fit_ink", False)),  # models saved before it have none
             )
         except UserError:
             raise
@@ -101,7 +107,7 @@ class Preprocessing:
         if self.invert:
             stages.append(("data.step_invert", _to_pil(1 - pixels[0].to(torch.float32) / 255)))
         unit = self.to_unit(pixels)
-        stages.append(("data.step_resize", _to_pil(unit[0])))
+        stages.append(("data.step_fit_ink" if self.fit_ink else "data.step_resize", _to_pil(unit[0])))
         stages.append(("data.step_normalize", self.normalize(unit)[0]))
         return stages
 
@@ -113,6 +119,8 @@ class Preprocessing:
         x = pixels.to(torch.float32) / 255
         if self.invert:
             x = 1 - x
+        if self.fit_ink:
+            return fit_ink(x, self.size)
         return _resize(x, self.size, self.resize)
 
     def normalize(self, unit: torch.Tensor) -> torch.Tensor:
@@ -133,6 +141,60 @@ class Preprocessing:
             return image
         rgb, _ = to_rgb(image)  # transparency on white, 16-bit scaled: images.py decides
         return to_gray(rgb) if self.mode == "L" else rgb
+
+
+# MNIST's recipe: each digit's ink fitted into a 20 x 20 px box, keeping its aspect, then placed in
+# 28 x 28 with its centre of mass at the centre. fit_ink scales the box with the input size.
+INK_BOX = 20 / 28
+MIN_CONTRAST = 0.15  # ink must differ from the paper by this share of black-to-white, else none is found
+INK_LEVEL = 0.25  # after stretching paper to 0 and the darkest ink to 1, what counts as ink for the box
+
+
+def fit_ink(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Return each picture's ink fitted into the box and centred by its mass, as MNIST was made.
+
+    (N, 1, H0, W0) in [0, 1], ink brighter than paper -> (N, 1, H, W). Per picture: the paper is
+    the median of the border pixels; paper brighter than mid-grey means light ink on dark paper,
+    and the picture is flipped. Levels are stretched so the paper is 0 and the strongest ink 1;
+    the box around the ink (pixels above INK_LEVEL) is resized, aspect kept, so its longer side is
+    INK_BOX of the input, and placed with its centre of mass at the centre. A picture with no
+    ink (less contrast than MIN_CONTRAST) becomes all paper: 0.
+    """
+    h, w = size
+    n = x.shape[0]
+    border = torch.cat([x[:, 0, 0], x[:, 0, -1], x[:, 0, 1:-1, 0], x[:, 0, 1:-1, -1]], dim=1)  # (N, perimeter)
+    paper = border.median(dim=1).values  # (N,)
+    flip = paper > 0.5
+    x = torch.where(flip[:, None, None, None], 1 - x, x)
+    paper = torch.where(flip, 1 - paper, paper)
+    strongest = x.amax(dim=(1, 2, 3))  # (N,)
+    found = strongest - paper >= MIN_CONTRAST
+    x = ((x - paper[:, None, None, None]) / (strongest - paper).clamp(min=MIN_CONTRAST)[:, None, None, None]).clamp(
+        0, 1
+    )
+    ink = x[:, 0] > INK_LEVEL  # (N, H0, W0)
+    rows, cols = ink.any(dim=2), ink.any(dim=1)  # (N, H0), (N, W0)
+    out = torch.zeros((n, 1, h, w), dtype=torch.float32)
+    box = (max(1, round(h * INK_BOX)), max(1, round(w * INK_BOX)))
+    for i in torch.nonzero(found & rows.any(dim=1)).flatten().tolist():
+        top, bottom = _first_last(rows[i])
+        left, right = _first_last(cols[i])
+        crop = x[i : i + 1, :, top : bottom + 1, left : right + 1]
+        scale = min(box[0] / crop.shape[2], box[1] / crop.shape[3])
+        fitted = _bilinear(crop, (max(1, round(crop.shape[2] * scale)), max(1, round(crop.shape[3] * scale))))[0, 0]
+        mass = fitted.sum()
+        fh, fw = fitted.shape
+        centre_y = float((fitted.sum(dim=1) * (torch.arange(fh) + 0.5)).sum() / mass)
+        centre_x = float((fitted.sum(dim=0) * (torch.arange(fw) + 0.5)).sum() / mass)
+        y0 = min(max(round(h / 2 - centre_y), 0), h - fh)
+        x0 = min(max(round(w / 2 - centre_x), 0), w - fw)
+        out[i, 0, y0 : y0 + fh, x0 : x0 + fw] = fitted
+    return out
+
+
+def _first_last(mask: torch.Tensor) -> tuple[int, int]:
+    where = torch.nonzero(mask).flatten()
+    return int(where[0]), int(where[-1])
 
 
 def _invalid_preprocessing(field_name: str, value: object, allowed: str) -> UserError:
@@ -204,10 +266,12 @@ class Standardization:
         )
 
 
-def draft_preprocessing(mode: str, size: int, resize: str, invert: bool = False) -> Preprocessing:
+def draft_preprocessing(
+    mode: str, size: int, resize: str, invert: bool = False, fit_ink: bool = False
+) -> Preprocessing:
     """Return a preprocessing whose mean and std are still to be measured (0 and 1)."""
     channels = 1 if mode == "L" else 3
-    return Preprocessing(mode, (size, size), resize, (0.0,) * channels, (1.0,) * channels, invert)
+    return Preprocessing(mode, (size, size), resize, (0.0,) * channels, (1.0,) * channels, invert, fit_ink)
 
 
 def with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preprocessing:
@@ -221,4 +285,5 @@ def with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preproces
         mean=tuple(round(float(m), 4) for m in mean),
         std=tuple(round(float(s), 4) if s >= 1e-3 else 1.0 for s in std),
         invert=draft.invert,
+        fit_ink=draft.fit_ink,
     )

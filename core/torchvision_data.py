@@ -100,7 +100,9 @@ def load_torchvision(
     labels = np.concatenate([train_labels, test_labels])
     train, val, _ = split_indices(train_labels, val_fraction, 0.0, seed)
     test = np.arange(len(train_labels), len(labels))
-    draft = draft_preprocessing("RGB" if key == "cifar10" else "L", size, "bilinear", invert=key == "mnist")
+    draft = draft_preprocessing(
+        "RGB" if key == "cifar10" else "L", size, "bilinear", invert=key == "mnist", fit_ink=key == "mnist"
+    )
     sizes = {"name": class_name, "train": len(train_labels), "test": len(test_labels), "size": size}
     description = Message("data.desc_torchvision", sizes)
     return image_data(key, draft.to_unit(pixels), draft, labels, classes, (train, val, test), description)

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.augment import random_crop, random_flip
+from core.augment import random_crop, random_flip, random_zoom
 from core.builder import build_model, first_layer_filters
 from core.checkpoints import Checkpoint
 from core.config import TrainConfig
@@ -331,6 +331,8 @@ def train(
                 return TrainResult("cancelled", reason, epoch - 1, step, metrics, model)
             batch = order[i * batch_size : (i + 1) * batch_size]
             xb, yb = x_train[batch], y_train[batch]  # (B, *input_shape), (B,)
+            if is_image and config.zoom:
+                xb = random_zoom(xb, config.zoom, generator)
             if is_image and config.crop_padding:
                 xb = random_crop(xb, config.crop_padding, generator)
             if is_image and config.flip:

@@ -47,7 +47,12 @@ S = st.session_state
 SETTINGS = settings()
 ROOM = open_classroom()  # in class mode, a student predicts with their own runs (all, when the teacher shares)
 INPUTS = ("upload", "draw", "test")
-DRAWABLE_DATASETS = ("digits", "mnist")  # handwritten digits: a drawing is the kind of picture they learned
+DRAWABLE_DATASETS = (
+    "digits",
+    "mnist5k",
+    "mixed_digits",
+    "mnist",
+)  # handwritten digits: a drawing is the kind of picture they learned
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]  # core.images checks the content
 CANVAS_PX = 280  # the square drawing area; the digits model shrinks it to 32 x 32
 STROKE_PX = (10, 80, 44)  # pen width (lowest, highest, default); the digits' strokes are ~2 of 8 px wide,

