@@ -20,7 +20,7 @@ from core.suggest import closest
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "multistep", "cosine", "onecycle")
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "bce")  # what each computes: core.losses
 DEVICES = ("auto", "cpu", "cuda")
 
 _ALSO_ALLOWED = {"model": dict, "max_samples": int}  # types besides the default's own
@@ -55,7 +55,7 @@ class TrainConfig:
     step_size: int = 2  # "step": multiply lr by gamma every step_size epochs
     milestones: tuple[int, ...] = (3, 6)  # "multistep": multiply lr by gamma at these epochs
     gamma: float = 0.1  # the factor of "step" and "multistep"
-    loss: str = "cross_entropy"  # one of LOSSES; "mse" compares softmax outputs with one-hot targets
+    loss: str = "cross_entropy"  # one of LOSSES; what each computes from the outputs: core.losses
     crop_padding: int = 0  # random crop: pad by this many pixels, crop back to size (0 = off)
     flip: bool = False  # random horizontal flip of half the images
     val_fraction: float = 0.1  # share of the data held out to validate after each epoch

@@ -168,7 +168,7 @@ with data_column:
 with model_column:
     spec_dict, preset = model_ui(info.key)
 with hyper_column:
-    hyper = hyper_ui(info.kind == "image")
+    hyper = hyper_ui(info.kind == "image", spec_dict)
 
 problems: list[Message] = []  # shown above Start, which stays disabled while there are any
 if spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not None:
@@ -182,9 +182,12 @@ if preview["problem"] is None:
     arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
 if spec_dict is None and not problems:
     problems.append(Message("training.choose_model"))
+# a preset by its name; one fitted to a table's columns, or sent from the Architecture page, as its spec
+as_is = preset is not None and spec_dict == PRESETS[preset].spec.to_dict()
+model_choice = preset if as_is else (spec_dict or DEFAULTS.model)
 config = TrainConfig(
     dataset=info.key,
-    model=preset if preset is not None else (spec_dict or DEFAULTS.model),
+    model=model_choice,
     val_fraction=float(S["train.val_fraction"]),
     max_samples=max_samples,
     **hyper,

@@ -22,6 +22,7 @@ PAGES = [
     ("pages/home.py", "nav.home", None, ":material/home:"),
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
     ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
+    ("pages/losses.py", "nav.losses", "home.losses", ":material/functions:"),
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
@@ -29,6 +30,7 @@ CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:") 
 TRAINING_PAGE = "pages/training.py"
 ARCHITECTURE_PAGE = "pages/architecture.py"
 CONVOLUTION_PAGE = "pages/convolution.py"
+LOSSES_PAGE = "pages/losses.py"
 
 
 def settings() -> Settings:

@@ -26,10 +26,12 @@ from core.config import (
 from core.datasets import DATASETS, DatasetInfo
 from core.formatting import format_number
 from core.i18n import Message, UserError
+from core.losses import loss_warning
 from core.modelspec import ModelSpec
 from core.presets import PRESETS
+from core.summary import summarize
 from ui import keys
-from ui.app import ARCHITECTURE_PAGE
+from ui.app import ARCHITECTURE_PAGE, LOSSES_PAGE
 from ui.text import lang, show, t
 
 S = st.session_state
@@ -71,9 +73,19 @@ def fit_problem(spec_dict: dict, dataset: str) -> Message | None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def fitting_presets(dataset: str) -> list[str]:
-    """Return the preset keys that train on ``dataset`` as they are: core.presets.fitting_presets."""
-    return presets.fitting_presets(DATASETS[dataset])
+def fitting_presets(dataset: str) -> dict[str, dict]:
+    """Return the presets the form offers for ``dataset`` as {key: spec dict}: core.presets.presets_for."""
+    return {key: spec.to_dict() for key, spec in presets.presets_for(DATASETS[dataset]).items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_outputs(spec_dict: dict) -> int | None:
+    """Return how many outputs a model (a ModelSpec dict) gives per sample, or None when it cannot run."""
+    try:
+        summary = summarize(ModelSpec.from_dict(spec_dict))
+    except UserError:
+        return None
+    return summary.output_shape[-1] if summary.output_shape else None
 
 
 # --- callbacks -----------------------------------------------------------------------------------------
@@ -186,7 +198,8 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
             icon=":material/account_tree:",
         )
         return spec.to_dict(), None
-    options = fitting_presets(dataset)
+    offered = fitting_presets(dataset)
+    options = list(offered)
     if not options:
         st.info(t("training.no_preset_fits", shape=list(DATASETS[dataset].input_shape)))
         st.page_link(ARCHITECTURE_PAGE, label=t("nav.architecture"), icon=":material/account_tree:")
@@ -196,22 +209,33 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
     key = st.selectbox(
         t("training.preset"),
         options,
-        format_func=lambda k: PRESETS[k].title,
+        format_func=lambda k: offered[k].get("name") or PRESETS[k].title,
         key="train.preset",
         help=t("training.preset_help"),
         persist_state="session",
     )
     preset = PRESETS[key]
+    spec = ModelSpec.from_dict(offered[key])  # the preset itself, or fitted to a table's columns
     st.caption(t(preset.description_key))
-    st.caption(t("training.preset_shape", shape=list(preset.spec.input_shape)))
+    st.caption(t("training.preset_shape", shape=list(spec.input_shape)))
+    if spec != preset.spec:
+        st.caption(t("training.preset_fitted", name=spec.name))
     st.page_link(
         ARCHITECTURE_PAGE, label=t("training.see_layers"), icon=":material/account_tree:", query_params={"preset": key}
     )
-    return preset.spec.to_dict(), key
+    return spec.to_dict(), key
 
 
-def hyper_ui(is_image: bool) -> dict:
-    """Draw the hyper-parameters; return them as TrainConfig fields."""
+def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
+    """Draw the hyper-parameters for the model ``spec_dict``; return them as TrainConfig fields.
+
+    The losses offered fit the model: one sigmoid output trains with BCE, one output per class with
+    CrossEntropy or MSE (core.losses).
+    """
+    single_output = spec_dict is not None and model_outputs(spec_dict) == 1
+    losses = ("bce",) if single_output else tuple(name for name in LOSSES if name != "bce")
+    if S.get("train.loss") not in losses:
+        S["train.loss"] = losses[0]
     st.subheader(t("training.hyper"))
     left, right = st.columns(2)
     epochs = left.number_input(
@@ -271,12 +295,16 @@ def hyper_ui(is_image: bool) -> dict:
     )
     loss = right.selectbox(
         t("training.loss"),
-        LOSSES,
+        losses,
         format_func=lambda name: t(f"training.loss_{name}"),
         key="train.loss",
         help=t("training.loss_help"),
         persist_state="session",
     )
+    right.caption(t(f"training.loss_semantics_{loss}"))
+    right.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
+    if spec_dict is not None and (warning := loss_warning(loss, ModelSpec.from_dict(spec_dict))) is not None:
+        show(warning, "warning")
     step_size, milestones, gamma = S["train.step_size"], S["train.milestones"], S["train.gamma"]
     if schedule == "step":
         step_size = left.number_input(

@@ -150,6 +150,26 @@ TEXT = {
     ),
     "training.loss_cross_entropy": ("CrossEntropyLoss", "CrossEntropyLoss"),
     "training.loss_mse": ("MSELoss (softmax vs one-hot)", "MSELoss(softmax 与 one-hot 比较)"),
+    "training.loss_bce": ("BCELoss (one sigmoid output)", "BCELoss（一个 Sigmoid 输出）"),
+    "training.loss_semantics_cross_entropy": (
+        "`nn.CrossEntropyLoss()(outputs, y)`: raw outputs (logits), one per class; it applies log-softmax itself.",
+        "`nn.CrossEntropyLoss()(outputs, y)`：原始输出（logits），每个类别一个；它自己计算 log-softmax。",
+    ),
+    "training.loss_semantics_mse": (
+        "For classes, MSE compares probabilities with one-hot rows: "
+        "`nn.MSELoss()(outputs.softmax(dim=1), F.one_hot(y, C).float())`.",
+        "对于分类，MSE 比较的是概率和独热行：`nn.MSELoss()(outputs.softmax(dim=1), F.one_hot(y, C).float())`。",
+    ),
+    "training.loss_semantics_bce": (
+        "This model has one output, a probability after its Sigmoid: `nn.BCELoss()(p.squeeze(1), y.float())`; "
+        "class 1 when p ≥ 0.5.",
+        "这个模型只有一个输出，经过 Sigmoid 后是一个概率：`nn.BCELoss()(p.squeeze(1), y.float())`；p ≥ 0.5 时为类别 1。",
+    ),
+    "training.see_losses": ("Work a loss out by hand", "手动算一遍损失"),
+    "training.preset_fitted": (
+        "Fitted to this data: {name} (first layer takes its columns, last layer gives its classes).",
+        "已按这份数据调整：{name}（第一层接收它的特征列，最后一层输出它的类别数）。",
+    ),
     "training.crop_padding": ("Crop padding (px)", "裁剪填充(像素)"),
     "training.crop_padding_help": (
         "RandomCrop(size, padding): pad each training image, cut it back at a random place (0 = off)",
