@@ -187,8 +187,26 @@ def calculate(
         raise _problem("bad_reduction", value=str(reduction)[:20], choices=", ".join(REDUCTIONS))
     x_rows = parse_numbers(input_text, "input")
     y_rows = parse_numbers(target_text, "target")
+    weight = None
+    if name in CLASS_LOSSES and str(weight_text).strip():
+        weight = [v for row in parse_numbers(weight_text, "weight") for v in row]
+    return work_out(name, x_rows, y_rows, reduction, weight, label_smoothing)
+
+
+def work_out(
+    name: str,
+    x_rows: list[list[float]],
+    y_rows: list[list[float]],
+    reduction: str = "mean",
+    weight: list[float] | None = None,
+    label_smoothing: float = 0.0,
+) -> LossResult:
+    """Return the loss ``name`` of numbers already parsed (rows), worked out and checked against torch.
+
+    What :func:`calculate` does after parsing; the step-by-step training view calls it with a batch's outputs.
+    """
     if name in CLASS_LOSSES:
-        return _class_loss(name, x_rows, y_rows, reduction, weight_text, label_smoothing)
+        return _class_loss(name, x_rows, y_rows, reduction, weight, label_smoothing)
     return _elementwise_loss(name, x_rows, y_rows, reduction)
 
 
@@ -257,18 +275,15 @@ def _class_loss(
     x_rows: list[list[float]],
     y_rows: list[list[float]],
     reduction: str,
-    weight_text: str,
+    weight: list[float] | None,
     label_smoothing: float,
 ) -> LossResult:
     n_rows, n_classes = len(x_rows), len(x_rows[0])
     if n_classes < 2:
         raise _problem("one_class", field="input")
     targets = _class_targets(y_rows, n_rows, n_classes)
-    weight = None
-    if str(weight_text).strip():
-        weight = [v for row in parse_numbers(weight_text, "weight") for v in row]
-        if len(weight) != n_classes or any(w < 0 for w in weight):
-            raise _problem("weight_count", classes=n_classes, got=len(weight))
+    if weight is not None and (len(weight) != n_classes or any(w < 0 for w in weight)):
+        raise _problem("weight_count", classes=n_classes, got=len(weight))
     if name == "nll":
         label_smoothing = 0.0  # NLLLoss has no label smoothing
     elif not 0 <= label_smoothing < 1:

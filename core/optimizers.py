@@ -33,6 +33,17 @@ def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimiz
     return torch.optim.RMSprop(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
 
 
+def optimizer_code(config: TrainConfig) -> str:
+    """Return the line that builds :func:`make_optimizer`'s optimizer, as a script writes it."""
+    name = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}[config.optimizer]
+    args = [f"lr={config.lr!r}"]
+    if config.optimizer in ("sgd", "rmsprop") and config.momentum:
+        args.append(f"momentum={config.momentum!r}")
+    if config.weight_decay:
+        args.append(f"weight_decay={config.weight_decay!r}")
+    return f"torch.optim.{name}(model.parameters(), {', '.join(args)})"
+
+
 def make_schedule(
     config: TrainConfig, optimizer: torch.optim.Optimizer, steps_per_epoch: int
 ) -> torch.optim.lr_scheduler.LRScheduler | None:

@@ -69,6 +69,11 @@ def class_samples_grid(
     return image_grid(tiles, per_class, scale=scale)
 
 
+def pictures_grid(unit: np.ndarray, *, n_cols: int = 8, scale: int = 2) -> np.ndarray:
+    """Return pictures (N, C, H, W) with values in [0, 1] as one uint8 picture, in order, ``n_cols`` a row."""
+    return image_grid([_to_tile(u) for u in np.asarray(unit, dtype=np.float32)], min(n_cols, len(unit)), scale=scale)
+
+
 def filters_grid(values: Sequence, *, n_cols: int = 8, tile_px: int = 40) -> np.ndarray:
     """Return first-layer kernels (out, in, kH, kW) as one picture, each kernel scaled to its own range.
 

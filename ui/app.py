@@ -23,6 +23,7 @@ PAGES = [
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
     ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
     ("pages/losses.py", "nav.losses", "home.losses", ":material/functions:"),
+    ("pages/step.py", "nav.step", "home.step", ":material/footprint:"),
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
