@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.datasets import DATASETS
+from core.datasets import DATASETS, UPLOAD_KINDS
 from core.formatting import format_number
 from core.i18n import Message, UserError
 from core.suggest import closest
@@ -43,7 +43,7 @@ def _fits(value: Any, default: Any, also: type | None) -> bool:
 class TrainConfig:
     """One training run's settings; ``to_dict``/``from_dict`` round-trip through JSON."""
 
-    dataset: str = "digits"  # a data set key of core.data
+    dataset: str = "digits"  # a data set key of core.data, or "zip" / "csv": an upload stored in the run
     model: str | dict = "lenet"  # a preset key of core.models, or a ModelSpec as a dict
     epochs: int = 5  # passes over the training set
     batch_size: int = 64  # samples per step; steps per epoch: see steps_per_epoch()
@@ -92,7 +92,7 @@ class TrainConfig:
     def problems(self) -> list[Message]:
         """Return every broken rule, each naming the value and the nearest valid choice."""
         found = []
-        if self.dataset not in DATASETS:
+        if self.dataset not in DATASETS and self.dataset not in UPLOAD_KINDS:
             close = closest(self.dataset, DATASETS)
             found.append(Message("train.unknown_dataset", {"name": self.dataset, "close": ", ".join(close) or "-"}))
         for name, allowed in (
@@ -113,6 +113,8 @@ class TrainConfig:
         for name, low in (("epochs", 1), ("batch_size", 1), ("step_size", 1), ("threads", 0), ("crop_padding", 0)):
             if getattr(self, name) < low:
                 found.append(Message("train.too_small", {"name": name, "value": getattr(self, name), "low": low}))
+        if self.dataset in UPLOAD_KINDS and self.max_samples is None:  # what the server's limits count
+            found.append(Message("train.upload_without_count", {"dataset": self.dataset}))
         if self.max_samples is not None and self.max_samples < 10:
             found.append(Message("train.too_small", {"name": "max_samples", "value": self.max_samples, "low": 10}))
         if not (math.isfinite(self.lr) and self.lr > 0):

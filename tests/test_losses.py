@@ -231,3 +231,27 @@ def test_the_written_out_update_is_what_optimizer_step_does_for_three_steps(conf
         for name, value in after.items():
             assert math.isclose(value, real[name], rel_tol=1e-4, abs_tol=1e-9), name
         assert lines[-1].name == "w" and all(line.numbers for line in lines)
+
+
+def test_a_model_with_one_sigmoid_output_loads_and_predicts_two_class_probabilities(tmp_path):
+    from core.data import load_dataset
+    from core.datasets import DATASETS
+    from core.inference import predict_inputs
+    from core.model_files import load_run
+    from core.presets import adapted_spec
+    from core.runs import RunStore
+    from core.worker import run_here
+
+    spec = adapted_spec("dnn_binary", DATASETS["breast_cancer"])
+    config = TrainConfig(dataset="breast_cancer", model=spec.to_dict(), epochs=1, loss="bce", max_samples=100)
+    store = RunStore(tmp_path / "runs")
+    run_id = store.create_run(config.to_dict()).run_id
+    assert run_here(store, run_id).state == "finished"
+    loaded = load_run(store, run_id)  # one output, two class names: accepted
+    rows = load_dataset("breast_cancer", max_samples=100).x_test[:4]
+    predictions = predict_inputs(loaded, rows)
+    with torch.no_grad():
+        p = loaded.model(rows)[:, 0]
+    for prediction, p_one in zip(predictions, p.tolist(), strict=True):
+        assert prediction.probabilities == pytest.approx((1 - p_one, p_one))
+        assert prediction.index == int(p_one >= 0.5)

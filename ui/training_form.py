@@ -23,7 +23,7 @@ from core.config import (
     WEIGHT_DECAY_CHOICES,
     TrainConfig,
 )
-from core.datasets import DATASETS, DatasetInfo
+from core.datasets import DATASETS, UPLOAD_KINDS, DatasetInfo
 from core.formatting import format_number
 from core.i18n import Message, UserError
 from core.losses import loss_warning
@@ -31,8 +31,9 @@ from core.modelspec import ModelSpec
 from core.presets import PRESETS
 from core.summary import summarize
 from ui import keys
-from ui.app import ARCHITECTURE_PAGE, LOSSES_PAGE
-from ui.text import lang, show, t
+from ui.app import ARCHITECTURE_PAGE, LOSSES_PAGE, PIPELINE_PAGE, STEP_PAGE
+from ui.text import show, t
+from ui.training_upload import upload_info, upload_ui
 
 S = st.session_state
 DEFAULTS = TrainConfig()  # every control starts at the trainer's own default
@@ -62,20 +63,35 @@ FORM_DEFAULTS = {
 # --- what fits what: the core check, cached per (model, data set) ----------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def fit_problem(spec_dict: dict, dataset: str) -> Message | None:
+def catalogue_entry(dataset: str | DatasetInfo | None) -> DatasetInfo | None:
+    """Return a data set's catalogue entry: a built-in key's, an upload's own (given), or None."""
+    return dataset if isinstance(dataset, DatasetInfo) or dataset is None else DATASETS.get(dataset)
+
+
+def fit_problem(spec_dict: dict, dataset: str | DatasetInfo) -> Message | None:
     """Return why a model (a ModelSpec dict) cannot train on ``dataset``, or None: core.presets.fit_problem."""
+    info = catalogue_entry(dataset)
+    return None if info is None else _fit_problem(spec_dict, info)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fit_problem(spec_dict: dict, info: DatasetInfo) -> Message | None:
     try:
         spec = ModelSpec.from_dict(spec_dict)
     except UserError as exc:  # a damaged spec from the Architecture page
         return exc.message
-    return presets.fit_problem(spec, DATASETS[dataset])
+    return presets.fit_problem(spec, info)
+
+
+def fitting_presets(dataset: str | DatasetInfo | None) -> dict[str, dict]:
+    """Return the presets the form offers for ``dataset`` as {key: spec dict}: core.presets.presets_for."""
+    info = catalogue_entry(dataset)
+    return {} if info is None else _fitting_presets(info)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def fitting_presets(dataset: str) -> dict[str, dict]:
-    """Return the presets the form offers for ``dataset`` as {key: spec dict}: core.presets.presets_for."""
-    return {key: spec.to_dict() for key, spec in presets.presets_for(DATASETS[dataset]).items()}
+def _fitting_presets(info: DatasetInfo) -> dict[str, dict]:
+    return {key: spec.to_dict() for key, spec in presets.presets_for(info).items()}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -127,6 +143,14 @@ def ask_to_start() -> None:
 # --- the form --------------------------------------------------------------------------------------------
 
 
+def learn_links() -> None:
+    """Links to the pages that open up what a run does: the data pipeline, one step, the losses."""
+    row = st.container(horizontal=True)
+    row.page_link(PIPELINE_PAGE, label=t("training.see_pipeline"), icon=":material/dataset:")
+    row.page_link(STEP_PAGE, label=t("training.see_step"), icon=":material/footprint:")
+    row.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
+
+
 def recipes_ui() -> None:
     st.write(t("training.recipes"))
     row = st.container(horizontal=True)
@@ -143,18 +167,19 @@ def recipes_ui() -> None:
         show(Message("class.recipe_loaded", {"title": S.pop("train._loaded_recipe")}), "info")
 
 
-def data_ui() -> DatasetInfo:
-    """Draw the data set choice; return its catalogue entry."""
+def data_ui() -> DatasetInfo | None:
+    """Draw the data set choice; return its catalogue entry (an upload's once it reads, else None)."""
     st.subheader(t("training.data"))
     dataset = st.selectbox(
         t("training.dataset"),
-        list(DATASETS),
+        [*DATASETS, *UPLOAD_KINDS],
         format_func=lambda key: t(f"data.title_{key}"),
         key="train.dataset",
         persist_state="session",
     )
-    info = DATASETS[dataset]
-    st.caption(info.about.text(lang()))
+    st.caption(t(f"data.about_{dataset}"))
+    if dataset in UPLOAD_KINDS:
+        upload_ui(dataset)
     st.number_input(
         t("training.max_samples"),
         *FORM_BOUNDS["max_samples"],
@@ -171,10 +196,13 @@ def data_ui() -> DatasetInfo:
         help=t("training.val_fraction_help"),
         persist_state="session",
     )
-    return info
+    if dataset in UPLOAD_KINDS:
+        max_samples = int(S["train.max_samples"]) or None
+        return upload_info(dataset, float(S["train.val_fraction"]), int(S["train.seed"]), max_samples)
+    return DATASETS[dataset]
 
 
-def model_ui(dataset: str) -> tuple[dict | None, str | None]:
+def model_ui(dataset: DatasetInfo | None) -> tuple[dict | None, str | None]:
     """Draw the model choice; return (the chosen ModelSpec as a dict or None, the preset key or None)."""
     st.subheader(t("training.model"))
     sent = S.get(keys.TRAIN_SPEC)
@@ -200,8 +228,10 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
         return spec.to_dict(), None
     offered = fitting_presets(dataset)
     options = list(offered)
+    if dataset is None:  # an upload not read yet: its uploader says why
+        return None, None
     if not options:
-        st.info(t("training.no_preset_fits", shape=list(DATASETS[dataset].input_shape)))
+        st.info(t("training.no_preset_fits", shape=list(dataset.input_shape)))
         st.page_link(ARCHITECTURE_PAGE, label=t("nav.architecture"), icon=":material/account_tree:")
         return None, None
     if S.get("train.preset") not in options:
