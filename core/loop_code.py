@@ -19,7 +19,7 @@ from core.summary import summarize
 
 # The phases of one step, in the order the loop runs them; each marks one line of the script.
 PHASES = ("batch", "zero_grad", "forward", "loss", "backward", "step", "modes")
-MARK = "  ◀◀ this phase"
+MARK = "◀◀"  # begins the comment of the current phase's line, where a narrow code box still shows it
 _PHASE_TAGS = {  # a phase -> the comment that ends its line in the script
     "batch": "# the DataLoader hands over the next batch",
     "zero_grad": "# 1. clear the last step's gradients",
@@ -118,9 +118,9 @@ if __name__ == "__main__":
 
 
 def marked(script: str, phase: str) -> str:
-    """Return ``script`` with the line of ``phase`` (one of PHASES) marked at its end."""
+    """Return ``script`` with the line of ``phase`` (one of PHASES) marked where its comment starts."""
     tag = _PHASE_TAGS[phase]
-    return "\n".join(line + MARK if tag in line else line for line in script.splitlines())
+    return "\n".join(line.replace(tag, "# " + MARK + " " + tag[2:]) for line in script.splitlines())
 
 
 def marked_line(script: str, phase: str) -> int:

@@ -180,7 +180,10 @@ status.metric(t("step.batch_loss"), f"{view.loss:.4f}")
 if len(stepper.losses) > 1:
     steps = range(1, len(stepper.losses) + 1)
     with curve:
-        plot(run_curves_figure({t("step.batch_loss"): (steps, stepper.losses)}, x_title=t("step.x_steps"), height=200))
+        figure = run_curves_figure(
+            {t("step.batch_loss"): (steps, stepper.losses)}, x_title=t("step.x_steps"), height=200
+        )
+        plot(figure.update_xaxes(dtick=max(1, len(steps) // 8)))  # whole steps on the axis
 
 phase = st.segmented_control(
     t("step.phase"), PHASES, format_func=lambda p: t(f"step.phase_{p}"), key="step.phase", required=True

@@ -46,7 +46,7 @@ def test_three_batches_change_the_loss_and_the_step_moves_a_weight_as_written(pa
     after = metric(page, "After optimizer.step()").inner_text()
     assert before != after, (before, after)
     loop = page.locator('[data-testid="stCode"]').first  # the loop beside the phase, this phase's line marked
-    expect(loop).to_contain_text("optimizer.step()  # 5. step: update every weight  ◀◀ this phase")
+    expect(loop).to_contain_text("optimizer.step()  # ◀◀ 5. step: update every weight")
     expect(page.locator(EXCEPTION)).to_have_count(0)
     shot = tmp_path / "step.png"
     page.screenshot(path=shot, full_page=True)

@@ -22,8 +22,9 @@ from ui.widgets import plot, valid_index
 
 S = st.session_state
 BATCH_COLUMNS = 8  # pictures per row in the batch grid
-TILE_PX = 48  # a kernel or a small matrix tile in the gradient and weight pictures
+TILE_PX = 72  # a kernel or a small matrix tile in the gradient and weight pictures
 MAX_TILES = 96  # kernels drawn per tensor (C_out x C_in can be thousands)
+MASK_PX = 200  # a Dropout mask's picture, however many units it has
 F_NAMES = {"cross_entropy": "F.cross_entropy", "mse": "F.mse_loss", "bce": "F.binary_cross_entropy"}
 
 
@@ -193,8 +194,9 @@ def modes_phase(view: StepView) -> None:
         side = int(effect.mask.numel() ** 0.5)
         mask = effect.mask[: side * side].reshape(side, side).float().numpy()
         st.image(
-            pictures.image_grid([(1 - mask) * 255], 1, scale=max(1, 160 // max(side, 1))),
+            pictures.image_grid([(1 - mask) * 255], 1, scale=max(1, MASK_PX // max(side, 1))),
             caption=t("step.dropout_caption", name=effect.name, p=effect.p, zeroed=f"{effect.zeroed:.1%}"),
+            width=MASK_PX,
         )
     for effect in view.batchnorm:
         st.markdown(t("step.batchnorm_title", name=effect.name, momentum=effect.momentum))
