@@ -134,10 +134,10 @@ def bare_epoch(model, optimizer, x, y, batch_size: int, order: torch.Tensor) -> 
 
 def shuffled(n: int, seed: int, epoch: int) -> torch.Tensor:
     """The order train() visits the samples in: the same randperm from the same per-epoch seed."""
-    from core.train import _epoch_seed
+    from core.augment import epoch_seed
 
-    torch.manual_seed(_epoch_seed(seed, epoch))
-    return torch.randperm(n, generator=torch.Generator().manual_seed(_epoch_seed(seed, epoch)))
+    torch.manual_seed(epoch_seed(seed, epoch))
+    return torch.randperm(n, generator=torch.Generator().manual_seed(epoch_seed(seed, epoch)))
 
 
 # --- 1. throughput: train() vs a bare loop, LeNet on digits --------------------------------------------

@@ -11,6 +11,24 @@ import torch
 import torch.nn.functional as F
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """Return the seed of one epoch's shuffle, augmentation and dropout: distinct for every (seed, epoch) a run can have."""
+    return (seed << 20) + epoch
+
+
+def augment(
+    x: torch.Tensor, crop_padding: int, flip: bool, generator: torch.Generator, zoom: float = 0.0
+) -> torch.Tensor:
+    """Return a batch (N, C, H, W) as the trainer augments it: zoom, random crop, then flip, each when asked."""
+    if zoom:
+        x = random_zoom(x, zoom, generator)
+    if crop_padding:
+        x = random_crop(x, crop_padding, generator)
+    if flip:
+        x = random_flip(x, generator)
+    return x
+
+
 def random_crop(x: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:
     """Return each image shifted by its own random offset: zero-pad, then crop back to size.
 

@@ -26,7 +26,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from core.config import TrainConfig
@@ -324,10 +324,13 @@ class Classroom:
             raise UserError(Message("class.not_yours", {"run_id": run_id, "owner": info.owner or "?"}))
         return info
 
-    def submit(self, config: TrainConfig) -> str:
+    def submit(self, config: TrainConfig, files: Mapping[str, bytes] | None = None) -> str:
         self._listed = None
         viewer = self.viewer
-        return self.jobs.submit(config, owner=viewer.name, owner_id=viewer.owner_id, per_student=not viewer.teacher)
+        per_student = not viewer.teacher
+        return self.jobs.submit(
+            config, owner=viewer.name, owner_id=viewer.owner_id, per_student=per_student, files=files
+        )
 
     def cancel(self, run_id: str) -> Job:
         self._controlled(run_id)

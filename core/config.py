@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.datasets import DATASETS
+from core.datasets import DATASETS, UPLOAD_KINDS
 from core.formatting import format_number
 from core.i18n import Message, UserError
 from core.suggest import closest
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "multistep", "cosine", "onecycle")
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "bce")  # what each computes: core.losses
 DEVICES = ("auto", "cpu", "cuda")
 
 _ALSO_ALLOWED = {"model": dict, "max_samples": int}  # types besides the default's own
@@ -43,7 +43,7 @@ def _fits(value: Any, default: Any, also: type | None) -> bool:
 class TrainConfig:
     """One training run's settings; ``to_dict``/``from_dict`` round-trip through JSON."""
 
-    dataset: str = "digits"  # a data set key of core.data
+    dataset: str = "digits"  # a data set key of core.data, or "zip" / "csv": an upload stored in the run
     model: str | dict = "lenet"  # a preset key of core.models, or a ModelSpec as a dict
     epochs: int = 5  # passes over the training set
     batch_size: int = 64  # samples per step; steps per epoch: see steps_per_epoch()
@@ -55,7 +55,7 @@ class TrainConfig:
     step_size: int = 2  # "step": multiply lr by gamma every step_size epochs
     milestones: tuple[int, ...] = (3, 6)  # "multistep": multiply lr by gamma at these epochs
     gamma: float = 0.1  # the factor of "step" and "multistep"
-    loss: str = "cross_entropy"  # one of LOSSES; "mse" compares softmax outputs with one-hot targets
+    loss: str = "cross_entropy"  # one of LOSSES; what each computes from the outputs: core.losses
     crop_padding: int = 0  # random crop: pad by this many pixels, crop back to size (0 = off)
     flip: bool = False  # random horizontal flip of half the images
     zoom: float = 0.0  # random zoom: each image scaled by a factor in [1 - zoom, 1 + zoom] (0 = off)
@@ -93,7 +93,7 @@ class TrainConfig:
     def problems(self) -> list[Message]:
         """Return every broken rule, each naming the value and the nearest valid choice."""
         found = []
-        if self.dataset not in DATASETS:
+        if self.dataset not in DATASETS and self.dataset not in UPLOAD_KINDS:
             close = closest(self.dataset, DATASETS)
             found.append(Message("train.unknown_dataset", {"name": self.dataset, "close": ", ".join(close) or "-"}))
         for name, allowed in (
@@ -114,6 +114,8 @@ class TrainConfig:
         for name, low in (("epochs", 1), ("batch_size", 1), ("step_size", 1), ("threads", 0), ("crop_padding", 0)):
             if getattr(self, name) < low:
                 found.append(Message("train.too_small", {"name": name, "value": getattr(self, name), "low": low}))
+        if self.dataset in UPLOAD_KINDS and self.max_samples is None:  # what the server's limits count
+            found.append(Message("train.upload_without_count", {"dataset": self.dataset}))
         if self.max_samples is not None and self.max_samples < 10:
             found.append(Message("train.too_small", {"name": "max_samples", "value": self.max_samples, "low": 10}))
         if not (math.isfinite(self.lr) and self.lr > 0):

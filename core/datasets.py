@@ -18,6 +18,9 @@ MIN_SAMPLES = 10  # the smallest max_samples that still leaves something to spli
 SYNTHETIC3_COUNT = 10_000  # as in the curriculum
 SHAPES_COUNT = 6_000  # generated shapes (core.generated_shapes): a tenth of CIFAR-10, the set they stand in for
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+# A student's own data: a zip of class folders or a CSV table (core.uploads). Not in DATASETS: its
+# shape and classes are known once it is read; a run keeps its tensors (core.run_data).
+UPLOAD_KINDS = ("zip", "csv")
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,28 @@ def run_curves_figure(
     return go.Figure(data=traces, layout=layout)
 
 
+def bars_figure(names: Sequence[str], values: Sequence[float], *, x_title: str = "") -> go.Figure:
+    """Return one horizontal bar per name (e.g. each parameter tensor's gradient norm), first on top."""
+    bars = go.Bar(
+        x=list(values),
+        y=[str(n) for n in names],
+        orientation="h",
+        marker={"color": "#1f77b4"},
+        text=[f"{v:.3g}" for v in values],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.4g}<extra></extra>",
+    )
+    layout = {
+        "xaxis": {"title": {"text": x_title}, "range": [0, 1.2 * max(values, default=1) or 1]},
+        "yaxis": {"type": "category", "autorange": "reversed"},
+        "height": 50 + 24 * len(names),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "bargap": 0.25,
+    }
+    return go.Figure(data=[bars], layout=layout)
+
+
 def confusion_figure(
     confusion: Sequence[Sequence[int]], classes: Sequence[str], *, x_title: str = "", y_title: str = ""
 ) -> go.Figure:

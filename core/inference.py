@@ -22,6 +22,7 @@ from core.config import TrainConfig
 from core.data import load_training_data
 from core.datasets import DATASETS
 from core.i18n import Message, UserError
+from core.losses import class_probabilities
 from core.model_files import LoadedModel
 
 MAX_TEST_SAMPLES = 1_000  # per call of test_samples
@@ -98,10 +99,10 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         outputs = torch.cat(
             [loaded.model(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
         )  # (N, *input_shape) -> (N, classes)
-    # The trainer's losses read outputs as logits (cross-entropy's log-softmax, mse's softmax);
-    # a spec that ends in Softmax already gives probabilities.
+    # The trainer's losses read outputs as logits (cross-entropy's log-softmax, mse's softmax), or one
+    # sigmoid output as p(class 1) (bce); a spec that ends in Softmax already gives probabilities.
     ends_in_softmax = bool(loaded.spec.layers) and loaded.spec.layers[-1].type == "Softmax"
-    probabilities = outputs if ends_in_softmax else outputs.softmax(dim=1)  # (N, classes)
+    probabilities = outputs if ends_in_softmax else class_probabilities(outputs)  # (N, classes)
     top_p, top_i = probabilities.topk(min(k, len(loaded.classes)), dim=1)  # (N, k) each
     return [
         Prediction(
@@ -188,7 +189,8 @@ def grad_cam(loaded: LoadedModel, x: torch.Tensor, class_index: int) -> torch.Te
     with _hooked(loaded, _convs(loaded)[-1:], kept.__setitem__) as model, torch.enable_grad():
         # The parameters stay frozen; an input that requires grad makes every activation require it too.
         x_in = x[None].detach().clone().requires_grad_(True)  # (1, C, H, W)
-        score = model(x_in)[0, class_index]  # (1, classes) -> the class's raw score
+        out = model(x_in)  # (1, classes), or (1, 1): one sigmoid output, p(class 1)
+        score = out[0, class_index] if out.shape[1] > 1 else (out[0, 0] if class_index == 1 else -out[0, 0])
         name = next(iter(kept))
         (grads,) = torch.autograd.grad(score, kept[name])  # d score / d A: (1, K, h, w)
     activations = kept[name].detach()  # A: (1, K, h, w)

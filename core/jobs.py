@@ -38,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,12 +84,12 @@ class JobBackend(abc.ABC):
     max_concurrent_runs: int  # runs training at once; more wait in the queue
 
     @abc.abstractmethod
-    def submit(
-        self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None, per_student: bool = True
-    ) -> str:
+    def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
+               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
         """Queue a run of ``config`` for ``owner``; return its id. Raise UserError naming the first limit it breaks.
 
-        ``per_student=False`` (the teacher) skips the cap on one owner's runs.
+        ``per_student=False`` (the teacher) skips the cap on one owner's runs. ``files`` (name -> bytes,
+        e.g. an uploaded data set) are in the run's directory before any worker can see it.
         """
 
     @abc.abstractmethod
@@ -182,9 +182,8 @@ class LocalJobs(JobBackend):
             worker_nice=settings.worker_nice,
         )
 
-    def submit(
-        self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None, per_student: bool = True
-    ) -> str:
+    def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
+               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
         config.check()
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
@@ -199,7 +198,7 @@ class LocalJobs(JobBackend):
                 if active >= cap:
                     raise UserError(Message("limits.per_student", {"active": active, "limit": cap}))
             self._prune_locked(refuse_when_full=True)
-            run_id = self.store.create_run(config.to_dict(), owner=owner, state="queued", owner_id=owner_id).run_id
+            run_id = self.store.create_run(config.to_dict(), owner, "queued", owner_id, files).run_id
         self.schedule()
         return run_id
 

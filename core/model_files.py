@@ -240,7 +240,7 @@ def _assemble(state: Mapping, info: dict, source: str, train_config: TrainConfig
     if summary.problem is not None:
         raise UserError(summary.problem.message)
     outputs = summary.output_shape[-1] if summary.output_shape and len(summary.output_shape) == 2 else None
-    if outputs != len(classes):
+    if outputs != len(classes) and not (outputs == 1 and len(classes) == 2):  # one sigmoid output (BCE)
         raise UserError(Message("inference.classes_mismatch", {"outputs": outputs, "classes": len(classes)}))
 
     # Shapes first, on the meta device (no memory): a spec asking for gigabytes of parameters

@@ -69,6 +69,24 @@ def class_samples_grid(
     return image_grid(tiles, per_class, scale=scale)
 
 
+def pictures_grid(unit: np.ndarray, *, n_cols: int = 8, scale: int = 2) -> np.ndarray:
+    """Return pictures (N, C, H, W) with values in [0, 1] as one uint8 picture, in order, ``n_cols`` a row."""
+    return image_grid([_to_tile(u) for u in np.asarray(unit, dtype=np.float32)], min(n_cols, len(unit)), scale=scale)
+
+
+def marked_pixel(picture: np.ndarray, row: int, col: int, *, target_px: int = 160) -> np.ndarray:
+    """Return a uint8 picture (H, W) or (H, W, 3) enlarged to about ``target_px``, pixel (row, col) framed in red."""
+    rgb = np.asarray(picture, dtype=np.uint8)
+    rgb = np.repeat(rgb[..., None], 3, axis=-1) if rgb.ndim == 2 else rgb[..., :3]
+    scale = max(3, target_px // max(rgb.shape[:2]))
+    big = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+    top, left = row * scale, col * scale
+    frame = (228, 87, 46)  # the convolution page's window colour
+    big[top : top + scale, [left, left + scale - 1]] = frame
+    big[[top, top + scale - 1], left : left + scale] = frame
+    return big
+
+
 def filters_grid(values: Sequence, *, n_cols: int = 8, tile_px: int = 40) -> np.ndarray:
     """Return first-layer kernels (out, in, kH, kW) as one picture, each kernel scaled to its own range.
 

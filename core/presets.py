@@ -4,17 +4,19 @@ Every model of SEEDS.md's table (parameter counts checked in tests/test_models.p
 tutorial wrote it (typos kept: it fails where the tutorial fails) and fixed, torchvision's VGG16
 adapted to 10 classes, and one small modern CNN that trains on 2 CPU cores. Also which model fits
 which data set (:func:`fit_problem`, :func:`fitting_presets`), the check the training page lists
-its presets by.
+its presets by, and the curriculum's models fitted to a table or an uploaded picture set
+(:func:`presets_for`): the first layer takes the data's features or channels, the last its classes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from core.config import TrainConfig
-from core.datasets import INPUT_SIZE_RANGE, DatasetInfo
+from core.datasets import INPUT_SIZE_RANGE, UPLOAD_KINDS, DatasetInfo
 from core.i18n import Message
 from core.modelspec import LayerSpec, ModelSpec, spec_error
 from core.suggest import shown, suggestion
@@ -232,7 +234,7 @@ def fit_problem(spec: ModelSpec, info: DatasetInfo) -> Message | None:
     if summary.problem is not None:
         return summary.problem.message
     outputs = summary.output_shape[-1]  # the shape is (batch, ..., outputs)
-    if outputs != info.num_classes:
+    if outputs != info.num_classes and not (outputs == 1 and info.num_classes == 2):  # one sigmoid output: BCE
         return Message("train.classes_mismatch", {"outputs": outputs, "classes": info.num_classes})
     return None
 
@@ -240,6 +242,62 @@ def fit_problem(spec: ModelSpec, info: DatasetInfo) -> Message | None:
 def fitting_presets(info: DatasetInfo) -> list[str]:
     """Return the keys of the presets that train on the data set ``info`` as they are, in PRESETS order."""
     return [key for key, preset in PRESETS.items() if fit_problem(preset.spec, info) is None]
+
+
+# The curriculum's models that fit any table (the DNNs of tutorial 002) or uploaded picture set (LeNet,
+# the small CNN): the first layer takes the data's features or channels, the last Linear its classes.
+ADAPTABLE = ("dnn_tabular", "dnn_binary", "lenet", "small_cnn")
+
+
+def adapted_spec(key: str, info: DatasetInfo) -> ModelSpec | None:
+    """Return preset ``key`` fitted to the data set ``info``, or None when it cannot be.
+
+    A table model's first Linear takes ``info``'s features; an image model's first Conv2d takes its
+    channels (pictures are resized to the model's input, so height and width stay). The last
+    Linear gets one output per class; the binary DNN keeps its one sigmoid output, for two classes.
+    """
+    spec = PRESETS[key].spec
+    layers = list(spec.layers)
+    first, last = layers[0], layers[-1]
+    if key == "dnn_binary":
+        last_linear = len(layers) - 2  # Linear(4, 1) then Sigmoid
+        if info.num_classes != 2:
+            return None
+    else:
+        last_linear = len(layers) - 1
+    if layers[last_linear].type != "Linear":
+        return None
+    if info.kind == "tabular" and first.type == "Linear":
+        input_shape: tuple[int, ...] = info.input_shape
+        layers[0] = dataclasses.replace(first, args={**first.args, "in_features": info.input_shape[0]})
+    elif info.kind == "image" and first.type == "Conv2d" and len(spec.input_shape) == 3:
+        input_shape = (info.input_shape[0], *spec.input_shape[1:])
+        layers[0] = dataclasses.replace(first, args={**first.args, "in_channels": info.input_shape[0]})
+    else:
+        return None
+    if key != "dnn_binary":
+        layers[last_linear] = dataclasses.replace(last, args={**last.args, "out_features": info.num_classes})
+    linear = [layer.args for layer in layers if layer.type == "Linear"]
+    if info.kind == "tabular":
+        name = "DNN " + "-".join(str(n) for n in [linear[0]["in_features"], *(a["out_features"] for a in linear)])
+    else:
+        name = f"{PRESETS[key].title} {'×'.join(map(str, input_shape))} → {info.num_classes}"
+    adapted = ModelSpec(tuple(layers), input_shape, spec.init, name)
+    return adapted if fit_problem(adapted, info) is None else None
+
+
+def presets_for(info: DatasetInfo) -> dict[str, ModelSpec]:
+    """Return the presets the training form offers for ``info``, by key: the spec to train, in PRESETS order.
+
+    Built-in image sets get the presets that fit them as they are (:func:`fitting_presets`);
+    tables and uploads also get the ADAPTABLE presets fitted to them (:func:`adapted_spec`).
+    """
+    offered = {key: PRESETS[key].spec for key in fitting_presets(info)}
+    if info.kind == "tabular" or info.key in UPLOAD_KINDS:
+        for key in ADAPTABLE:
+            if key not in offered and (spec := adapted_spec(key, info)) is not None:
+                offered[key] = spec
+    return {key: offered[key] for key in PRESETS if key in offered}
 
 
 def resolve_spec(config: TrainConfig) -> ModelSpec:

@@ -36,7 +36,7 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -124,9 +124,14 @@ class RunStore:
     # --- creating, listing, deleting ---------------------------------------------------------
 
     def create_run(
-        self, config: dict, owner: str | None = None, state: str = "queued", owner_id: str | None = None
+        self,
+        config: dict,
+        owner: str | None = None,
+        state: str = "queued",
+        owner_id: str | None = None,
+        files: Mapping[str, bytes] | None = None,
     ) -> RunInfo:
-        """Create a run directory with its config and a first status; return the new run."""
+        """Create a run directory with its config, a first status and ``files`` (name -> bytes); return the run."""
         Path(self.root).mkdir(parents=True, exist_ok=True)
         now = time.time()
         while True:
@@ -141,6 +146,8 @@ class RunStore:
             )
             status = RunStatus(state, created_at=now, queued_at=now, updated_at=now)
             atomic_write_json(staging / STATUS_FILE, status.to_dict())
+            for name, blob in (files or {}).items():  # plain names only: nothing can land outside the run
+                atomic_write_bytes(staging / Path(name).name, blob)
             try:
                 os.rename(staging, Path(self.root) / run_id)
                 break

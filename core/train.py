@@ -27,14 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from core.augment import random_crop, random_flip, random_zoom
+from core.augment import augment, epoch_seed
 from core.builder import build_model, first_layer_filters
 from core.checkpoints import Checkpoint
 from core.config import TrainConfig
 from core.i18n import Message, UserError
+from core.losses import compute_loss, loss_problem, outputs_for, predicted_classes
 from core.metrics import (
     CheckpointMeta,
     EndRecord,
@@ -47,6 +47,7 @@ from core.metrics import (
     StepRecord,
 )
 from core.modelspec import ModelSpec
+from core.optimizers import make_optimizer, make_schedule
 from core.pictures import png_base64
 from core.presets import resolve_spec
 from core.splits import LoadedData
@@ -70,8 +71,11 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def check_fit(model: nn.Module, spec: ModelSpec, data: LoadedData) -> None:
-    """Raise :class:`UserError` unless the model takes the data's inputs and has one output per class."""
+def check_fit(model: nn.Module, spec: ModelSpec, data: LoadedData, loss: str = "cross_entropy") -> None:
+    """Raise :class:`UserError` unless the model takes the data's inputs and has the outputs ``loss`` needs.
+
+    One output per class, or (BCE) one sigmoid output for two classes: :mod:`core.losses`.
+    """
     sample_shape = tuple(data.x_train.shape[1:])
     if sample_shape != tuple(spec.input_shape):
         raise UserError(
@@ -84,51 +88,11 @@ def check_fit(model: nn.Module, spec: ModelSpec, data: LoadedData) -> None:
             n_outputs = model(data.x_train[:2]).shape[-1]  # (2, *input_shape) -> (2, n_outputs)
     finally:
         model.train(was_training)
-    if n_outputs != len(data.classes):
+    problem = loss_problem(loss, spec, n_outputs, len(data.classes))
+    if problem is not None:
+        raise UserError(problem)
+    if n_outputs != outputs_for(loss, len(data.classes)):
         raise UserError(Message("train.classes_mismatch", {"outputs": n_outputs, "classes": len(data.classes)}))
-
-
-def _epoch_seed(seed: int, epoch: int) -> int:
-    return (seed << 20) + epoch  # distinct for every (seed, epoch) a run can have
-
-
-# --- building the optimizer, the schedule and the loss ------------------------------------------------
-
-
-def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    params = model.parameters()
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    return torch.optim.RMSprop(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
-
-
-def make_schedule(
-    config: TrainConfig, optimizer: torch.optim.Optimizer, steps_per_epoch: int
-) -> torch.optim.lr_scheduler.LRScheduler | None:
-    """Return the lr schedule, stepped once per batch (so epoch milestones become step counts)."""
-    total_steps = config.epochs * steps_per_epoch
-    if config.schedule == "step":
-        return torch.optim.lr_scheduler.StepLR(optimizer, config.step_size * steps_per_epoch, config.gamma)
-    if config.schedule == "multistep":
-        milestones = [m * steps_per_epoch for m in config.milestones]
-        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, config.gamma)
-    if config.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
-    if config.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
-    return None
-
-
-def compute_loss(name: str, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Return the mean loss of a batch: (N, classes) logits and (N,) class indices -> scalar."""
-    if name == "mse":
-        one_hot = F.one_hot(target, logits.shape[1]).to(logits.dtype)
-        return F.mse_loss(logits.softmax(dim=1), one_hot)
-    return F.cross_entropy(logits, target)
 
 
 # --- evaluation -----------------------------------------------------------------------------------
@@ -161,7 +125,7 @@ def evaluate(
                 xb, yb = x[start : start + EVAL_BATCH_SIZE], y[start : start + EVAL_BATCH_SIZE]
                 logits = model(xb)  # (B, *input_shape) -> (B, classes)
                 loss_sum += compute_loss(loss_name, logits, yb) * len(xb)
-                predicted.append(logits.argmax(dim=1))
+                predicted.append(predicted_classes(loss_name, logits))
                 n += len(xb)
     finally:
         model.train(was_training)
@@ -264,7 +228,7 @@ def train(
     spec = resolve_spec(config)
     device = pick_device(config.device)
     model = build_model(spec, seed=config.seed)
-    check_fit(model, spec, data)
+    check_fit(model, spec, data, config.loss)
 
     x_train, y_train = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
@@ -319,8 +283,8 @@ def train(
     if resume_from is not None:
         metrics = {k: v for k, v in resume_from.meta.to_json().items() if k not in ("step", "steps_per_epoch")}
     for epoch in range(epoch_done + 1, config.epochs + 1):  # epochs count from 1, like the page
-        torch.manual_seed(_epoch_seed(config.seed, epoch))  # dropout
-        generator = torch.Generator().manual_seed(_epoch_seed(config.seed, epoch))  # shuffle + augmentation
+        torch.manual_seed(epoch_seed(config.seed, epoch))  # dropout
+        generator = torch.Generator().manual_seed(epoch_seed(config.seed, epoch))  # shuffle + augmentation
         order = torch.randperm(n_train, generator=generator).to(device)
         model.train()
         epoch_loss, epoch_correct, epoch_seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
@@ -331,12 +295,8 @@ def train(
                 return TrainResult("cancelled", reason, epoch - 1, step, metrics, model)
             batch = order[i * batch_size : (i + 1) * batch_size]
             xb, yb = x_train[batch], y_train[batch]  # (B, *input_shape), (B,)
-            if is_image and config.zoom:
-                xb = random_zoom(xb, config.zoom, generator)
-            if is_image and config.crop_padding:
-                xb = random_crop(xb, config.crop_padding, generator)
-            if is_image and config.flip:
-                xb = random_flip(xb, generator)
+            if is_image:
+                xb = augment(xb, config.crop_padding, config.flip, generator, config.zoom)
             logits = model(xb)  # (B, *input_shape) -> (B, classes)
             loss = compute_loss(config.loss, logits, yb)
             optimizer.zero_grad(set_to_none=True)
@@ -349,7 +309,7 @@ def train(
             window_losses.append(loss.detach())
             window_seen += len(yb)
             epoch_loss += loss.detach() * len(yb)
-            epoch_correct += (logits.argmax(dim=1) == yb).sum()
+            epoch_correct += (predicted_classes(config.loss, logits) == yb).sum()
             epoch_seen += len(yb)
             if (i + 1) % log_every and i + 1 < epoch_steps and not dry_run:
                 continue

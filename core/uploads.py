@@ -25,7 +25,7 @@ from core.i18n import Message, UserError
 from core.images import decode_image
 from core.preprocessing import Preprocessing, draft_preprocessing, image_pixels
 from core.settings import Settings
-from core.splits import LoadedData, image_data, split_indices, table_data
+from core.splits import LoadedData, image_data, split_indices, subsample, table_data
 
 # ---------------------------------------------------------------------------------------------
 # A zip of class folders
@@ -48,6 +48,7 @@ def load_image_zip(
     val_fraction: float = 0.1,
     test_fraction: float = 0.2,
     seed: int = 0,
+    max_samples: int | None = None,
 ) -> tuple[LoadedData, list[Message]]:
     """Return a data set from a zip of class folders, and a message for each file left out.
 
@@ -60,7 +61,7 @@ def load_image_zip(
     link. ``__MACOSX``, ``.DS_Store`` and hidden files are ignored; nested archives, files
     outside class folders and pictures that do not decode are left out and listed. Pictures are
     resized (shorter side to ``input_size``, centre cropped) and normalised with the training
-    split's statistics.
+    split's statistics. ``max_samples`` keeps a class-balanced random subset first, as for the built-in sets.
     """
     settings = Settings.from_env()
     max_bytes = max_bytes if max_bytes is not None else settings.max_upload_mb * 1024 * 1024
@@ -86,8 +87,10 @@ def load_image_zip(
         )
     class_index = {folder: i for i, folder in enumerate(folders)}
     labels = np.array([class_index[folder] for folder, _ in pictures], dtype=np.int64)
+    keep = subsample(labels, max_samples or len(labels), seed)
+    labels = labels[keep]
     splits = split_indices(labels, val_fraction, test_fraction, seed)
-    unit = torch.cat([picture for _, picture in pictures])  # (n, C, size, size) in [0, 1]
+    unit = torch.cat([pictures[i][1] for i in keep])  # (n, C, size, size) in [0, 1]
     counts = {"images": len(labels), "classes": len(folders), "size": input_size, "skipped": len(problems)}
     description = Message("data.desc_zip", counts)
     return image_data("zip", unit, draft, labels, tuple(folders), splits, description), problems
@@ -202,12 +205,14 @@ def load_csv(
     val_fraction: float = 0.1,
     test_fraction: float = 0.2,
     seed: int = 0,
+    max_samples: int | None = None,
 ) -> LoadedData:
     """Return a tabular data set from CSV bytes: numeric feature columns, then the label column.
 
     UTF-8 text; separated by commas, semicolons or tabs. The first row is a header when none of
     its feature cells is a number. Labels may be words or whole numbers (then sorted
-    numerically). Features are standardised with the training split's statistics. Each broken
+    numerically). ``max_samples`` keeps a class-balanced random subset first. Features are
+    standardised with the training split's statistics. Each broken
     rule raises UserError naming the row and column (both counted from 1, as in a spreadsheet).
     """
     check_fraction("val_fraction", val_fraction)
@@ -273,6 +278,8 @@ def load_csv(
         raise UserError(Message("data.csv_too_many_classes", {"count": len(classes), "max": MAX_CSV_CLASSES}))
     index = {name: i for i, name in enumerate(classes)}
     labels = np.array([index[label] for label in raw_labels], dtype=np.int64)
+    keep = subsample(labels, max_samples or len(labels), seed)
+    features, labels = features[keep], labels[keep]
     description = Message("data.desc_csv", {"rows": len(labels), "features": columns - 1, "classes": len(classes)})
     return table_data(
         "csv", features, labels, names, classes, split_indices(labels, val_fraction, test_fraction, seed), description

@@ -22,10 +22,12 @@ from torch import nn
 from core.checkpoints import Checkpoint
 from core.config import TrainConfig
 from core.data import load_training_data
+from core.datasets import UPLOAD_KINDS
 from core.i18n import Message, UserError
 from core.metrics import CheckpointMeta, Record, tensorboard_logger
 from core.modelspec import ModelSpec
 from core.presets import resolve_spec
+from core.run_data import load_run_data
 from core.runs import RunStore
 from core.splits import LoadedData
 from core.train import StopFlag, TrainResult, train
@@ -89,7 +91,10 @@ def run_in_store(
         threads = config.threads or max_threads or torch.get_num_threads()
         torch.set_num_threads(min(threads, max_threads) if max_threads else threads)
         spec = resolve_spec(config)
-        data = load_training_data(config, spec)
+        if config.dataset in UPLOAD_KINDS:  # a student's upload: the tensors the page stored in the run
+            data = load_run_data(store.run_dir(run_id), config.max_samples)
+        else:
+            data = load_training_data(config, spec)
         checkpoint = store.load_checkpoint(run_id)
 
         def save(model: nn.Module, optimizer: torch.optim.Optimizer, meta: CheckpointMeta) -> None:

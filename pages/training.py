@@ -17,12 +17,14 @@ Architecture page's spec already taken).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 import torch
 
 from core import classroom
 from core.config import TrainConfig
-from core.datasets import DATASETS
+from core.datasets import DATASETS, UPLOAD_KINDS
 from core.i18n import Message, UserError
 from core.presets import PRESETS
 from core.runs import check_run_id
@@ -30,7 +32,7 @@ from core.urlstate import parse_choice
 from ui import keys
 from ui.app import settings, start_page
 from ui.classroom import open_classroom
-from ui.data_preview import arithmetic_ui, data_preview, preview_ui
+from ui.data_preview import arithmetic_ui, preview_ui
 from ui.run_list import runs_ui, tensorboard_ui
 from ui.run_views import live_ui
 from ui.text import show
@@ -44,9 +46,11 @@ from ui.training_form import (
     fit_problem,
     fitting_presets,
     hyper_ui,
+    learn_links,
     model_ui,
     recipes_ui,
 )
+from ui.training_upload import data_preview_of, run_files
 from ui.urlstate import PageUrl, Param
 
 t = start_page()
@@ -131,10 +135,10 @@ def publish_recipe(config: TrainConfig) -> None:
         S["train._publish_problem"] = exc.message
 
 
-def start(config: TrainConfig) -> None:
-    """Queue ``config`` and watch the new run."""
+def start(config: TrainConfig, files: Callable[[], dict[str, bytes]] | None = None) -> None:
+    """Queue ``config`` (with the ``files()`` it starts with: an upload's data set) and watch the new run."""
     try:
-        S["train.run"] = CLASS.submit(config)
+        S["train.run"] = CLASS.submit(config, files() if files is not None else None)
     except UserError as exc:  # a limit of this server: the queue is full, one run per student, ...
         show(exc.message)
 
@@ -154,6 +158,7 @@ def publish_ui(config: TrainConfig) -> None:
 
 st.title(t("training.title"))
 st.write(t("training.intro"))
+learn_links()
 for problem in URL.read():
     show(problem, "warning")
 for field, value in FORM_DEFAULTS.items():
@@ -166,27 +171,31 @@ data_column, model_column, hyper_column = st.columns([1, 1, 1.4], gap="large")
 with data_column:
     info = data_ui()
 with model_column:
-    spec_dict, preset = model_ui(info.key)
+    spec_dict, preset = model_ui(info)
 with hyper_column:
-    hyper = hyper_ui(info.kind == "image")
+    hyper = hyper_ui(info is not None and info.kind == "image", spec_dict)
 
 problems: list[Message] = []  # shown above Start, which stays disabled while there are any
-if spec_dict is not None and (fit := fit_problem(spec_dict, info.key)) is not None:
+if spec_dict is not None and (fit := fit_problem(spec_dict, info)) is not None:
     problems.append(fit)
 image_size = spec_dict["input_shape"][-1] if spec_dict and info.kind == "image" and not problems else None
 max_samples = int(S["train.max_samples"]) or None
-preview = data_preview(info.key, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
+upload = info is not None and info.key in UPLOAD_KINDS  # a student's zip or CSV, read on this page
+preview = data_preview_of(info, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
 with data_column:
     preview_ui(preview)  # also says why the data cannot be loaded (torchvision files missing)
 if preview["problem"] is None:
     arithmetic_ui(preview["sizes"]["train"], hyper["batch_size"], hyper["epochs"])
 if spec_dict is None and not problems:
     problems.append(Message("training.choose_model"))
+# a preset by its name; one fitted to a table's columns, or sent from the Architecture page, as its spec
+as_is = preset is not None and spec_dict == PRESETS[preset].spec.to_dict()
+model_choice = preset if as_is else (spec_dict or DEFAULTS.model)
 config = TrainConfig(
-    dataset=info.key,
-    model=preset if preset is not None else (spec_dict or DEFAULTS.model),
+    dataset=S["train.dataset"],
+    model=model_choice,
     val_fraction=float(S["train.val_fraction"]),
-    max_samples=max_samples,
+    max_samples=info.samples if upload else max_samples,  # an upload: all it holds, as the limits count it
     **hyper,
 )
 problems += config.problems()
@@ -194,6 +203,8 @@ if preview["problem"] is None:  # data that cannot be loaded has one message (in
     problems += CLASS.limits.config_problems(config)
 if hyper["device"] == "cuda" and not torch.cuda.is_available():
     problems.append(Message("train.no_cuda"))
+if info is None:  # an upload not read (yet): nothing else can be checked
+    problems = [Message("training.upload_first")]
 for problem in problems:
     show(problem)
 st.button(
@@ -205,7 +216,8 @@ st.button(
     icon=":material/play_arrow:",
 )
 if S.pop("train._start", False) and not problems and preview["problem"] is None:
-    start(config)
+    upload_args = (info, image_size, float(S["train.val_fraction"]), hyper["seed"], max_samples)
+    start(config, (lambda: run_files(*upload_args)) if upload else None)
 if CLASS.viewer.teacher and not problems:
     publish_ui(config)
 

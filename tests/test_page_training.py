@@ -190,13 +190,31 @@ def test_a_preset_in_the_url_picks_a_data_set_it_fits(training):
     assert at.selectbox(key="train.preset").value == "small_cnn"
 
 
-def test_tabular_data_without_a_fitting_preset_points_to_the_architecture_page(training):
+def test_a_uci_table_gets_the_tutorials_dnn_fitted_to_its_columns_and_start_is_ready(training):
     open_page, _ = training
     at = open_page()
     at.selectbox(key="train.dataset").set_value("iris").run()
     assert not at.exception
-    assert any("No preset takes samples of shape [4]" in i.value for i in at.info)
-    assert at.button(key="train.start").disabled
+    assert at.selectbox(key="train.preset").options == ["DNN 4-5-5-5-3"]
+    assert any(t("training.preset_fitted", name="DNN 4-5-5-5-3") == c.value for c in at.caption)
+    assert at.selectbox(key="train.loss").options == ["CrossEntropyLoss", "MSELoss (softmax vs one-hot)"]
+    assert not at.button(key="train.start").disabled
+
+
+def test_the_binary_dnn_on_breast_cancer_trains_with_bce_from_the_page(training_runs):
+    open_page, store = training_runs
+    at = open_page()
+    at.selectbox(key="train.dataset").set_value("breast_cancer").run()
+    at.selectbox(key="train.preset").set_value("dnn_binary").run()
+    assert at.selectbox(key="train.loss").options == [t("training.loss_bce")]  # one sigmoid output: BCE only
+    assert any(t("training.loss_semantics_bce") == c.value for c in at.caption)
+    at.number_input(key="train.epochs").set_value(2).run()
+    at.button(key="train.start").click().run()
+    run = store.list_runs()[0]
+    assert run.config["loss"] == "bce" and run.config["model"]["name"] == "DNN 30-32-8-4-1"
+    _poll(at, lambda at: at.success, RUN_TIMEOUT_S, "the BCE run to finish")
+    assert store.read_status(run.run_id).state == "finished"
+    assert _metric(at, "training.m_test_acc").endswith("%")
 
 
 def test_a_broken_rule_of_the_config_is_shown_and_start_is_disabled(training):

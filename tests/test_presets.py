@@ -8,10 +8,10 @@ import pytest
 
 from core.builder import build_model
 from core.data import load_dataset
-from core.datasets import DATASETS
+from core.datasets import DATASETS, DatasetInfo
 from core.i18n import UserError
 from core.modelspec import LayerSpec, ModelSpec
-from core.presets import PRESETS, fit_problem, fitting_presets
+from core.presets import PRESETS, fit_problem, fitting_presets, presets_for
 from core.train import check_fit
 
 OFFLINE = [key for key, info in DATASETS.items() if info.offline]  # the ones that load without downloads
@@ -41,11 +41,42 @@ def test_fitting_presets_are_exactly_those_the_trainer_accepts(dataset):
     assert fitting_presets(DATASETS[dataset]) == expected
 
 
-def test_each_curriculum_data_set_has_its_presets_and_the_uci_tables_have_none():
+def test_each_curriculum_data_set_has_its_presets_and_the_uci_tables_none_as_they_are():
     assert fitting_presets(DATASETS["digits"]) == ["dnn_mnist", "lenet"]
     assert fitting_presets(DATASETS["synthetic3"]) == ["dnn_tabular"]  # the curriculum's DNN 3-5-5-5-3
-    for table in ("iris", "wine", "breast_cancer"):  # the page sends these to the Architecture page
+    for table in ("iris", "wine", "breast_cancer"):
         assert fitting_presets(DATASETS[table]) == []
+
+
+def test_the_tutorials_dnns_are_fitted_to_every_table_and_the_binary_one_only_to_two_classes():
+    names = {key: {k: s.name for k, s in presets_for(DATASETS[key]).items()} for key in DATASETS}
+    assert names["iris"] == {"dnn_tabular": "DNN 4-5-5-5-3"}
+    assert names["wine"] == {"dnn_tabular": "DNN 13-5-5-5-3"}
+    assert names["breast_cancer"] == {"dnn_tabular": "DNN 30-5-5-5-2", "dnn_binary": "DNN 30-32-8-4-1"}
+    assert names["synthetic3"] == {"dnn_tabular": "DNN 3-5-5-5-3"}  # as it is: nothing to fit
+    assert list(names["digits"]) == ["dnn_mnist", "lenet"]  # built-in pictures keep their own models
+    binary = presets_for(DATASETS["breast_cancer"])["dnn_binary"]
+    assert binary.layers[-1].type == "Sigmoid" and binary.layers[-2].args["out_features"] == 1
+
+
+@pytest.mark.parametrize("dataset", ["iris", "wine", "breast_cancer"])
+def test_a_fitted_table_model_is_accepted_by_the_trainer(dataset):
+    for spec in presets_for(DATASETS[dataset]).values():
+        loss = "bce" if spec.layers[-1].type == "Sigmoid" else "cross_entropy"
+        data = load_dataset(dataset, max_samples=50)
+        check_fit(build_model(spec), spec, data, loss)
+
+
+def test_pictures_of_any_classes_and_channels_get_lenet_and_the_small_cnn_fitted():
+    two_colour = DatasetInfo("zip", "image", (3, 32, 32), 2, True, 40)
+    fitted = presets_for(two_colour)
+    assert {k: s.name for k, s in fitted.items()} == {
+        "lenet": "LeNet 3×32×32 → 2",
+        "small_cnn": "Small CNN 3×32×32 → 2",
+    }
+    assert fitted["lenet"].layers[0].args["in_channels"] == 3 and fitted["lenet"].layers[-1].args["out_features"] == 2
+    grey_ten = DatasetInfo("zip", "image", (1, 32, 32), 10, True, 40)
+    assert list(presets_for(grey_ten)) == ["dnn_mnist", "lenet", "small_cnn"]  # as they are, then fitted
 
 
 def test_an_image_model_fits_at_any_square_size_in_range():

@@ -24,6 +24,9 @@ PAGES = [
     ("pages/home.py", "nav.home", None, ":material/home:"),
     ("pages/convolution.py", "nav.convolution", "home.convolution", ":material/grid_on:"),
     ("pages/architecture.py", "nav.architecture", "home.architecture", ":material/account_tree:"),
+    ("pages/pipeline.py", "nav.pipeline", "home.pipeline", ":material/dataset:"),
+    ("pages/losses.py", "nav.losses", "home.losses", ":material/functions:"),
+    ("pages/step.py", "nav.step", "home.step", ":material/footprint:"),
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
 ]
@@ -34,6 +37,9 @@ FAVICON = str(
 TRAINING_PAGE = "pages/training.py"
 ARCHITECTURE_PAGE = "pages/architecture.py"
 CONVOLUTION_PAGE = "pages/convolution.py"
+LOSSES_PAGE = "pages/losses.py"
+STEP_PAGE = "pages/step.py"
+PIPELINE_PAGE = "pages/pipeline.py"
 
 
 def settings() -> Settings:

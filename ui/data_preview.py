@@ -8,6 +8,7 @@ import streamlit as st
 from core import pictures
 from core.data import load_dataset
 from core.i18n import UserError
+from core.splits import LoadedData
 from core.train import steps_per_epoch
 from ui.text import lang, show, t
 
@@ -24,6 +25,11 @@ def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed
         )
     except UserError as exc:
         return {"problem": exc.message}
+    return describe(data)
+
+
+def describe(data: LoadedData) -> dict:
+    """Return what the preview shows of a loaded data set (a built-in one, or a student's upload)."""
     preview = {
         "problem": None,
         "description": data.description,
@@ -51,7 +57,8 @@ def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed
 def preview_ui(preview: dict) -> None:
     """Draw the data as the model will see it: split sizes, samples per class, class counts."""
     if preview["problem"] is not None:
-        show(preview["problem"])
+        if not preview.get("shown"):  # an upload's problem is shown beside its uploader
+            show(preview["problem"])
         return
     sizes = preview["sizes"]
     st.caption(

@@ -24,14 +24,17 @@ from core.config import (
     WEIGHT_DECAY_CHOICES,
     TrainConfig,
 )
-from core.datasets import DATASETS, DatasetInfo
+from core.datasets import DATASETS, UPLOAD_KINDS, DatasetInfo
 from core.formatting import format_number
 from core.i18n import Message, UserError
+from core.losses import loss_warning
 from core.modelspec import ModelSpec
 from core.presets import PRESETS
+from core.summary import summarize
 from ui import keys
-from ui.app import ARCHITECTURE_PAGE
-from ui.text import lang, show, t
+from ui.app import ARCHITECTURE_PAGE, LOSSES_PAGE, PIPELINE_PAGE, STEP_PAGE
+from ui.text import show, t
+from ui.training_upload import upload_info, upload_ui
 
 S = st.session_state
 DEFAULTS = TrainConfig()  # every control starts at the trainer's own default
@@ -62,20 +65,45 @@ FORM_DEFAULTS = {
 # --- what fits what: the core check, cached per (model, data set) ----------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def fit_problem(spec_dict: dict, dataset: str) -> Message | None:
+def catalogue_entry(dataset: str | DatasetInfo | None) -> DatasetInfo | None:
+    """Return a data set's catalogue entry: a built-in key's, an upload's own (given), or None."""
+    return dataset if isinstance(dataset, DatasetInfo) or dataset is None else DATASETS.get(dataset)
+
+
+def fit_problem(spec_dict: dict, dataset: str | DatasetInfo) -> Message | None:
     """Return why a model (a ModelSpec dict) cannot train on ``dataset``, or None: core.presets.fit_problem."""
+    info = catalogue_entry(dataset)
+    return None if info is None else _fit_problem(spec_dict, info)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fit_problem(spec_dict: dict, info: DatasetInfo) -> Message | None:
     try:
         spec = ModelSpec.from_dict(spec_dict)
     except UserError as exc:  # a damaged spec from the Architecture page
         return exc.message
-    return presets.fit_problem(spec, DATASETS[dataset])
+    return presets.fit_problem(spec, info)
+
+
+def fitting_presets(dataset: str | DatasetInfo | None) -> dict[str, dict]:
+    """Return the presets the form offers for ``dataset`` as {key: spec dict}: core.presets.presets_for."""
+    info = catalogue_entry(dataset)
+    return {} if info is None else _fitting_presets(info)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def fitting_presets(dataset: str) -> list[str]:
-    """Return the preset keys that train on ``dataset`` as they are: core.presets.fitting_presets."""
-    return presets.fitting_presets(DATASETS[dataset])
+def _fitting_presets(info: DatasetInfo) -> dict[str, dict]:
+    return {key: spec.to_dict() for key, spec in presets.presets_for(info).items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_outputs(spec_dict: dict) -> int | None:
+    """Return how many outputs a model (a ModelSpec dict) gives per sample, or None when it cannot run."""
+    try:
+        summary = summarize(ModelSpec.from_dict(spec_dict))
+    except UserError:
+        return None
+    return summary.output_shape[-1] if summary.output_shape else None
 
 
 # --- callbacks -----------------------------------------------------------------------------------------
@@ -125,6 +153,14 @@ def recipe_config(name: str) -> TrainConfig:
     return TrainConfig(model=RECIPES[name]["preset"], **fields)
 
 
+def learn_links() -> None:
+    """Links to the pages that open up what a run does: the data pipeline, one step, the losses."""
+    row = st.container(horizontal=True)
+    row.page_link(PIPELINE_PAGE, label=t("training.see_pipeline"), icon=":material/dataset:")
+    row.page_link(STEP_PAGE, label=t("training.see_step"), icon=":material/footprint:")
+    row.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
+
+
 def recipes_ui(room: Classroom) -> None:
     st.write(t("training.recipes"))
     row = st.container(horizontal=True)
@@ -143,18 +179,19 @@ def recipes_ui(room: Classroom) -> None:
         show(Message("class.recipe_loaded", {"title": S.pop("train._loaded_recipe")}), "info")
 
 
-def data_ui() -> DatasetInfo:
-    """Draw the data set choice; return its catalogue entry."""
+def data_ui() -> DatasetInfo | None:
+    """Draw the data set choice; return its catalogue entry (an upload's once it reads, else None)."""
     st.subheader(t("training.data"))
     dataset = st.selectbox(
         t("training.dataset"),
-        list(DATASETS),
+        [*DATASETS, *UPLOAD_KINDS],
         format_func=lambda key: t(f"data.title_{key}"),
         key="train.dataset",
         persist_state="session",
     )
-    info = DATASETS[dataset]
-    st.caption(info.about.text(lang()))
+    st.caption(t(f"data.about_{dataset}"))
+    if dataset in UPLOAD_KINDS:
+        upload_ui(dataset)
     st.number_input(
         t("training.max_samples"),
         *FORM_BOUNDS["max_samples"],
@@ -171,10 +208,13 @@ def data_ui() -> DatasetInfo:
         help=t("training.val_fraction_help"),
         persist_state="session",
     )
-    return info
+    if dataset in UPLOAD_KINDS:
+        max_samples = int(S["train.max_samples"]) or None
+        return upload_info(dataset, float(S["train.val_fraction"]), int(S["train.seed"]), max_samples)
+    return DATASETS[dataset]
 
 
-def model_ui(dataset: str) -> tuple[dict | None, str | None]:
+def model_ui(dataset: DatasetInfo | None) -> tuple[dict | None, str | None]:
     """Draw the model choice; return (the chosen ModelSpec as a dict or None, the preset key or None)."""
     st.subheader(t("training.model"))
     sent = S.get(keys.TRAIN_SPEC)
@@ -198,9 +238,12 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
             icon=":material/account_tree:",
         )
         return spec.to_dict(), None
-    options = fitting_presets(dataset)
+    offered = fitting_presets(dataset)
+    options = list(offered)
+    if dataset is None:  # an upload not read yet: its uploader says why
+        return None, None
     if not options:
-        st.info(t("training.no_preset_fits", shape=list(DATASETS[dataset].input_shape)))
+        st.info(t("training.no_preset_fits", shape=list(dataset.input_shape)))
         st.page_link(ARCHITECTURE_PAGE, label=t("nav.architecture"), icon=":material/account_tree:")
         return None, None
     if S.get("train.preset") not in options:
@@ -208,22 +251,33 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
     key = st.selectbox(
         t("training.preset"),
         options,
-        format_func=lambda k: PRESETS[k].title,
+        format_func=lambda k: offered[k].get("name") or PRESETS[k].title,
         key="train.preset",
         help=t("training.preset_help"),
         persist_state="session",
     )
     preset = PRESETS[key]
+    spec = ModelSpec.from_dict(offered[key])  # the preset itself, or fitted to a table's columns
     st.caption(t(preset.description_key))
-    st.caption(t("training.preset_shape", shape=list(preset.spec.input_shape)))
+    st.caption(t("training.preset_shape", shape=list(spec.input_shape)))
+    if spec != preset.spec:
+        st.caption(t("training.preset_fitted", name=spec.name))
     st.page_link(
         ARCHITECTURE_PAGE, label=t("training.see_layers"), icon=":material/account_tree:", query_params={"preset": key}
     )
-    return preset.spec.to_dict(), key
+    return spec.to_dict(), key
 
 
-def hyper_ui(is_image: bool) -> dict:
-    """Draw the hyper-parameters; return them as TrainConfig fields."""
+def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
+    """Draw the hyper-parameters for the model ``spec_dict``; return them as TrainConfig fields.
+
+    The losses offered fit the model: one sigmoid output trains with BCE, one output per class with
+    CrossEntropy or MSE (core.losses).
+    """
+    single_output = spec_dict is not None and model_outputs(spec_dict) == 1
+    losses = ("bce",) if single_output else tuple(name for name in LOSSES if name != "bce")
+    if S.get("train.loss") not in losses:
+        S["train.loss"] = losses[0]
     st.subheader(t("training.hyper"))
     left, right = st.columns(2)
     epochs = left.number_input(
@@ -283,12 +337,16 @@ def hyper_ui(is_image: bool) -> dict:
     )
     loss = right.selectbox(
         t("training.loss"),
-        LOSSES,
+        losses,
         format_func=lambda name: t(f"training.loss_{name}"),
         key="train.loss",
         help=t("training.loss_help"),
         persist_state="session",
     )
+    right.caption(t(f"training.loss_semantics_{loss}"))
+    right.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
+    if spec_dict is not None and (warning := loss_warning(loss, ModelSpec.from_dict(spec_dict))) is not None:
+        show(warning, "warning")
     step_size, milestones, gamma = S["train.step_size"], S["train.milestones"], S["train.gamma"]
     if schedule == "step":
         step_size = left.number_input(

