@@ -24,10 +24,12 @@ from core.datasets import DATASETS
 from core.i18n import Message, UserError
 from core.losses import class_probabilities
 from core.model_files import LoadedModel
+from core.preprocessing import ink_shares
 
 MAX_TEST_SAMPLES = 1_000  # per call of test_samples
 PREDICT_BATCH = 256  # images per forward pass: bounds memory for a large batch of uploads
 TOP_K = 3  # classes listed per prediction, as in the batch table's top-3
+UNSURE_BELOW = 0.6  # a most likely class under this probability is called a guess
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,32 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         )
         for row, indices, ps in zip(probabilities, top_i, top_p, strict=True)
     ]
+
+
+def doubts(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction) -> list[Message]:
+    """Return the signs that a picture is far from what the model learned, most telling first; [] if none.
+
+    ``x`` is the picture as the model received it, (C, H, W). For a model that fits the ink
+    (digits): no ink found, or ink covering less or more of the input than in every training
+    picture (``Preprocessing.ink_range``). For any model: probability spread out, the most likely
+    class under UNSURE_BELOW. A softmax gives some class the most probability whatever it is shown,
+    so a confident number alone says nothing about a picture unlike the training data.
+    """
+    _check_sample(loaded, x)
+    found = []
+    pre = loaded.preprocessing
+    if pre is not None and pre.fit_ink:
+        mean, std = torch.tensor(pre.mean).view(-1, 1, 1), torch.tensor(pre.std).view(-1, 1, 1)
+        share = float(ink_shares((x * std + mean)[None])[0])  # the normalisation undone
+        if share == 0:
+            found.append(Message("inference.no_ink"))
+        elif pre.ink_range and not pre.ink_range[0] <= share <= pre.ink_range[1]:
+            low, high = pre.ink_range
+            found.append(Message("inference.ink_unlike", {"share": share, "low": low, "high": high}))
+    if prediction.probability < UNSURE_BELOW and len(prediction.top) > 1:
+        (_, first, p), (_, second, q) = prediction.top[:2]
+        found.append(Message("inference.unsure", {"first": first, "p": p, "second": second, "q": q}))
+    return found
 
 
 def _check_sample(loaded: LoadedModel, x: torch.Tensor) -> None:

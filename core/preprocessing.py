@@ -41,6 +41,9 @@ class Preprocessing:
     std: tuple[float, ...]  # per channel, same pixels; a constant channel gets 1.0 (only centred)
     invert: bool = False  # the source images are dark ink on light paper; the model sees bright ink
     fit_ink: bool = False  # one-channel only: find the ink, fit it into the box, centre it (see fit_ink)
+    # with fit_ink: the least and most of a training input that is ink (pixels above 0.5), to tell a
+    # picture unlike any the model learned from (see ink_share); None for models saved before it
+    ink_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         channels = {"L": 1, "RGB": 3}.get(self.mode)
@@ -56,6 +59,10 @@ class Preprocessing:
             raise _invalid_preprocessing("std", self.std, f"{channels} positive numbers")
         if self.fit_ink and self.mode != "L":
             raise _invalid_preprocessing("fit_ink", self.fit_ink, "False for mode RGB")
+        if self.ink_range is not None and not (
+            len(self.ink_range) == 2 and 0 <= self.ink_range[0] <= self.ink_range[1] <= 1
+        ):  # NaN fails every comparison
+            raise _invalid_preprocessing("ink_range", self.ink_range, "(low, high) with 0 <= low <= high <= 1")
 
     @property
     def channels(self) -> int:
@@ -71,6 +78,7 @@ class Preprocessing:
             "std": list(self.std),
             "invert": self.invert,
             "fit_ink": self.fit_ink,
+            "ink_range": list(self.ink_range) if self.ink_range else None,
         }
 
     @classmethod
@@ -85,6 +93,7 @@ class Preprocessing:
                 std=tuple(float(s) for s in data["std"]),
                 invert=bool(data.get("invert", False)),
                 fit_ink=bool(data.get("fit_ink", False)),  # models saved before it have none
+                ink_range=tuple(float(v) for v in data["ink_range"][:2]) if data.get("ink_range") else None,
             )
         except UserError:
             raise
@@ -110,6 +119,10 @@ class Preprocessing:
         stages.append(("data.step_fit_ink" if self.fit_ink else "data.step_resize", _to_pil(unit[0])))
         stages.append(("data.step_normalize", self.normalize(unit)[0]))
         return stages
+
+    def ink_share(self, image: Image.Image) -> float:
+        """Return the share of the model's input that is ink (above 0.5 after fitting): 0.0 when none is found."""
+        return float(ink_shares(self.to_unit(image_pixels(self.convert(image))))[0])
 
     def to_unit(self, pixels: torch.Tensor) -> torch.Tensor:
         """Return uint8 images as floats in [0, 1], inverted if asked and resized.
@@ -186,10 +199,16 @@ def fit_ink(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         fh, fw = fitted.shape
         centre_y = float((fitted.sum(dim=1) * (torch.arange(fh) + 0.5)).sum() / mass)
         centre_x = float((fitted.sum(dim=0) * (torch.arange(fw) + 0.5)).sum() / mass)
-        y0 = min(max(round(h / 2 - centre_y), 0), h - fh)
-        x0 = min(max(round(w / 2 - centre_x), 0), w - fw)
+        # MNIST's centre: pixel (14, 14) of 28 x 28, counting from 0, whose middle is at 14.5
+        y0 = min(max(round(h / 2 + 0.5 - centre_y), 0), h - fh)
+        x0 = min(max(round(w / 2 + 0.5 - centre_x), 0), w - fw)
         out[i, 0, y0 : y0 + fh, x0 : x0 + fw] = fitted
     return out
+
+
+def ink_shares(unit: torch.Tensor) -> torch.Tensor:
+    """Return each fitted picture's share of pixels that are ink (above 0.5): (N, 1, H, W) -> (N,)."""
+    return (unit > 0.5).to(torch.float32).mean(dim=(1, 2, 3))
 
 
 def _first_last(mask: torch.Tensor) -> tuple[int, int]:
@@ -278,6 +297,7 @@ def with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preproces
     # Rounded to 4 places: model.json then reads like the textbook's Normalize((0.1307,), (0.3081,)).
     mean = train_unit.mean(dim=(0, 2, 3), dtype=torch.float64)
     std = train_unit.to(torch.float64).std(dim=(0, 2, 3), correction=0)
+    shares = ink_shares(train_unit) if draft.fit_ink and len(train_unit) else None
     return Preprocessing(
         mode=draft.mode,
         size=draft.size,
@@ -286,4 +306,5 @@ def with_statistics(draft: Preprocessing, train_unit: torch.Tensor) -> Preproces
         std=tuple(round(float(s), 4) if s >= 1e-3 else 1.0 for s in std),
         invert=draft.invert,
         fit_ink=draft.fit_ink,
+        ink_range=(round(float(shares.min()), 4), round(float(shares.max()), 4)) if shares is not None else None,
     )

@@ -96,6 +96,6 @@ def load_mixed_digits(
     splits = split_indices(labels, val_fraction, test_fraction, seed)
     description = Message(
         "data.desc_mixed_digits",
-        {"count": len(labels), "handwritten": len(hand_labels), "printed": len(printed_labels)},
+        {"count": len(labels), "handwritten": len(hand_labels), "printed": len(printed_labels), "size": size},
     )
     return image_data("mixed_digits", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)

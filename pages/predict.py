@@ -25,6 +25,7 @@ from core.images import DecodedImage, decode_image, upload_limits
 from core.inference import (
     Prediction,
     TestSample,
+    doubts,
     feature_maps,
     first_layer_filters,
     grad_cam,
@@ -293,13 +294,16 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
     return x
 
 
-def prediction_section(loaded: LoadedModel, item: Shown, prediction: Prediction) -> None:
-    """Show the most likely classes as bars and, for a test sample, whether the model was right."""
+def prediction_section(loaded: LoadedModel, item: Shown, x: torch.Tensor, prediction: Prediction) -> None:
+    """Show the most likely classes as bars, whether to trust them and, for a test sample, whether the model was right."""
     st.subheader(t("predict.prediction"))
+    warnings = doubts(loaded, x, prediction)
     left, right = st.columns([1, 2], gap="large")
     with left:
-        st.metric(t("predict.top_class"), prediction.label)
+        st.metric(t("predict.guess" if warnings else "predict.top_class"), prediction.label)
         st.metric(t("predict.probability"), f"{prediction.probability:.1%}")
+        for warning in warnings:
+            show(warning, "warning")
         if item.label is not None:
             true = loaded.classes[item.label]
             if prediction.index == item.label:
@@ -320,6 +324,8 @@ def prediction_section(loaded: LoadedModel, item: Shown, prediction: Prediction)
             figures.probabilities_figure(top, true_label=true, x_title=t("predict.probability")), key="predict.fig_top"
         )
         st.caption(t("predict.softmax_caption"))
+    with st.expander(t("predict.why_wrong_title"), expanded=bool(warnings)):
+        st.markdown(t("predict.why_wrong"))
 
 
 def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction) -> None:
@@ -357,7 +363,7 @@ def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction)
         left.image(pictures.enlarged(seen, CAM_PX), caption=t("predict.model_view"))
         right.image(
             pictures.grad_cam_overlay(np.asarray(seen), heat.numpy(), scale=scale),
-            caption=t("predict.cam_caption", cls=prediction.label),
+            caption=t("predict.cam_caption" if heat.max() > 0 else "predict.cam_blank", cls=prediction.label),
         )
 
 
@@ -399,5 +405,5 @@ if shown:
     index = pick_one(shown, predictions)
     item, prediction = shown[index], predictions[index]
     x = preprocessing_section(loaded, item)
-    prediction_section(loaded, item, prediction)
+    prediction_section(loaded, item, x, prediction)
     inside_section(loaded, x, prediction)

@@ -65,7 +65,9 @@ def test_an_uploaded_photo_is_predicted_with_its_preprocessing_and_feature_maps_
     expect(pg.locator(ERROR)).to_have_count(1)
     expect(pg.locator(ERROR)).to_contain_text("broken.png could not be decoded")
     expect(pg.locator(EXCEPTION)).to_have_count(0)
-    expect(pg.get_by_text("Resized · 32 × 32 · L")).to_be_visible()  # the preprocessing, step by step
+    expect(
+        pg.get_by_text("Ink found, fitted into the box, centred · 32 × 32 · L")
+    ).to_be_visible()  # the preprocessing, step by step
     charts_drawn(pg, 2)  # the input tensor's heatmap and the probability bars
     screenshot(pg, tmp_path / "predict_upload_top.png")
 

@@ -114,6 +114,22 @@ TEXT = {
         "{source} has no Conv2d layer, so there are no feature maps, filters or class-activation map to show.",
         "{source} 没有 Conv2d 层，因此没有可显示的特征图、卷积核或类激活图。",
     ),
+    "inference.no_ink": (
+        "No ink found: the picture is the same all over, so the model reads an empty page. Whatever it "
+        "answers is a guess, however sure the bar looks.",
+        "没有找到笔迹：整张图片几乎一样，模型读到的是一张白纸。无论它给出什么答案、概率条看起来多高，都只是猜测。",
+    ),
+    "inference.ink_unlike": (
+        "Unlike every training picture: ink covers {share:.0%} of what the model sees, while in the "
+        "pictures it learned from it covers {low:.0%} to {high:.0%}. This is not a digit as the model "
+        "knows digits; treat the answer as a guess.",
+        "与所有训练图片都不同：模型看到的画面中笔迹占 {share:.0%}，而在它学过的图片中占 {low:.0%} 到 "
+        "{high:.0%}。这不是模型所认识的数字；请把答案当作猜测。",
+    ),
+    "inference.unsure": (
+        "The model is unsure: {first} ({p:.0%}) or {second} ({q:.0%}).",
+        "模型拿不准：是 {first}（{p:.0%}）还是 {second}（{q:.0%}）。",
+    ),
     "inference.bad_count": (
         "Ask for 1 to {max} samples, not {value}.",
         "请选择 1 到 {max} 个样本，而不是 {value}。",

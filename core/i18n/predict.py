@@ -165,6 +165,32 @@ TEXT = {
     # --- the prediction ---
     "predict.prediction": ("2 · Prediction", "2 · 预测"),
     "predict.top_class": ("Prediction", "预测结果"),
+    "predict.guess": ("Best guess (see below)", "最可能的猜测（见下文）"),
+    "predict.why_wrong_title": (
+        "Why can a model be 99% right on its test set and wrong on your picture?",
+        "为什么模型在测试集上 99% 正确，却认错了你的图片？",
+    ),
+    "predict.why_wrong": (
+        "The test accuracy is measured on pictures **like the training pictures**: held back from the same "
+        "data set, made the same way. Your picture may differ in ways the model never saw: a typed font "
+        "instead of handwriting, a digit much smaller or thicker, a colour, a photo's shadows, or no digit at "
+        "all.\n\n"
+        'A classifier has no answer "none of these": softmax shares 100% among the classes it knows, so '
+        "it picks one even for a blank page or a cat, often with a high probability. The probability says "
+        "how it ranks *its* classes, not how much your picture looks like its training data.\n\n"
+        "What helps: look at the preprocessing row (is the digit found, centred, the right way round?), "
+        "and train on pictures like yours (the *Handwritten + printed digits* set adds typed digits to "
+        "MNIST's handwriting; random zoom and crop padding add sizes and positions).",
+        "测试准确率是在**与训练图片相似**的图片上测得的：它们来自同一个数据集，以同样的方式制作，只是训练时"
+        "被留了出来。你的图片可能在模型从未见过的方面与之不同：打印字体而不是手写、数字小得多或粗得多、"
+        "带颜色、照片的阴影，或者根本没有数字。\n\n"
+        "分类器没有“以上都不是”这个答案：softmax 把 100% 分给它认识的类别，所以即使是一张白纸或一只猫，"
+        "它也会选出一个，而且概率常常很高。这个概率表示它如何给*自己的*类别排序，而不是你的图片有多像"
+        "它的训练数据。\n\n"
+        "怎样改善：看看预处理那一行（数字找到了吗？居中了吗？黑白方向对吗？），并用与你的图片相似的图片"
+        "训练（*手写 + 印刷数字*数据集在 MNIST 手写数字之外加入了打印数字；随机缩放和裁剪填充加入了不同的"
+        "大小和位置）。",
+    ),
     "predict.probability": ("Probability", "概率"),
     "predict.right": ("True class {true}: the model is right.", "真实类别 {true}：模型答对了。"),
     "predict.wrong": (
@@ -193,6 +219,12 @@ TEXT = {
     ),
     "predict.cam": ("Where the evidence for {cls} lies (Grad-CAM)", "类别 {cls} 的依据在哪里（Grad-CAM）"),
     "predict.model_view": ("What the model sees", "模型看到的样子"),
+    "predict.cam_blank": (
+        "Grad-CAM for {cls} is blank: no part of the last conv layer's output raised the score of {cls}, "
+        "so the answer does not come from any region of the picture",
+        "{cls} 的 Grad-CAM 是空白的：最后一个卷积层输出的任何部分都没有提高 {cls} 的得分，"
+        "所以这个答案并不来自图片的某个区域",
+    ),
     "predict.cam_caption": (
         "Grad-CAM for {cls} on the last conv layer: red is where it found the most evidence",
         "最后一个卷积层上 {cls} 的 Grad-CAM：红色是模型找到最多依据的地方",
