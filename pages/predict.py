@@ -268,7 +268,7 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
                 "predict.preprocessing_caption",
                 mode=p.mode,
                 invert=t("predict.yes") if p.invert else t("predict.no"),
-                resize=p.resize,
+                resize=t("predict.fit_ink_resize") if p.fit_ink else p.resize,
                 size=" × ".join(map(str, p.size)),
                 mean=", ".join(f"{m:.4g}" for m in p.mean),
                 std=", ".join(f"{s:.4g}" for s in p.std),

@@ -59,7 +59,7 @@ def test_digits_are_normalised_with_the_training_split_statistics():
 
 def test_digits_description_says_how_they_were_resized():
     text = rendered(load_dataset("digits", input_size=28).description)
-    assert "8×8" in text and "28×28" in text and "bilinear" in text and "0–16" in text
+    assert "8×8" in text and "28×28" in text and "fitted into a box" in text and "0–16" in text
 
 
 @pytest.mark.parametrize("input_size", [28, 32])
@@ -94,7 +94,7 @@ def test_preprocessing_steps_show_each_stage_and_end_with_the_model_input():
     assert [key for key, _ in steps] == [
         "data.step_convert",
         "data.step_invert",
-        "data.step_resize",
+        "data.step_fit_ink",  # the digit sets fit the ink into the box, as MNIST was made
         "data.step_normalize",
     ]
     assert steps[0][1].mode == "L" and steps[2][1].size == (32, 32)

@@ -11,6 +11,7 @@ import pickle
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw
@@ -20,10 +21,12 @@ from torch import nn
 from core import inference, model_files
 from core.builder import build_model
 from core.config import TrainConfig
-from core.data import digits_source, load_training_data
+from core.data import load_training_data
 from core.i18n import UserError
 from core.modelspec import LayerSpec
+from core.packaged_data import mnist5k_source
 from core.presets import get_preset
+from core.printed_digits import printed_source
 from core.runs import RunStore
 from core.splits import split_indices
 from core.summary import summarize
@@ -83,7 +86,7 @@ def test_both_bundled_models_are_listed_and_load_frozen_in_eval_mode(digits, sha
         assert loaded.preprocessing is not None and (loaded.preprocessing.channels, *loaded.preprocessing.size) == shape
         assert not loaded.model.training
         assert not any(p.requires_grad for p in loaded.model.parameters())
-    assert digits.source == "bundled:digits_lenet" and digits.dataset == "digits"
+    assert digits.source == "bundled:digits_lenet" and digits.dataset == "mixed_digits"
     assert model_files.load_bundled("digits_lenet") is digits  # cached: one instance for every session
 
 
@@ -91,7 +94,7 @@ def test_bundled_digits_model_reaches_its_stated_test_accuracy(digits, digits_da
     predictions = inference.predict_inputs(digits, digits_data.x_test)
     predicted = torch.tensor([p.index for p in predictions])
     accuracy = (predicted == digits_data.y_test).float().mean().item()
-    assert len(predictions) == 359
+    assert len(predictions) == 1190  # 20% of mnist5k's 5,000 and the 930 printed digits
     assert accuracy >= 0.97
     assert accuracy == pytest.approx(digits.test_acc, abs=0.5 / len(predictions))  # the same count right
 
@@ -117,8 +120,10 @@ def test_a_mistyped_or_path_like_bundled_name_is_refused_with_the_closest_names(
 
 
 def _source_pictures_of_test_split(config: TrainConfig) -> tuple[list[Image.Image], list[int]]:
-    """Return the test split's digits as the 8x8 dark-on-white pictures they started as."""
-    pixels, labels = digits_source()
+    """Return the test split's digits as the 28x28 dark-on-white pictures they started as (mixed_digits)."""
+    handwritten, hand_labels = mnist5k_source()
+    printed, printed_labels = printed_source()
+    pixels, labels = torch.cat([handwritten, printed]), np.concatenate([hand_labels, printed_labels])
     _, _, test_rows = split_indices(labels, config.val_fraction, 0.2, config.seed)  # load_dataset's test_fraction
     return [Image.fromarray(pixels[i, 0].numpy(), "L") for i in test_rows], [int(labels[i]) for i in test_rows]
 
@@ -152,7 +157,7 @@ def test_preprocessing_steps_start_with_the_original_and_end_with_the_model_inpu
         "inference.step_original",
         "data.step_convert",
         "data.step_invert",
-        "data.step_resize",
+        "data.step_fit_ink",
         "data.step_normalize",
     ]
     assert steps[0][1] is picture and steps[1][1].mode == "L"
@@ -167,7 +172,7 @@ def test_test_samples_are_the_trainers_test_split_fixed_by_seed(digits, digits_d
         assert s.picture.size == (32, 32)
     assert [s.index for s in inference.test_samples(digits, 6, seed=3)] == [s.index for s in samples]
     assert [s.index for s in inference.test_samples(digits, 6, seed=4)] != [s.index for s in samples]
-    assert len(inference.test_samples(digits, 1000)) == len(digits_data.x_test)  # at most the whole split
+    assert len(inference.test_samples(digits, 1000)) == min(1000, len(digits_data.x_test))  # at most the split
     with pytest.raises(UserError):
         inference.test_samples(digits, 0)
 

@@ -82,9 +82,11 @@ def _owners(at) -> list[str]:
 
 
 def _listed(at) -> list[str]:
-    """Return the run ids in the run list's selectbox (empty when the list is empty)."""
-    boxes = [s for s in at.selectbox if s.key == "train.selected"]
-    return [label.split(" · ")[0] for label in boxes[0].options] if boxes else []  # "<run id> · <data> / <model>"
+    """Return the run ids in the run list (empty when the list is empty): its table's "run id" column."""
+    if not any(s.key == "train.selected" for s in at.selectbox):
+        return []
+    table = next(d.value for d in at.dataframe if t("training.col_run") in d.value.columns)
+    return list(table[t("training.col_run")])
 
 
 def _select(at, run_id: str):

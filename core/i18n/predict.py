@@ -149,6 +149,10 @@ TEXT = {
         "随模型保存的预处理，也就是训练时用的代码：模式 {mode}，反色 {invert}，缩放（{resize}）到 {size}，"
         "再做 (x − mean) / std，其中 mean 为 {mean}，std 为 {std}。",
     ),
+    "predict.fit_ink_resize": (
+        "the ink found, fitted into a box of 5/7 of the side, centred by its mass",
+        "找到笔迹，缩放进边长 5/7 的方框，按质心居中",
+    ),
     "predict.yes": ("yes", "是"),
     "predict.no": ("no", "否"),
     "predict.test_preprocessed": (
@@ -220,10 +224,12 @@ TEXT = {
     "predict.cam": ("Where the evidence for {cls} lies (Grad-CAM)", "类别 {cls} 的依据在哪里（Grad-CAM）"),
     "predict.model_view": ("What the model sees", "模型看到的样子"),
     "predict.cam_blank": (
-        "Grad-CAM for {cls} is blank: no part of the last conv layer's output raised the score of {cls}, "
-        "so the answer does not come from any region of the picture",
-        "{cls} 的 Grad-CAM 是空白的：最后一个卷积层输出的任何部分都没有提高 {cls} 的得分，"
-        "所以这个答案并不来自图片的某个区域",
+        "Grad-CAM for {cls} is blank: weighted by their gradients, the last conv layer's channels add up "
+        "to zero or less at every place, and Grad-CAM keeps only the positive part. The model's evidence "
+        "for {cls} here is spread out or lies in what is missing, so this map cannot point at a region",
+        "{cls} 的 Grad-CAM 是空白的：按梯度加权后，最后一个卷积层各通道在每个位置的和都不大于零，"
+        "而 Grad-CAM 只保留正的部分。模型在这里支持 {cls} 的依据是分散的，或者在于缺少了什么，"
+        "所以这张图无法指出某个区域",
     ),
     "predict.cam_caption": (
         "Grad-CAM for {cls} on the last conv layer: red is where it found the most evidence",
