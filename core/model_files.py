@@ -36,10 +36,11 @@ from torch import nn
 from core.builder import build_model
 from core.config import TrainConfig
 from core.i18n import Message, UserError
+from core.layers import BYTES_PER_PARAM
 from core.modelspec import ModelSpec
 from core.preprocessing import Preprocessing, Standardization
 from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
-from core.spec_parsing import parse_spec
+from core.spec_parsing import estimate_param_count, parse_spec
 from core.suggest import closest
 from core.summary import summarize
 
@@ -127,7 +128,9 @@ def load_uploaded(
     """
     info = _read_info(model_json, "model.json")
     state = _read_weights(weights, filename, max_bytes)
-    return _assemble(state, info, f"upload:{filename[:120]}", _train_config(info))
+    # an honest file of max_bytes holds at most max_bytes of parameters: a spec asking for more
+    # could only be filled by tensors that are not real data
+    return _assemble(state, info, f"upload:{filename[:120]}", _train_config(info), max_param_bytes=max_bytes)
 
 
 def _read_info(data: bytes, name: str) -> dict:
@@ -220,11 +223,19 @@ def _unreadable(filename: str, exc: BaseException) -> UserError:
     return UserError(Message("inference.weights_unreadable", {"name": filename, "detail": detail}))
 
 
-def _assemble(state: Mapping, info: dict, source: str, train_config: TrainConfig | None) -> LoadedModel:
+def _assemble(
+    state: Mapping, info: dict, source: str, train_config: TrainConfig | None, max_param_bytes: int | None = None
+) -> LoadedModel:
     """Return a LoadedModel from tensors and model.json, after checking that they fit each other."""
     if "spec" not in info:
         raise _field_error("spec", "{layers, input_shape, ...}", None)
     spec = parse_spec(json.dumps(info["spec"]))  # the untrusted-spec parser: layer rules, size, memory
+    if max_param_bytes is not None and (size := estimate_param_count(spec) * BYTES_PER_PARAM) > max_param_bytes:
+        raise UserError(
+            Message(
+                "inference.params_too_large_for_upload", {"size_mb": size / 2**20, "max_mb": max_param_bytes / 2**20}
+            )
+        )
     classes = info.get("classes")
     if not (
         isinstance(classes, list)
@@ -318,9 +329,28 @@ def check_state_dict(got: Any, expected: Mapping[str, torch.Tensor]) -> None:
             raise UserError(
                 Message("inference.tensor_dtype", {"name": name, "expected": str(want.dtype), "got": str(have.dtype)})
             )
+        _check_real_values(name, layer, have)
     if unexpected:
         first = got[unexpected[0]]
         shape = list(first.shape) if isinstance(first, torch.Tensor) else type(first).__name__
         raise UserError(
             Message("inference.tensor_unexpected", {"name": unexpected[0], "shape": shape, "count": len(unexpected)})
         )
+
+
+def _check_real_values(name: str, layer: str, tensor: torch.Tensor) -> None:
+    """Raise UserError unless ``tensor`` owns exactly its values and every one of them is finite.
+
+    A ``torch.save`` of ``torch.zeros(1).expand(160000, 3072)`` is 1.8 KB on disk: its storage is
+    one number, its strides are 0. ``load_state_dict`` would copy it into 1.9 GB of real parameters.
+    So the storage must be the tensor's own, of exactly ``numel x element size`` bytes, checked
+    before anything reads the values (``isfinite`` on that view would allocate 491 MB itself).
+    """
+    needed = tensor.numel() * tensor.element_size()
+    stored = tensor.untyped_storage().nbytes()
+    if not tensor.is_contiguous() or tensor.storage_offset() != 0 or stored != needed:
+        params = {"name": name, "layer": layer, "shape": list(tensor.shape), "stored": stored, "needed": needed}
+        raise UserError(Message("inference.tensor_not_real", params))
+    if tensor.is_floating_point() and not (finite := torch.isfinite(tensor)).all():
+        count = int(finite.numel() - finite.sum())
+        raise UserError(Message("inference.tensor_not_finite", {"name": name, "layer": layer, "count": count}))

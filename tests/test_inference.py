@@ -478,3 +478,68 @@ def test_a_wrongly_shaped_input_is_refused_with_both_shapes(digits):
 def test_loaded_models_are_frozen_dataclasses(digits):
     with pytest.raises(dataclasses.FrozenInstanceError):
         digits.classes = ("a",)
+
+
+# --- weights that are not what they claim (issue 12) ----------------------------------------------------
+
+
+def _table_upload(weights: dict, out_features: int = 2, in_features: int = 3) -> bytes:
+    """Return the model.json of a one-Linear table model of that size, for hand-made weights."""
+    info = {
+        "spec": {
+            "input_shape": [in_features],
+            "layers": [{"type": "Linear", "args": {"in_features": in_features, "out_features": out_features}}],
+        },
+        "classes": [f"c{i}" for i in range(out_features)],
+        "input_shape": [in_features],
+        "kind": "tabular",
+        "standardization": {"feature_names": ["f"] * in_features, "mean": [0] * in_features, "std": [1] * in_features},
+    }
+    return json.dumps(info).encode()
+
+
+def test_an_expanded_tensor_of_one_number_is_refused_before_it_is_copied_into_parameters():
+    # issue 12 item 1: torch.save of torch.zeros(1).expand(...) is a few KB and unpacks to gigabytes
+    weights = {"fc1.weight": torch.zeros(1).expand(2, 3), "fc1.bias": torch.zeros(2)}
+    caught = _upload_error(_torch_bytes(weights), _table_upload(weights))
+    assert caught.message.key == "inference.tensor_not_real"
+    assert caught.message.params == {"name": "fc1.weight", "layer": "fc1", "shape": [2, 3], "stored": 4, "needed": 24}
+    sliced = {"fc1.weight": torch.zeros(4, 3)[1:3], "fc1.bias": torch.zeros(2)}  # a view into a larger storage
+    assert _upload_error(_torch_bytes(sliced), _table_upload(sliced)).message.key == "inference.tensor_not_real"
+    transposed = {"fc1.weight": torch.zeros(3, 2).t(), "fc1.bias": torch.zeros(2)}
+    assert _upload_error(_torch_bytes(transposed), _table_upload(transposed)).message.key == "inference.tensor_not_real"
+
+
+def test_a_spec_larger_than_any_honest_upload_is_refused_before_anything_is_allocated():
+    import resource
+
+    # the issue's file: 1.8 KB, a spec of 491 M parameters (1.96 GB, under the 2 GB spec cap)
+    weights = {
+        "fc1.weight": torch.zeros(1).expand(160_000, 3072),
+        "fc1.bias": torch.zeros(1).expand(160_000),
+        "fc2.weight": torch.zeros(1).expand(2, 160_000),
+        "fc2.bias": torch.zeros(2),
+    }
+    data = _torch_bytes(weights)
+    assert len(data) < 4_000
+    info = json.loads(_table_upload(weights, in_features=3072))
+    info["spec"]["layers"] = [
+        {"type": "Linear", "args": {"in_features": 3072, "out_features": 160_000}},
+        {"type": "Linear", "args": {"in_features": 160_000, "out_features": 2}},
+    ]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB
+    caught = _upload_error(data, json.dumps(info).encode(), max_bytes=10 * 2**20)
+    assert caught.message.key == "inference.params_too_large_for_upload"
+    assert caught.message.params["max_mb"] == 10 and caught.message.params["size_mb"] > 1800
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # no 1.9 GB of parameters
+
+
+def test_weights_holding_nan_or_infinity_are_refused_naming_the_tensor(digits):
+    # issue 12 item 16: they were accepted and every prediction was NaN
+    state = _state(digits)
+    name = next(k for k in state if k.endswith("weight"))
+    state[name].view(-1)[:3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
+    for encode in (_torch_bytes, safetensors_bytes):
+        caught = _upload_error(encode(state))
+        assert caught.message.key == "inference.tensor_not_finite"
+        assert caught.message.params == {"name": name, "layer": name.rsplit(".", 1)[0], "count": 3}

@@ -19,7 +19,7 @@ from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
 from core.suggest import closest
 from ui.text import show, t
 from ui.urlstate import Param
-from ui.widgets import file_uploader
+from ui.widgets import file_uploader, upload_bytes
 
 S = st.session_state
 DEFAULT_MODEL = "bundled:digits_lenet"
@@ -116,7 +116,7 @@ def load_upload_model() -> None:
         S["predict.upload_error"] = Message("predict.upload_both")
         return
     try:
-        loaded = load_uploaded(weights.getvalue(), weights.name, info.getvalue())
+        loaded = load_uploaded(weights.getvalue(), weights.name, info.getvalue(), max_bytes=upload_bytes())
     except UserError as exc:
         S["predict.upload_error"] = exc.message
         return

@@ -20,6 +20,11 @@ def upload_mb() -> int:
     return min(settings().max_upload_mb, int(st.get_option("server.maxUploadSize")))
 
 
+def upload_bytes() -> int:
+    """Return the per-file upload cap in bytes (:func:`upload_mb` MB of 1024 x 1024 bytes, as Streamlit counts)."""
+    return upload_mb() * 2**20
+
+
 def file_uploader(label: str, where=st, **kwargs):
     """Return ``where.file_uploader(...)`` capped at :func:`upload_mb`, with a caption that says the cap.
 
