@@ -209,6 +209,12 @@ TEXT = {
         "Row {row} could not be read as CSV ({detail}). Check its quotes.",
         "第 {row} 行无法按 CSV 读取（{detail}）。请检查其中的引号。",
     ),
+    "data.csv_unclosed_quote": (
+        "The quote opened in row {row} never closes: everything after it, to the end of the file, would be "
+        'one cell. Close the quote in row {row} (a quote inside a quoted cell is written twice: "").',
+        "第 {row} 行开始的引号一直没有闭合：从它到文件末尾的所有内容都会变成一个单元格。"
+        '请在第 {row} 行闭合该引号（带引号的单元格里的引号要写两次：""）。',
+    ),
     "data.csv_empty": (
         "The CSV has no data rows. Put one sample per row: the numeric features, then the label.",
         "该 CSV 没有数据行。每行放一个样本：先是数值特征，最后是标签。",
