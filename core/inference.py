@@ -25,7 +25,8 @@ from core.i18n import Message, UserError
 from core.model_files import LoadedModel
 
 MAX_TEST_SAMPLES = 1_000  # per call of test_samples
-PREDICT_BATCH = 256  # images per forward pass: bounds memory for a large batch of uploads
+PREDICT_BATCH = 256  # images per forward pass at most: bounds memory for a large batch of uploads
+PREDICT_MEMORY_BYTES = 128 * 2**20  # and fewer for a model whose layer outputs are large
 TOP_K = 3  # classes listed per prediction, as in the batch table's top-3
 
 
@@ -94,9 +95,10 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         )
     if len(x) == 0:
         return []
+    batch = predict_batch(loaded)
     with loaded.lock, torch.no_grad():
         outputs = torch.cat(
-            [loaded.model(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
+            [loaded.model(x[i : i + batch]) for i in range(0, len(x), batch)]
         )  # (N, *input_shape) -> (N, classes)
     # The trainer's losses read outputs as logits (cross-entropy's log-softmax, mse's softmax);
     # a spec that ends in Softmax already gives probabilities.
@@ -110,6 +112,11 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         )
         for row, indices, ps in zip(probabilities, top_i, top_p, strict=True)
     ]
+
+
+def predict_batch(loaded: LoadedModel) -> int:
+    """Return how many samples one forward pass takes: PREDICT_BATCH, fewer where layer outputs are large."""
+    return max(1, min(PREDICT_BATCH, PREDICT_MEMORY_BYTES // max(1, loaded.activation_bytes)))
 
 
 def _check_sample(loaded: LoadedModel, x: torch.Tensor) -> None:

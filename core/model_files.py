@@ -35,6 +35,7 @@ from torch import nn
 
 from core.builder import build_model
 from core.config import TrainConfig
+from core.datasets import check_input_size
 from core.i18n import Message, UserError
 from core.layers import BYTES_PER_PARAM
 from core.modelspec import ModelSpec
@@ -53,6 +54,10 @@ MAX_INFO_BYTES = 2**20  # model.json: a spec, class names and a few numbers
 MAX_ZIP_ENTRIES = 10_000  # a torch.save file holds one entry per tensor storage, plus a few
 MAX_CLASSES = 10_000
 MAX_CLASS_NAME = 100  # characters
+# Every layer output of one picture together (core.summary's activation_bytes at batch 1); predict,
+# feature maps and Grad-CAM run on every view of the Predict page. VGG16 at the trainer's largest
+# input (64 x 64) takes 9 MB; a 4.7 KB upload of Conv2d(3, 100, 1) on 1024 x 1024 took 885 MB.
+MAX_ACTIVATION_BYTES = 32 * 2**20
 _BUNDLED_CACHED = 8  # bound of the bundled-model cache; there are two today
 
 
@@ -69,6 +74,7 @@ class LoadedModel:
     standardization: Standardization | None  # table models: the training split's feature statistics
     source: str  # "bundled:digits_lenet", "run:<run id>" or "upload:<file name>"
     train_config: TrainConfig | None = None  # how it was trained, when known: rebuilds its test split
+    activation_bytes: int = 0  # every layer's output for one sample (float32): what a forward pass holds
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one forward pass at a time
 
     @property
@@ -250,6 +256,13 @@ def _assemble(
     summary = summarize(spec)  # on the meta device: no memory, just shapes
     if summary.problem is not None:
         raise UserError(summary.problem.message)
+    if summary.activation_bytes > MAX_ACTIVATION_BYTES:
+        raise UserError(
+            Message(
+                "inference.activations_too_large",
+                {"size_mb": summary.activation_bytes / 2**20, "max_mb": MAX_ACTIVATION_BYTES / 2**20},
+            )
+        )
     outputs = summary.output_shape[-1] if summary.output_shape and len(summary.output_shape) == 2 else None
     if outputs != len(classes):
         raise UserError(Message("inference.classes_mismatch", {"outputs": outputs, "classes": len(classes)}))
@@ -262,7 +275,16 @@ def _assemble(
     model.eval()
     model.requires_grad_(False)  # nothing here trains; Grad-CAM takes its gradients through the input
     return LoadedModel(
-        model, info, spec, tuple(classes), spec.input_shape, preprocessing, standardization, source, train_config
+        model,
+        info,
+        spec,
+        tuple(classes),
+        spec.input_shape,
+        preprocessing,
+        standardization,
+        source,
+        train_config,
+        summary.activation_bytes,
     )
 
 
@@ -272,6 +294,8 @@ def _input_recipe(info: dict, input_shape: tuple[int, ...]) -> tuple[Preprocessi
         if not isinstance(info.get("preprocessing"), dict):
             raise _field_error("preprocessing", "{mode, size, resize, mean, std}", info.get("preprocessing"))
         preprocessing = Preprocessing.from_dict(info["preprocessing"])
+        for side in preprocessing.size:  # the sizes the trainer makes: a picture never grows past them
+            check_input_size(side)
         made = (preprocessing.channels, *preprocessing.size)
         if made != input_shape:
             raise UserError(

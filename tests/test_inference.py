@@ -543,3 +543,49 @@ def test_weights_holding_nan_or_infinity_are_refused_naming_the_tensor(digits):
         caught = _upload_error(encode(state))
         assert caught.message.key == "inference.tensor_not_finite"
         assert caught.message.params == {"name": name, "layer": name.rsplit(".", 1)[0], "count": 3}
+
+
+def _image_upload(input_size: int, out_channels: int) -> tuple[bytes, bytes]:
+    """Return (weights, model.json) of Conv2d(3, out_channels, 1) -> global pool -> Linear to 2 classes."""
+    layers = [
+        {"type": "Conv2d", "args": {"in_channels": 3, "out_channels": out_channels, "kernel_size": 1}},
+        {"type": "AdaptiveAvgPool2d", "args": {"output_size": 1}},
+        {"type": "Flatten", "args": {}},
+        {"type": "Linear", "args": {"in_features": out_channels, "out_features": 2}},
+    ]
+    spec = {"input_shape": [3, input_size, input_size], "layers": layers}
+    info = {
+        "spec": spec,
+        "classes": ["a", "b"],
+        "input_shape": spec["input_shape"],
+        "kind": "image",
+        "preprocessing": {
+            "mode": "RGB",
+            "size": [input_size, input_size],
+            "resize": "bilinear",
+            "mean": [0.5] * 3,
+            "std": [0.25] * 3,
+        },
+    }
+    model = build_model(model_files.parse_spec(json.dumps(spec)), seed=0)
+    return safetensors_bytes(model.state_dict()), json.dumps(info).encode()
+
+
+def test_a_model_whose_layer_outputs_are_huge_is_refused_and_its_input_stays_in_the_trainers_range():
+    # issue 12 item 2: 4.7 KB, input 3 x 1024 x 1024, Conv2d(3, 100, 1): +885 MiB on one picture
+    weights, info = _image_upload(1024, 100)
+    caught = _upload_error(weights, info)
+    assert caught.message.key == "data.input_size_range" and caught.message.params["nearest"] == 64
+    weights, info = _image_upload(64, 4096)  # 64 MB of conv output for one picture
+    caught = _upload_error(weights, info)
+    assert caught.message.key == "inference.activations_too_large" and caught.message.params["max_mb"] == 32
+    weights, info = _image_upload(64, 64)  # an honest model at the largest size the trainer makes
+    loaded = model_files.load_uploaded(weights, "w.safetensors", info)
+    assert loaded.activation_bytes == summarize(loaded.spec).activation_bytes > 0
+    assert len(inference.predict(loaded, [Image.new("RGB", (50, 40))] * 3)) == 3
+
+
+def test_a_model_with_large_layer_outputs_predicts_in_smaller_batches(digits):
+    assert inference.predict_batch(digits) == inference.PREDICT_BATCH
+    heavy = dataclasses.replace(digits, activation_bytes=model_files.MAX_ACTIVATION_BYTES)
+    assert inference.predict_batch(heavy) == inference.PREDICT_MEMORY_BYTES // model_files.MAX_ACTIVATION_BYTES

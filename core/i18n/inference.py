@@ -118,6 +118,12 @@ TEXT = {
         "model.json 中的模型描述需要 {size_mb:.1f} MB 的参数；这里上传的权重文件最多 {max_mb:.1f} MB，"
         "任何真实的文件都装不下它。请使用更小的模型。",
     ),
+    "inference.activations_too_large": (
+        "This model's layer outputs take {size_mb:,.1f} MB for a single picture; the limit here is "
+        "{max_mb:.0f} MB. Use fewer channels or a smaller input.",
+        "该模型处理一张图片时各层输出就要 {size_mb:,.1f} MB；这里的上限是 {max_mb:.0f} MB。"
+        "请减少通道数或使用更小的输入。",
+    ),
     # --- running a model ---
     "inference.not_image_model": (
         "{source} takes a table of features, not pictures; choose an image model.",
