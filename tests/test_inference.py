@@ -589,3 +589,30 @@ def test_a_model_with_large_layer_outputs_predicts_in_smaller_batches(digits):
     assert inference.predict_batch(digits) == inference.PREDICT_BATCH
     heavy = dataclasses.replace(digits, activation_bytes=model_files.MAX_ACTIVATION_BYTES)
     assert inference.predict_batch(heavy) == inference.PREDICT_MEMORY_BYTES // model_files.MAX_ACTIVATION_BYTES
+
+
+def test_run_models_are_kept_by_bytes_one_version_per_run(digits, shapes):
+    # issue 12 item 5: eight models were kept whatever their size, each epoch of a run a new one
+    from core.model_cache import ModelCache, model_bytes
+
+    size = model_bytes(digits)
+    cache = ModelCache(max_bytes=2 * size + 1)
+    loads = []
+
+    def load(model):
+        loads.append(model.source)
+        return model
+
+    for epoch in ("1", "2", "3"):  # one run saving a model each epoch: only its latest is kept
+        assert cache.get("run-a", epoch, lambda: load(digits)) is digits
+    assert cache.keys() == ["run-a"] and cache.used_bytes == size
+    cache.get("run-b", "1", lambda: load(digits))
+    cache.get("run-a", "3", lambda: load(digits))  # kept: not loaded again, and now the most recent
+    assert len(loads) == 4 and cache.keys() == ["run-b", "run-a"]
+    cache.get("run-c", "1", lambda: load(digits))  # over the budget: the least recently used goes
+    assert cache.keys() == ["run-a", "run-c"] and cache.used_bytes == 2 * size
+    cache.get("run-d", "1", lambda: load(shapes))  # a smaller model still pushes the oldest out
+    assert cache.keys() == ["run-c", "run-d"] and cache.used_bytes == size + model_bytes(shapes)
+    tiny = ModelCache(max_bytes=size - 1)
+    tiny.get("run-a", "1", lambda: load(digits))  # larger than the whole budget: used, never kept
+    assert tiny.keys() == [] and tiny.used_bytes == 0
