@@ -21,7 +21,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from core import figures, pictures
 from core.i18n import Message, UserError
-from core.images import DecodedImage, decode_image, upload_limits
+from core.images import MAX_FILES_PER_BATCH, DecodedImage, decode_image, upload_limits
 from core.inference import (
     Prediction,
     TestSample,
@@ -130,8 +130,10 @@ def upload_input(loaded: LoadedModel, model_key: str) -> tuple[list[Shown], list
     if not files:
         st.info(t("predict.upload_prompt"))
         return [], []
+    if len(files) > MAX_FILES_PER_BATCH:
+        show(Message("predict.too_many_files", {"total": len(files), "max": MAX_FILES_PER_BATCH}), "warning")
     shown, ids = [], []
-    for file in files:
+    for file in files[:MAX_FILES_PER_BATCH]:
         decoded = decode_upload(file.file_id, file.name, file.getvalue())
         if isinstance(decoded, Message):
             show(decoded)

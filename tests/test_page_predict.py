@@ -87,6 +87,15 @@ def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_an
     assert any(c.startswith(f"Grad-CAM for {digit}") for c in _image_captions(at))
 
 
+def test_an_upload_of_more_pictures_than_one_batch_takes_reads_the_first_fifty(app):
+    # issue 12 item 4: every file of an upload was decoded, however many
+    at = app(PAGE)
+    name, data, _ = digit_upload(3)
+    _upload(at, "predict.images", [(f"{i}-{name}", data, "image/png") for i in range(53)])
+    assert any("Only the first 50 of these 53 pictures were read" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 50
+
+
 def test_good_and_broken_files_together_give_one_message_per_bad_file_and_a_row_per_good_one(app):
     at = app(PAGE)
     good = [digit_upload(j) for j in (1, 50, 200)]
