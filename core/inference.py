@@ -19,9 +19,10 @@ from torch import nn
 
 from core import builder
 from core.config import TrainConfig
-from core.data import load_training_data
+from core.data import load_training_data, open_image_source, training_input_size
 from core.datasets import DATASETS
 from core.i18n import Message, UserError
+from core.limits import Limits
 from core.model_files import LoadedModel
 
 MAX_TEST_SAMPLES = 1_000  # per call of test_samples
@@ -206,12 +207,14 @@ def grad_cam(loaded: LoadedModel, x: torch.Tensor, class_index: int) -> torch.Te
     return (cam / peak).clamp_(0, 1) if peak > 0 else torch.zeros_like(cam)
 
 
-def test_samples(loaded: LoadedModel, n: int, seed: int = 0) -> list[TestSample]:
+def test_samples(loaded: LoadedModel, n: int, seed: int = 0, limits: Limits | None = None) -> list[TestSample]:
     """Return ``n`` random samples (fixed by ``seed``) of the model's test split, with their true labels.
 
-    The split is rebuilt by the trainer's own loader from the model's TrainConfig (bundled models
-    and runs have one), so these are images the model never trained on. An upload without its
-    config gets the data set's default split (seed 0), which may overlap its training images.
+    The split is the trainer's own, from the model's TrainConfig (bundled models and runs have one),
+    so these are images the model never trained on; only the ``n`` pictures drawn are made, through
+    the model's saved preprocessing. An upload without its config gets the data set's default
+    split (seed 0), which may overlap its training images; one with a config is held to ``limits``,
+    as the Training form is.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TEST_SAMPLES:
         raise UserError(Message("inference.bad_count", {"value": n, "max": MAX_TEST_SAMPLES}))
@@ -220,30 +223,50 @@ def test_samples(loaded: LoadedModel, n: int, seed: int = 0) -> list[TestSample]
         raise UserError(
             Message("inference.no_test_set", {"dataset": str(loaded.dataset)[:60], "choices": ", ".join(DATASETS)})
         )
-    data = load_training_data(config, loaded.spec)  # the same size, split and seed as the trainer used
-    if data.input_shape != loaded.input_shape or len(data.classes) != len(loaded.classes):
+    if limits is not None and (problems := limits.config_problems(config)):
+        raise UserError(problems[0])
+    if loaded.preprocessing is None:  # a table: small, loaded whole as the trainer does
+        data = load_training_data(config, loaded.spec)
+        classes, x_test, y_test = data.classes, data.x_test, data.y_test
+        _check_test_set(loaded, config, data.input_shape, classes)
+        rows = _draw_rows(len(x_test), n, seed)
+        return [TestSample(int(i), x_test[i], int(y_test[i]), None) for i in rows]
+    source = open_image_source(
+        config.dataset,
+        input_size=training_input_size(loaded.spec),
+        val_fraction=config.val_fraction,
+        seed=config.seed,
+        max_samples=config.max_samples,
+    )
+    _check_test_set(loaded, config, (source.draft.channels, *source.draft.size), source.classes)
+    test = source.splits[2]
+    rows = _draw_rows(len(test), n, seed)
+    x = loaded.preprocessing.normalize(source.unit(test[rows]))  # (n, C, H, W), as the trainer normalised it
+    return [
+        TestSample(int(i), x[k], int(source.labels[test[i]]), loaded.preprocessing.to_image(x[k]))
+        for k, i in enumerate(rows)
+    ]
+
+
+def _draw_rows(available: int, n: int, seed: int) -> np.ndarray:
+    """Return ``n`` distinct rows of ``available``, fixed by ``seed``."""
+    return np.random.default_rng(seed).choice(available, size=min(n, available), replace=False)
+
+
+def _check_test_set(loaded: LoadedModel, config: TrainConfig, shape: tuple[int, ...], classes: tuple) -> None:
+    if tuple(shape) != loaded.input_shape or len(classes) != len(loaded.classes):
         raise UserError(
             Message(
                 "inference.test_set_mismatch",
                 {
                     "dataset": config.dataset,
-                    "data_shape": list(data.input_shape),
-                    "data_classes": len(data.classes),
+                    "data_shape": list(shape),
+                    "data_classes": len(classes),
                     "model_shape": list(loaded.input_shape),
                     "model_classes": len(loaded.classes),
                 },
             )
         )
-    rows = np.random.default_rng(seed).choice(len(data.x_test), size=min(n, len(data.x_test)), replace=False)
-    return [
-        TestSample(
-            index=int(i),
-            x=data.x_test[i],
-            label=int(data.y_test[i]),
-            picture=data.preprocessing.to_image(data.x_test[i]) if data.preprocessing is not None else None,
-        )
-        for i in rows
-    ]
 
 
 test_samples.__test__ = False  # pytest: not a test, whatever its name says (tests import this module)

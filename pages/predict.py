@@ -96,8 +96,8 @@ def predict_pictures(_loaded: LoadedModel, model_key: str, picture_ids: tuple[st
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def sample_set(_loaded: LoadedModel, model_key: str, n: int, seed: int) -> list[TestSample]:
-    """Return ``n`` samples of the model's test split, fixed by ``seed`` (rebuilding the split takes a while)."""
-    return test_samples(_loaded, n, seed)
+    """Return ``n`` samples of the model's test split, fixed by ``seed``, under this server's limits."""
+    return test_samples(_loaded, n, seed, ROOM.limits)
 
 
 def next_samples() -> None:

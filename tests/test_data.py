@@ -241,3 +241,46 @@ def test_the_command_line_lists_the_data_sets_without_a_network(tmp_path, capsys
     assert data.main(["list", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "digits" in out and "embedded" in out and f"missing in {tmp_path}" in out
+
+
+# --- a page of samples, not the set (issue 12 item 3) ----------------------------------------------------
+
+
+@pytest.fixture
+def shapes_drawn(monkeypatch) -> list[int]:
+    """Count the generated shapes drawn, wherever the drawing is called from."""
+    import core.data_source
+    import core.generated_shapes
+
+    drawn: list[int] = []
+    real = core.generated_shapes.draw_shapes
+
+    def counting(params, indices, *args, **kwargs):
+        drawn.append(len(indices))
+        return real(params, indices, *args, **kwargs)
+
+    for module in (core.generated_shapes, core.data_source, data):
+        monkeypatch.setattr(module, "draw_shapes", counting, raising=False)
+    return drawn
+
+
+def test_the_training_preview_makes_only_the_pictures_it_shows(shapes_drawn):
+    # the preview loaded all 6,000 shapes at the model's size (1.1 GB for MNIST at 64 px), per seed
+    from ui.data_preview import PREVIEW_PER_CLASS, data_preview
+
+    shown = data_preview.__wrapped__("shapes", 64, 0.1, 7, None)
+    assert sum(shapes_drawn) == PREVIEW_PER_CLASS * len(SHAPE_CLASSES) == 80
+    whole = load_dataset("shapes", input_size=64, val_fraction=0.1, seed=7)
+    assert shown["sizes"] == {"train": len(whole.y_train), "val": len(whole.y_val), "test": len(whole.y_test)}
+    assert shown["counts"] == whole.class_counts() and shown["input_shape"] == [3, 64, 64]
+    assert shown["grid"].dtype == np.uint8 and shown["grid"].size > 0
+
+
+def test_an_image_source_gives_the_same_pictures_as_the_whole_set():
+    whole = load_dataset("shapes", input_size=40, val_fraction=0.2, seed=2, max_samples=300)
+    source = data.open_image_source("shapes", input_size=40, val_fraction=0.2, seed=2, max_samples=300)
+    rows = source.splits[0][[5, 0, 77]]  # any order
+    unit = source.unit(rows)
+    assert torch.allclose(whole.preprocessing.normalize(unit), whole.x_train[[5, 0, 77]], atol=1e-6)
+    assert source.labels[rows].tolist() == whole.y_train[[5, 0, 77]].tolist()
+    refused(lambda: data.open_image_source("iris"), "data.not_image_set")

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from core.config import TrainConfig
-from core.data import digits_source
+from core.data_source import digits_source
 from core.model_files import MODELS_DIR, load_bundled
 from core.runs import RunStore
 from core.splits import split_indices

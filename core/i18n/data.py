@@ -121,6 +121,10 @@ TEXT = {
         "{dataset} is a table, so an input size ({value}) does not apply; leave it empty.",
         "{dataset} 是表格数据，不适用输入尺寸（{value}）；请留空。",
     ),
+    "data.not_image_set": (
+        "{dataset} is a table, not a set of pictures; choose an image data set.",
+        "{dataset} 是表格数据，不是图片集；请选择图像数据集。",
+    ),
     "data.input_size_range": (
         "Input size {value} px is outside {min}–{max} px; the nearest allowed is {nearest}.",
         "输入尺寸 {value} 像素不在 {min}–{max} 像素范围内；最接近的允许值是 {nearest}。",
