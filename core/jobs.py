@@ -45,7 +45,7 @@ from pathlib import Path
 from core.config import TrainConfig
 from core.i18n import Message, UserError
 from core.limits import MB, Limits
-from core.processes import end_process, process_alive
+from core.processes import end_process, process_alive, worker_environment
 from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
 from core.runs import RunStore
 from core.settings import Settings
@@ -383,12 +383,6 @@ class LocalJobs(JobBackend):
             reason = Message("jobs.cancel_forced", {"grace_s": self.cancel_grace_s, "epoch": epoch})
             self.store.update_status(run_id, state="cancelled", reason=reason, ended_at=time.time())
 
-    def _worker_env(self) -> dict[str, str]:
-        threads = str(self.torch_threads_per_run)
-        python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-        # The thread caps must be set before torch starts its thread pools.
-        return {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONPATH": python_path}
-
     def _popen(self, run_arg: str, log_path: Path | None) -> subprocess.Popen:
         argv = [
             *self.worker_command,
@@ -405,7 +399,7 @@ class LocalJobs(JobBackend):
             return subprocess.Popen(
                 argv,
                 cwd=PROJECT_ROOT,
-                env=self._worker_env(),
+                env=worker_environment(os.environ, self.torch_threads_per_run, str(PROJECT_ROOT)),
                 stdin=subprocess.PIPE if run_arg == "-" else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -4,13 +4,14 @@ Queue logic is tested with a stand-in worker (a bare Python that sleeps and igno
 requests), which starts in milliseconds; one test starts a real `python -m core.train_cli` worker.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import end_workers, wait_for
+from conftest import ROOT, end_workers, wait_for
 
 from core.config import TrainConfig
 from core.jobs import LocalJobs
@@ -109,3 +110,31 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         assert jobs.store.read_status(run_id).state == "finished"
     finally:
         end_workers(jobs)
+
+
+def test_a_worker_gets_only_the_environment_it_needs_never_the_teacher_password(tmp_path, monkeypatch):
+    # issue 12 item 15: workers inherited the app's whole environment, STRIDE_TEACHER_PASSWORD included
+    monkeypatch.setenv("STRIDE_TEACHER_PASSWORD", "correct horse battery")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not for students")
+    monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path / "datasets"))
+    dump = (
+        "import json, os, sys; runs = sys.argv[sys.argv.index('--runs-dir') + 1]; "
+        "open(os.path.join(runs, 'worker-env.json'), 'w').write(json.dumps(dict(os.environ)))"
+    )
+    jobs = LocalJobs(
+        tmp_path / "runs",
+        max_concurrent_runs=1,
+        torch_threads_per_run=2,
+        warm_worker=False,
+        worker_command=[sys.executable, "-c", dump],
+    )
+    try:
+        jobs.submit(TINY)
+        env_file = tmp_path / "runs" / "worker-env.json"
+        wait_for(lambda: env_file.is_file() and env_file.stat().st_size > 0, 20, "the worker to write its environment")
+        env = json.loads(env_file.read_text())
+    finally:
+        end_workers(jobs)
+    assert "STRIDE_TEACHER_PASSWORD" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert env["STRIDE_DATA_DIR"] == str(tmp_path / "datasets") and env["OMP_NUM_THREADS"] == "2"
+    assert env["PATH"] == os.environ["PATH"] and env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
