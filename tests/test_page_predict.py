@@ -204,6 +204,23 @@ def test_an_uploaded_state_dict_and_its_model_json_load_and_predict(app):
     assert _metric(at, "Prediction") == str(digit)
 
 
+def test_class_names_of_an_uploaded_model_are_shown_as_text_never_as_markdown(app):
+    # issue 12 item 14: class names come from uploads; captions, metrics and alerts render Markdown
+    import json
+
+    name, data, digit = digit_upload(7)
+    info = json.loads(DIGITS_JSON)
+    info["classes"][digit] = "[evil](http://evil.example)"
+    at = app(PAGE)
+    state = {k: v.clone() for k, v in load_bundled("digits_lenet").model.state_dict().items()}
+    _upload_model(at, ("w.pt", _weights_pt(state)), json.dumps(info).encode())
+    _upload(at, "predict.images", (name, data, "image/png"))
+    escaped = r"\[evil\]\(http://evil.example\)"
+    assert _metric(at, "Prediction") == escaped
+    assert any(escaped in c.value for c in at.caption)  # the class names under the model's facts
+    assert not any("[evil](http" in element.value for element in [*at.caption, *at.markdown, *at.metric])
+
+
 class _RunsCode:
     """Pickles into an instruction to call exec(...) on load: what a hostile .pt file carries."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.classroom import Classroom
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, escape_markdown
 from core.model_cache import ModelCache
 from core.model_files import LoadedModel, list_bundled, load_bundled, load_run, load_uploaded
 from core.run_status import RunInfo
@@ -158,7 +158,7 @@ def model_section(room: Classroom, labels: dict[str, str]) -> tuple[LoadedModel,
 def facts(loaded: LoadedModel) -> None:
     """Show what the model was trained on: data set, classes, input shape and test accuracy."""
     dataset, classes, shape, accuracy = st.columns(4)
-    dataset.metric(t("predict.dataset"), loaded.dataset or "—")
+    dataset.metric(t("predict.dataset"), escape_markdown(loaded.dataset or "—"))  # model.json's word, if uploaded
     classes.metric(t("predict.classes"), len(loaded.classes))
     shape.metric(t("predict.input_shape"), " × ".join(map(str, loaded.input_shape)), help=t("predict.input_shape_help"))
     accuracy.metric(
@@ -166,7 +166,8 @@ def facts(loaded: LoadedModel) -> None:
         "—" if loaded.test_acc is None else f"{loaded.test_acc:.1%}",
         help=t("predict.test_acc_help"),
     )
-    names = ", ".join(loaded.classes[:MAX_CLASS_NAMES]) + (" …" if len(loaded.classes) > MAX_CLASS_NAMES else "")
+    names = ", ".join(map(escape_markdown, loaded.classes[:MAX_CLASS_NAMES]))
+    names += " …" if len(loaded.classes) > MAX_CLASS_NAMES else ""
     st.caption(t("predict.class_names", names=names))
     if loaded.info.get("complete") is False:
         st.info(t("predict.still_training", epoch=(loaded.info.get("metrics") or {}).get("epoch", "?")))

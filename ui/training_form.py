@@ -25,7 +25,7 @@ from core.config import (
 )
 from core.datasets import DATASETS, DatasetInfo
 from core.formatting import format_number
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, escape_markdown
 from core.modelspec import ModelSpec
 from core.presets import PRESETS
 from ui import keys
@@ -182,7 +182,11 @@ def model_ui(dataset: str) -> tuple[dict | None, str | None]:
             show(exc.message)
             return None, None
         st.info(
-            t("training.arch_spec", name=spec.name or t("training.custom_model"), shape=list(spec.input_shape)),
+            t(
+                "training.arch_spec",
+                name=escape_markdown(spec.name) or t("training.custom_model"),
+                shape=list(spec.input_shape),
+            ),
             icon=":material/account_tree:",
         )
         return spec.to_dict(), None
