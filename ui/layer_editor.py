@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.i18n import UserError
 from core.layers import LAYER_TYPES
-from core.modelspec import LayerSpec, ModelSpec, layer_names
+from core.modelspec import MAX_LAYERS, LayerSpec, ModelSpec, layer_names
 from core.spec_editing import (
     format_input_shape,
     insert_layer,
@@ -25,7 +25,7 @@ from core.spec_editing import (
 )
 from core.summary import Summary
 from ui.text import show, t
-from ui.widgets import valid_index
+from ui.widgets import drop_impossible_edits, valid_index
 
 S = st.session_state
 EDITOR_COLUMNS = ["type", "args", "name"]
@@ -77,6 +77,7 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     key = f"arch.layers.{S.get('arch.editor_v', 0)}"
     if key not in S or "arch.rows" not in S:  # a fresh editor (new spec, or back from another page)
         S["arch.rows"] = rows_from_spec(spec)
+    drop_impossible_edits(key, EDITOR_COLUMNS, len(S["arch.rows"]), max_rows=MAX_LAYERS)
     edited = st.data_editor(
         pd.DataFrame(S["arch.rows"], columns=EDITOR_COLUMNS),
         key=key,
@@ -94,7 +95,7 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     )
     st.caption(t("arch.editor_help"))
     try:
-        return spec_from_rows(edited.to_dict("records"), spec)
+        return spec_from_rows(edited.iloc[:MAX_LAYERS].to_dict("records"), spec)
     except UserError as exc:
         show(exc.message)
         st.caption(t("arch.showing_last_good"))
