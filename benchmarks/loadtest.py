@@ -61,7 +61,7 @@ SINGLE_PAUSE_S = 0.25  # between the lone user's moves: its latency does not dep
 TARGET_P95_MS = 300.0
 MAX_CONCURRENT_RUNS = 1
 CLASS_ENV = {
-    "STRIDE_TEACHER_PASSWORD": "loadtest",
+    "STRIDE_TEACHER_PASSWORD": "loadtest-teacher",
     "STRIDE_MAX_CONCURRENT_RUNS": str(MAX_CONCURRENT_RUNS),
     "STRIDE_MAX_RUNS_PER_STUDENT": "1",
     "STRIDE_MAX_QUEUE": "30",

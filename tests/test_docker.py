@@ -160,7 +160,21 @@ def test_entry_point_runs_streamlit_from_the_app_folder_with_the_environment(tmp
 
 def test_entry_point_warns_when_class_mode_is_off(tmp_path):
     assert "class mode is off" in run_entrypoint(tmp_path).stderr
-    assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD="secret").stderr
+    assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD="secret-teacher").stderr
+
+
+def test_entry_point_refuses_class_mode_with_a_password_under_ten_characters(tmp_path):
+    # issue 12 item 10: pacing makes guessing slow; the length makes it hopeless
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STRIDE_")}
+    done = subprocess.run(
+        [str(ENTRYPOINT)],
+        env={**base, "PYTHON": sys.executable, "STRIDE_TEACHER_PASSWORD": "short"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2, done
+    assert "STRIDE_TEACHER_PASSWORD has 5 characters; class mode needs at least 10" in done.stderr
 
 
 def test_health_check_fails_when_nothing_answers():

@@ -117,7 +117,7 @@ def test_the_queue_takes_its_limits_and_worker_priority_from_the_settings(tmp_pa
 
 
 STRIDE_VARS = {
-    "STRIDE_TEACHER_PASSWORD": "s3cret",
+    "STRIDE_TEACHER_PASSWORD": "s3cret-teacher",
     "STRIDE_MAX_RUNS_PER_STUDENT": "2",
     "STRIDE_MAX_QUEUE": "12",
     "STRIDE_MAX_EPOCHS": "8",
@@ -141,8 +141,8 @@ def test_settings_read_every_class_variable(clean_env):
     for name, value in STRIDE_VARS.items():
         clean_env.setenv(name, value)
     settings = Settings.from_env()
-    assert settings.teacher_password == "s3cret" and settings.class_mode
-    assert "s3cret" not in repr(settings)
+    assert settings.teacher_password == "s3cret-teacher" and settings.class_mode
+    assert "s3cret-teacher" not in repr(settings)
     assert (
         settings.max_runs_per_student,
         settings.max_queue,
