@@ -7,7 +7,7 @@ setting), then, against that same server:
 
 1. warm-up: each page loaded once (imports, caches), not measured;
 2. one user alone on the convolution page: ``--single-moves`` slider moves, the baseline;
-3. the class: ``--students`` websocket sessions (benchmarks/loadclient.py, no browser) for
+3. the class: ``--students`` websocket sessions (tests/streamlit_client.py, no browser) for
    ``--duration`` seconds: about 2/3 move convolution sliders, 2/15 switch architecture presets
    and input shapes, 2/15 upload digit pictures to predict, 1/15 click the LeNet recipe and watch
    their run (the live area's 1 s fragment refresh); each waits a random think time between
@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.loadclient import ProtocolError, RunOutcome, Session
 from benchmarks.timing import cpu_model, summary
 from tests.live_server import streamlit_server
+from tests.streamlit_client import ProtocolError, RunOutcome, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"

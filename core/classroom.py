@@ -384,7 +384,7 @@ class Classroom:
     def resume(self, run_id: str) -> Job:
         self._controlled(run_id)
         self._listed = None
-        return self.jobs.resume(run_id)
+        return self.jobs.resume(run_id, per_student=not self.viewer.teacher)
 
     def delete(self, run_id: str) -> None:
         self._controlled(run_id)

@@ -52,7 +52,7 @@ class Settings:
     app_torch_threads: int = 1
     data_dir: Path = Path("data")  # torchvision data sets (MNIST, CIFAR-10) when present
     runs_dir: Path = Path("runs")  # the run store
-    # Training runs at once; more wait in a FIFO queue. Two cores per run: one run per core pair
+    # Training runs at once; more wait in the queue (fair: core.queue_policy). Two cores per run: one run per core pair
     # keeps each run's matrix multiplies fast instead of every run crawling.
     max_concurrent_runs: int = max(1, _usable_cores() // 2)
     torch_threads_per_run: int = max(1, _usable_cores() // max(1, _usable_cores() // 2))  # cores / runs
@@ -65,7 +65,10 @@ class Settings:
     max_queue: int = 30  # runs waiting for a slot; more are refused until one starts
     max_epochs: int = 50  # per run
     max_samples: int = 20_000  # samples one run may train on (the data set's "use at most")
-    runs_quota_mb: int = 2_048  # the run store's disk quota: past it, the oldest ended runs are deleted
+    runs_quota_mb: int = 2_048  # the run store's disk quota: past it, ended runs are deleted
+    student_quota_mb: int = 256  # one student's runs together (class mode): past it, their own oldest go
+    max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
+    max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
 
     @property
     def class_mode(self) -> bool:
@@ -89,6 +92,9 @@ class Settings:
             max_epochs=_int("STRIDE_MAX_EPOCHS", cls.max_epochs),
             max_samples=_int("STRIDE_MAX_SAMPLES", cls.max_samples, low=10),
             runs_quota_mb=_int("STRIDE_RUNS_QUOTA_MB", cls.runs_quota_mb),
+            student_quota_mb=_int("STRIDE_STUDENT_QUOTA_MB", cls.student_quota_mb),
+            max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
+            max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
         )
 
 

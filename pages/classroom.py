@@ -70,6 +70,9 @@ def limits_table() -> pd.DataFrame:
         ("classroom.limit_student", limits.max_runs_per_student, mine),
         ("classroom.limit_epochs", limits.max_epochs, ""),
         ("classroom.limit_samples", f"{limits.max_samples:,}", ""),
+        ("classroom.limit_steps", f"{limits.max_steps:,}", ""),
+        ("classroom.limit_minutes", f"{limits.max_run_minutes} min", ""),
+        ("classroom.limit_student_disk", f"{limits.student_quota_mb:,} MB", ""),
         ("classroom.limit_upload", f"{SETTINGS.max_upload_mb} MB", ""),
         ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{disk_used_mb(STORE.root):,} MB"),
     ]

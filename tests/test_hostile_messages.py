@@ -1,6 +1,6 @@
 """Websocket messages no browser sends, as a scripted student would: the pages keep their shapes and run on.
 
-A live `streamlit run` server, driven by the load test's protocol client (benchmarks/loadclient.py),
+A live `streamlit run` server, driven by the load test's protocol client (tests/streamlit_client.py),
 which sends any widget state it is given.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from streamlit_client import RunOutcome, Session
 
-from benchmarks.loadclient import RunOutcome, Session
 from core.modelspec import MAX_LAYERS
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,8 @@ from core.config import TrainConfig
 from core.jobs import LocalJobs
 from core.metrics import EpochRecord, ResumeRecord
 from core.processes import process_alive
-from core.worker import run_here
+from core.runs import RunStore
+from core.worker import run_here, run_in_store
 
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 # Long enough to be stopped or killed mid-run: 3 epochs of 262 steps, about a second each.
@@ -138,3 +139,31 @@ def test_a_worker_gets_only_the_environment_it_needs_never_the_teacher_password(
     assert "STRIDE_TEACHER_PASSWORD" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert env["STRIDE_DATA_DIR"] == str(tmp_path / "datasets") and env["OMP_NUM_THREADS"] == "2"
     assert env["PATH"] == os.environ["PATH"] and env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+
+
+def test_a_worker_past_its_time_limit_stops_itself_after_an_epoch_with_its_checkpoint(tmp_path, monkeypatch):
+    # issue 12 item 8: a run over STRIDE_MAX_RUN_MINUTES ends "stopped: time limit", resumable
+    import core.worker
+    from core.metrics import EpochRecord as Epoch
+
+    wall, steady = time.time, time.monotonic
+
+    class Clock:  # the worker's wall clock: an hour passes as the first epoch ends
+        offset = 0.0
+        time = staticmethod(lambda: wall() + Clock.offset)
+        monotonic = staticmethod(steady)
+
+    def progress(record) -> None:
+        if isinstance(record, Epoch):
+            Clock.offset = 3600.0
+
+    monkeypatch.setattr(core.worker, "time", Clock)
+    store = RunStore(tmp_path / "runs")
+    run_id = store.create_run(LONG.to_dict()).run_id
+    store.mark_running(run_id, os.getpid())
+    result = run_in_store(store, run_id, progress=progress, max_run_s=600)
+    status = store.read_status(run_id)
+    assert result.state == status.state == "cancelled"
+    assert status.reason.key == "train.time_limit"
+    assert status.reason.params == {"minutes": 10, "epoch": 1, "step": store.checkpoint_meta(run_id).step}
+    assert store.load_checkpoint(run_id).meta.epoch == 1  # kept: Resume continues from epoch 2

@@ -542,6 +542,9 @@ def test_the_class_page_shows_the_limits_and_the_students_runs_against_them(
         t("classroom.limit_student"): ("2", "1"),  # bob's queued run
         t("classroom.limit_epochs"): ("12", ""),
         t("classroom.limit_samples"): ("4,000", ""),
+        t("classroom.limit_steps"): ("100,000", ""),
+        t("classroom.limit_minutes"): ("60 min", ""),
+        t("classroom.limit_student_disk"): ("256 MB", ""),
         t("classroom.limit_upload"): ("5 MB", ""),
         t("classroom.limit_disk"): ("1,500 MB", "0 MB"),
     }

@@ -1,4 +1,7 @@
-"""A browser tab without a browser: one websocket session speaking Streamlit's own protobuf messages.
+"""A browser tab without a browser: one websocket session speaking Streamlit's own protocol.
+
+The load test's simulated students (benchmarks/loadtest.py) and the tests of hostile messages
+(tests/test_hostile_messages.py) both speak through it.
 
 What the frontend does, and so what :class:`Session` does:
 
