@@ -554,3 +554,16 @@ def test_the_teachers_per_student_row_counts_the_teachers_own_runs(app, class_mo
     _run(store, KEY_B, "bob", state="queued")
     at = _teacher(app)
     assert _limits(at)[t("classroom.limit_student")][1] == "0"  # the teacher has no run queued or running
+
+
+def test_a_link_to_share_a_view_carries_its_settings_but_never_the_name_or_key(app, class_mode):
+    # issue 12 item 11: every URL carries `key`, and whoever opens a shared address acts as its owner
+    at = app(CONVOLUTION, me="otter-42", key=KEY_A, size="7", kernel="3")
+    assert at.query_params["key"] == KEY_A  # the address bar: personal
+    assert any(t("sidebar.personal_link") in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="class.share_view").click().run()
+    (link,) = [c.value for c in at.sidebar.code]
+    assert "size=7" in link and "kernel=3" in link
+    assert KEY_A not in link and "key=" not in link and "me=" not in link and "otter-42" not in link
+    at.run()  # the next change of view hides it: a link is made for the view it was asked in
+    assert not at.sidebar.code

@@ -92,8 +92,24 @@ TEXT = {
     ),
     "classroom.you": ("You are **{name}**.", "你是 **{name}**。"),
     "classroom.bookmark": (
-        "Bookmark this page's link to come back to your runs later, from this or another browser.",
-        "收藏本页的链接,之后可以在这个或其他浏览器中回到你的运行。",
+        "Bookmark this page's link to come back to your runs later, from this or another browser. Keep it to "
+        "yourself: it holds your key, and whoever opens it can stop or delete your runs. To show someone a "
+        "page, use “Link to share this view” in the sidebar.",
+        "收藏本页的链接,之后可以在这个或其他浏览器中回到你的运行。请不要把它给别人:链接里有你的密钥,"
+        "打开它的人可以停止或删除你的运行。想给别人看某个页面,请用侧边栏里的“分享此视图的链接”。",
+    ),
+    "sidebar.personal_link": (
+        "The address bar's link is yours alone: it carries your key, and whoever opens it acts as you.",
+        "地址栏中的链接只属于你:它带着你的密钥,打开它的人就能以你的身份操作。",
+    ),
+    "sidebar.share_view": ("Link to share this view", "分享此视图的链接"),
+    "sidebar.share_view_help": (
+        "A link to this page with its settings, without your name and key: safe to send to classmates.",
+        "指向本页及其设置的链接,不含你的名字和密钥:可以放心发给同学。",
+    ),
+    "sidebar.share_caption": (
+        "Copy it with the button at its right; it opens this view as the reader's own.",
+        "用右侧的按钮复制;别人打开后看到的是同样的视图,身份是他们自己。",
     ),
     "classroom.limits": ("This server's limits", "本服务器的限制"),
     "classroom.limit": ("Limit", "限制"),
