@@ -325,7 +325,7 @@ class Session:
         widget = self.widget(key)
         return None if widget is None else state_value(self.states.get(widget.id))
 
-    def keys(self) -> list[str]:
+    def widget_keys(self) -> list[str]:
         return sorted(w.key for i in self._seen if (w := self.widgets[i]).key)
 
     # --- requests ----------------------------------------------------------------------------------
@@ -351,7 +351,7 @@ class Session:
         for key, value in (values or {}).items():
             widget = self.widget(key)
             if widget is None:
-                raise KeyError(f"no widget with key {key!r} on {self.page}; drawn: {self.keys()}")
+                raise KeyError(f"no widget with key {key!r} on {self.page}; drawn: {self.widget_keys()}")
             changed[widget.id] = _state_for(widget, value)
         self.states.update(changed)  # the frontend keeps what the user chose
         client = ClientState(query_string=self.query)
@@ -363,7 +363,7 @@ class Session:
         if click is not None:
             button = self.widget(click)
             if button is None:
-                raise KeyError(f"no button with key {click!r} on {self.page}; drawn: {self.keys()}")
+                raise KeyError(f"no button with key {click!r} on {self.page}; drawn: {self.widget_keys()}")
             client.widget_states.widgets.append(WidgetState(id=button.id, trigger_value=True))
         if fragment_id:
             client.fragment_id = fragment_id
@@ -396,7 +396,7 @@ class Session:
         """
         widget = self.widget(key)
         if widget is None:
-            raise KeyError(f"no uploader with key {key!r} on {self.page}; drawn: {self.keys()}")
+            raise KeyError(f"no uploader with key {key!r} on {self.page}; drawn: {self.widget_keys()}")
         start = time.perf_counter()
         old = self.states.get(widget.id)
         kept: list[UploadedFileInfo] = []

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def _editor_key(session: Session, prefix: str) -> str:
-    drawn = session.keys()  # the widget keys of the latest run
+    drawn = session.widget_keys()
     found = [key for key in drawn if key.startswith(prefix)]
     assert found, drawn
     return found[0]
