@@ -604,6 +604,7 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
     Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone.
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
+    honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
     for status_file in runs_dir.glob("*/status.json"):
         try:
             status = json.loads(status_file.read_text())
@@ -614,6 +615,10 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
             continue
         state = status.get("state", "?")
         states[state] += 1
+        if config.get("owner") in honest:
+            honest_states[state] += 1
+            if state == "queued" and status.get("queued_at"):
+                honest_still_waiting.append(time.time() - status["queued_at"])
         if status.get("started_at") and status.get("queued_at"):
             waits.append(status["started_at"] - status["queued_at"])
             if config.get("owner") in honest:
@@ -627,6 +632,8 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
         "states_at_end": dict(states),
         "wait_s": _spread(waits),
         "honest_wait_s": _spread(honest_waits),
+        "honest_states_at_end": dict(honest_states),
+        "honest_still_waiting_s": _spread(honest_still_waiting),
         "run_s": _spread(durations),
         "failures": failures,
     }
@@ -939,6 +946,14 @@ def format_comparison(result: dict) -> list[str]:
         return f"{w['mean']:.1f} / {w['max']:.1f} ({w['n']})" if w else "-"
 
     lines.append(f"  {'honest runs: wait queued->running, mean / max s (n)':60} {waits(honest):>16} {waits(load):>16}")
+
+    def waiting(phase: dict) -> str:
+        w = phase["queue"]["honest_still_waiting_s"]
+        return f"{w['mean']:.1f} / {w['max']:.1f} ({w['n']})" if w else "-"
+
+    lines.append(
+        f"  {'honest runs still queued at the end: waited so far, s':60} {waiting(honest):>16} {waiting(load):>16}"
+    )
     for name in ("server_rss_mb",):
         a, b = honest["memory"].get(name), load["memory"].get(name)
         if a and b:

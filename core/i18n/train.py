@@ -78,9 +78,9 @@ TEXT = {
         "已按要求停止,完成了 {epoch} 个 epoch(第 {step} 步);指标和最后一个检查点均已保留",
     ),
     "train.time_limit": (
-        "stopped: time limit. This server trains a run for at most {minutes} min at a time; it stopped after "
+        "time limit. This server trains a run for at most {minutes} min at a time; it stopped after "
         "{epoch} complete epochs (step {step}), its metrics and last checkpoint kept. Resume continues from there",
-        "已停止:时间上限。本服务器每次最多连续训练一个运行 {minutes} 分钟;它在完成 {epoch} 个 epoch"
+        "时间上限。本服务器每次最多连续训练一个运行 {minutes} 分钟;它在完成 {epoch} 个 epoch"
         "(第 {step} 步)后停止,指标和最后一个检查点均已保留。继续运行将从那里开始",
     ),
     "train.crashed": (
