@@ -246,24 +246,6 @@ def test_the_command_line_lists_the_data_sets_without_a_network(tmp_path, capsys
 # --- a page of samples, not the set (issue 12 item 3) ----------------------------------------------------
 
 
-@pytest.fixture
-def shapes_drawn(monkeypatch) -> list[int]:
-    """Count the generated shapes drawn, wherever the drawing is called from."""
-    import core.data_source
-    import core.generated_shapes
-
-    drawn: list[int] = []
-    real = core.generated_shapes.draw_shapes
-
-    def counting(params, indices, *args, **kwargs):
-        drawn.append(len(indices))
-        return real(params, indices, *args, **kwargs)
-
-    for module in (core.generated_shapes, core.data_source, data):
-        monkeypatch.setattr(module, "draw_shapes", counting, raising=False)
-    return drawn
-
-
 def test_the_training_preview_makes_only_the_pictures_it_shows(shapes_drawn):
     # the preview loaded all 6,000 shapes at the model's size (1.1 GB for MNIST at 64 px), per seed
     from ui.data_preview import PREVIEW_PER_CLASS, data_preview

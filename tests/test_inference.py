@@ -619,24 +619,12 @@ def test_run_models_are_kept_by_bytes_one_version_per_run(digits, shapes):
     assert tiny.keys() == [] and tiny.used_bytes == 0
 
 
-def test_test_samples_make_only_the_pictures_drawn_and_an_uploads_config_meets_the_limits(shapes, monkeypatch):
+def test_test_samples_make_only_the_pictures_drawn_and_an_uploads_config_meets_the_limits(shapes, shapes_drawn):
     # issue 12 item 3: "New samples" rebuilt the whole test split (and a model.json could ask for any size)
-    import core.data_source
-    import core.generated_shapes
-    from core import data
     from core.limits import Limits
 
-    drawn: list[int] = []
-    real = core.generated_shapes.draw_shapes
-
-    def counting(params, indices, *args, **kwargs):
-        drawn.append(len(indices))
-        return real(params, indices, *args, **kwargs)
-
-    for module in (core.generated_shapes, core.data_source, data):
-        monkeypatch.setattr(module, "draw_shapes", counting, raising=False)
     samples = inference.test_samples(shapes, 5, seed=1, limits=Limits())
-    assert len(samples) == 5 and sum(drawn) == 5
+    assert len(samples) == 5 and sum(shapes_drawn) == 5
     everything = dataclasses.replace(shapes, train_config=dataclasses.replace(shapes.train_config, dataset="mnist"))
     with pytest.raises(UserError) as caught:
         inference.test_samples(everything, 5, limits=Limits(max_samples=20_000))
