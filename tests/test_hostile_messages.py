@@ -7,6 +7,7 @@ which sends any widget state it is given.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit_client import RunOutcome, Session
@@ -25,6 +26,12 @@ def _editor_key(session: Session, prefix: str) -> str:
 
 def _edits(edited=None, added=(), deleted=()) -> dict:
     return {"edited_rows": edited or {}, "added_rows": list(added), "deleted_rows": list(deleted)}
+
+
+def _run(scenario) -> None:
+    """Run the coroutine function in a thread of its own: the browser tests' Playwright may hold this thread's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def _ran_clean(outcome: RunOutcome) -> None:
@@ -51,7 +58,7 @@ def test_a_fixed_matrix_editor_keeps_its_shape_whatever_the_websocket_says(serve
             ):
                 _ran_clean(await session.rerun({key: state}))
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_the_layer_editor_takes_at_most_the_layer_limit_before_parsing(server):
@@ -65,4 +72,4 @@ def test_the_layer_editor_takes_at_most_the_layer_limit_before_parsing(server):
             assert any(f"{MAX_LAYERS} layers" in t or f"{MAX_LAYERS} 层" in t for t in flood.texts), flood.texts
             _ran_clean(await session.rerun({key: _edits({99: {"type": "ReLU"}})}))
 
-    asyncio.run(scenario())
+    _run(scenario)
