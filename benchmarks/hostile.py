@@ -159,8 +159,9 @@ class HostileMixin:
             key = next((k for k in tab.widget_keys() if k.startswith(prefix)), None)
             if key is None:
                 return
+            self.did(f"{rows} rows added to {key}")  # not the value itself: errors quote the last actions
             try:
-                await self.rerun(tab, "hostile", values={key: _edits([row] * rows)})
+                self.recorder.outcome(self, "hostile", await tab.rerun(values={key: _edits([row] * rows)}))
             except ProtocolError as exc:  # the server closes a session whose message is too large
                 self.recorder.notices[f"hostile: closed after a {rows}-row editor message: {exc}"[:120]] += 1
 
