@@ -264,7 +264,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.inference import list_bundled, load_bundled
+from core.model_files import list_bundled, load_bundled
 
 at = AppTest.from_file("streamlit_app.py", default_timeout=90).run()
 assert not at.exception, "streamlit_app.py raised (traceback above)"
