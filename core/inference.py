@@ -213,8 +213,8 @@ def test_samples(loaded: LoadedModel, n: int, seed: int = 0, limits: Limits | No
     The split is the trainer's own, from the model's TrainConfig (bundled models and runs have one),
     so these are images the model never trained on; only the ``n`` pictures drawn are made, through
     the model's saved preprocessing. An upload without its config gets the data set's default
-    split (seed 0), which may overlap its training images; one with a config is held to ``limits``,
-    as the Training form is.
+    split (seed 0), which may overlap its training images; an upload's config is held to ``limits``,
+    as the Training form is (bundled models and runs were trained here).
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TEST_SAMPLES:
         raise UserError(Message("inference.bad_count", {"value": n, "max": MAX_TEST_SAMPLES}))
@@ -223,7 +223,8 @@ def test_samples(loaded: LoadedModel, n: int, seed: int = 0, limits: Limits | No
         raise UserError(
             Message("inference.no_test_set", {"dataset": str(loaded.dataset)[:60], "choices": ", ".join(DATASETS)})
         )
-    if limits is not None and (problems := limits.config_problems(config)):
+    uploaded = loaded.source.startswith("upload:")  # bundled models and runs were trained here, within limits
+    if limits is not None and uploaded and (problems := limits.config_problems(config)):
         raise UserError(problems[0])
     if loaded.preprocessing is None:  # a table: small, loaded whole as the trainer does
         data = load_training_data(config, loaded.spec)

@@ -623,9 +623,10 @@ def test_test_samples_make_only_the_pictures_drawn_and_an_uploads_config_meets_t
     # issue 12 item 3: "New samples" rebuilt the whole test split (and a model.json could ask for any size)
     from core.limits import Limits
 
-    samples = inference.test_samples(shapes, 5, seed=1, limits=Limits())
+    samples = inference.test_samples(shapes, 5, seed=1, limits=Limits(max_epochs=20))  # trained for 40 here
     assert len(samples) == 5 and sum(shapes_drawn) == 5
-    everything = dataclasses.replace(shapes, train_config=dataclasses.replace(shapes.train_config, dataset="mnist"))
+    config = dataclasses.replace(shapes.train_config, dataset="mnist")
+    everything = dataclasses.replace(shapes, train_config=config, source="upload:model.safetensors")
     with pytest.raises(UserError) as caught:
         inference.test_samples(everything, 5, limits=Limits(max_samples=20_000))
     assert caught.value.message.key == "limits.samples"  # all 70,000 of MNIST, as the form would refuse
