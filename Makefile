@@ -42,7 +42,7 @@ bundled-models: $(VENV)/.runtime ## retrain the models shipped in models/ (deter
 docker-check: $(VENV)/.runtime ## check the Docker image's steps without a Docker engine (entry point, health check, non-root)
 	bash docker/check.sh
 
-loadtest: $(VENV)/.dev ## 30 simulated students against a real server for 10 minutes (not CI)
+loadtest: $(VENV)/.dev ## 30 simulated students (2 hostile) for 10 minutes, after the 28 honest alone for 10 (not CI)
 	$(PY) -m benchmarks.loadtest
 
 .PHONY: help run test bench lint format bundled-models docker-check loadtest

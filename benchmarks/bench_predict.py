@@ -40,7 +40,7 @@ BATCH = 100
 
 def digit_picture(row: int) -> tuple[Image.Image, str]:
     """Return scikit-learn's digit ``row`` as an upscaled RGB picture, and its true class."""
-    from core.data import digits_source
+    from core.data_source import digits_source
 
     pixels, labels = digits_source()
     picture = Image.fromarray(pixels[row, 0].numpy(), "L").convert("RGB")

@@ -1,18 +1,22 @@
 """Load test: simulated students against a real `streamlit run` server on this machine (not CI).
 
-`make loadtest` / `python -m benchmarks.loadtest [--students 30] [--duration 600] [--think 1.5]
-[--single-moves 60] [--seed 0] [--env NAME=VALUE ...]`. One server in class mode
-(STRIDE_TEACHER_PASSWORD etc., a temp run store; ``--env`` adds to its environment, to compare a
-setting), then, against that same server:
+`make loadtest` / `python -m benchmarks.loadtest [--students 30] [--hostile 2] [--duration 600]
+[--baseline-duration 600] [--think 1.5] [--single-moves 60] [--seed 0] [--env NAME=VALUE ...]`.
+One server in class mode (STRIDE_TEACHER_PASSWORD and compose.yaml's limits, a temp run store;
+``--env`` adds to its environment, to compare a setting), then, against that same server:
 
 1. warm-up: each page loaded once (imports, caches), not measured;
 2. one user alone on the convolution page: ``--single-moves`` slider moves, the baseline;
-3. the class: ``--students`` websocket sessions (benchmarks/loadclient.py, no browser) for
-   ``--duration`` seconds: about 2/3 move convolution sliders, 2/15 switch architecture presets
-   and input shapes, 2/15 upload digit pictures to predict, 1/15 click the LeNet recipe and watch
+3. the honest class alone, for ``--baseline-duration`` seconds (0: skipped): the honest students
+   of step 4 without the hostile ones, so that their figures have a baseline from this session;
+4. the class: ``--students`` websocket sessions (tests/streamlit_client.py, no browser) for
+   ``--duration`` seconds, ``--hostile`` of them hostile (benchmarks/hostile.py: hostile uploads,
+   queue floods through fresh identities, resume loops, giant editor messages, password guesses).
+   Of the honest ones about 2/3 move convolution sliders, 2/15 switch architecture presets and
+   input shapes, 2/15 upload digit pictures to predict, 1/15 click the LeNet recipe and watch
    their run (the live area's 1 s fragment refresh); each waits a random think time between
    actions (mean ``--think``) and stops by itself at the deadline;
-4. meanwhile every 5 s: RSS of the server and its descendants (training workers) from /proc, and
+5. meanwhile every 5 s: RSS of the server and its descendants (training workers) from /proc, and
    the run store's states (queued, running, ...).
 
 Latency is BackMsg `rerun_script` sent -> `script_finished` received: the server's side of a
@@ -47,9 +51,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.loadclient import ProtocolError, RunOutcome, Session
+from benchmarks.hostile import EXPECTED as HOSTILE_EXPECTED
+from benchmarks.hostile import hostile_files, make_hostile_class
 from benchmarks.timing import cpu_model, summary
 from tests.live_server import streamlit_server
+from tests.streamlit_client import ProtocolError, RunOutcome, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
@@ -60,14 +66,24 @@ RAMP_S = 10.0  # students arrive over this many seconds, not all in the same ins
 SINGLE_PAUSE_S = 0.25  # between the lone user's moves: its latency does not depend on a think time
 TARGET_P95_MS = 300.0
 MAX_CONCURRENT_RUNS = 1
-CLASS_ENV = {
-    "STRIDE_TEACHER_PASSWORD": "loadtest",
+CLASS_ENV = {  # compose.yaml's class settings
+    "STRIDE_TEACHER_PASSWORD": "loadtest-teacher",
     "STRIDE_MAX_CONCURRENT_RUNS": str(MAX_CONCURRENT_RUNS),
     "STRIDE_MAX_RUNS_PER_STUDENT": "1",
     "STRIDE_MAX_QUEUE": "30",
+    "STRIDE_MAX_EPOCHS": "20",
+    "STRIDE_MAX_STEPS": "50000",
+    "STRIDE_MAX_RUN_MINUTES": "10",
+    "STRIDE_STUDENT_QUOTA_MB": "200",
 }
-PAGES = {"conv": "convolution", "arch": "architecture", "predict": "predict", "train": "training"}
-KIND_NAMES = {"conv": "convolution", "arch": "architecture", "predict": "predict", "train": "training"}
+PAGES = {"conv": "convolution", "arch": "architecture", "predict": "predict", "train": "training", "hostile": "predict"}
+KIND_NAMES = {
+    "conv": "convolution",
+    "arch": "architecture",
+    "predict": "predict",
+    "train": "training",
+    "hostile": "hostile",
+}
 # st.error texts (core.i18n keys, by prefix) that a kind of student provokes on purpose: invalid
 # convolution settings, a model that does not fit its input shape, a file that is not an image
 EXPECTED_ERRORS = {
@@ -75,6 +91,7 @@ EXPECTED_ERRORS = {
     "arch": ("arch.", "specs.", "shapes.", "summary.", "models.", "geometry."),
     "predict": ("images.",),
     "train": (),
+    "hostile": HOSTILE_EXPECTED,
 }
 REFUSALS = ("limits.",)  # the server's limits (queue full, runs per student, ...): expected under load
 CATEGORIES = {  # latency rows, in report order
@@ -87,6 +104,7 @@ CATEGORIES = {  # latency rows, in report order
     "train_click": "training: recipe button",
     "train_watch": "training: live area refresh (fragment)",
     "load": "page load (websocket opened)",
+    "hostile": "hostile students: every attack's rerun",
 }
 SLIDER_ROWS = ("conv_slider", "conv_image_slider")
 
@@ -141,6 +159,7 @@ class Recorder:
     reruns: Counter = field(default_factory=Counter)  # per student
     app_reruns: int = 0
     upload_http_ms: list[float] = field(default_factory=list)
+    honest_owners: set[str] = field(default_factory=set)  # names of the honest trainers' identities
 
     def error(self, student: str, category: str, kind: str, detail: str, actions: str = "") -> None:
         at = round(time.monotonic() - self.started, 2)
@@ -213,6 +232,9 @@ class Student:
     async def act(self, session: Session) -> float:
         """Do one thing on the page; return how long to wait before the next."""
         raise NotImplementedError
+
+    async def close(self) -> None:
+        """Let go of any session besides the page's (the page's own is closed by run_student)."""
 
 
 class ConvolutionStudent(Student):
@@ -351,6 +373,11 @@ class TrainingStudent(Student):
         super().__init__(*args, **kwargs)
         self.next_tick = 0.0
 
+    async def start(self, session: Session) -> None:
+        me = dict(p.split("=", 1) for p in session.query.split("&") if "=" in p).get("me")
+        if me:  # whose runs these are: the honest trainers' waits are reported apart
+            self.recorder.honest_owners.add(me)
+
     async def act(self, session: Session) -> float:
         if not session.auto_reruns:  # nothing to watch: start a run
             await self.rerun(session, "train_click", click=self.RECIPE)
@@ -368,12 +395,16 @@ class TrainingStudent(Student):
         return self.next_tick - time.monotonic()
 
 
+HostileStudent = make_hostile_class(Student)
+
+
 def make_students(counts: dict[str, int], think_s: float, seed: int, recorder: Recorder) -> list[Student]:
     classes = {
         "conv": ConvolutionStudent,
         "arch": ArchitectureStudent,
         "predict": PredictStudent,
         "train": TrainingStudent,
+        "hostile": HostileStudent,
     }
     students: list[Student] = []
     for kind, count in counts.items():
@@ -429,6 +460,7 @@ async def run_student(student: Student, url: str, deadline: float, delay_s: floa
         await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
     if session is not None:
         await session.close()
+    await student.close()
 
 
 # --- the server's processes and run store --------------------------------------------------------------
@@ -566,18 +598,31 @@ def end_leftovers(processes: set[tuple[int, int]]) -> list[int]:
     return sorted(set(ended))
 
 
-def run_store_summary(runs_dir: Path) -> dict:
-    """Return what happened to the runs: states, waits from queued to running, durations, failures."""
-    states, waits, durations, failures = Counter(), [], [], []
+def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | frozenset = frozenset()) -> dict:
+    """Return what happened to the runs created after ``since`` (Unix s): states, waits, durations, failures.
+
+    Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone.
+    """
+    states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
+    honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
     for status_file in runs_dir.glob("*/status.json"):
         try:
             status = json.loads(status_file.read_text())
+            config = json.loads((status_file.parent / "config.json").read_text())
         except (OSError, ValueError):
+            continue
+        if (config.get("created_at") or 0) < since:
             continue
         state = status.get("state", "?")
         states[state] += 1
+        if config.get("owner") in honest:
+            honest_states[state] += 1
+            if state == "queued" and status.get("queued_at"):
+                honest_still_waiting.append(time.time() - status["queued_at"])
         if status.get("started_at") and status.get("queued_at"):
             waits.append(status["started_at"] - status["queued_at"])
+            if config.get("owner") in honest:
+                honest_waits.append(waits[-1])
         if status.get("ended_at") and status.get("started_at") and state == "finished":
             durations.append(status["ended_at"] - status["started_at"])
         if state in ("failed", "interrupted"):
@@ -586,6 +631,9 @@ def run_store_summary(runs_dir: Path) -> dict:
         "runs": sum(states.values()),
         "states_at_end": dict(states),
         "wait_s": _spread(waits),
+        "honest_wait_s": _spread(honest_waits),
+        "honest_states_at_end": dict(honest_states),
+        "honest_still_waiting_s": _spread(honest_still_waiting),
         "run_s": _spread(durations),
         "failures": failures,
     }
@@ -739,14 +787,14 @@ def memory_summary(samples: list[dict]) -> dict:
     return out
 
 
-def queue_summary(samples: list[dict], runs_dir: Path) -> dict:
+def queue_summary(samples: list[dict], runs_dir: Path, since: float, honest: set[str]) -> dict:
     running = [s.get("running", 0) for s in samples]
     return {
         "max_queued": max((s.get("queued", 0) for s in samples), default=0),
         "max_running": max(running, default=0),
         "cap": MAX_CONCURRENT_RUNS,
         "samples_over_cap": sum(r > MAX_CONCURRENT_RUNS for r in running),
-        **run_store_summary(runs_dir),
+        **run_store_summary(runs_dir, since, honest),
     }
 
 
@@ -863,7 +911,60 @@ def format_report(result: dict) -> str:
         lines += [f"  {n:>4} x {p[:300]}" for p, n in Counter(result["server"]["log_problems"]).most_common(10)]
     if result["server"]["ended_leftovers"]:
         lines.append(f"Ended {len(result['server']['ended_leftovers'])} worker processes that outlived the server")
+    if result.get("honest_only"):
+        lines += ["", *format_comparison(result)]
     return "\n".join(lines)
+
+
+def format_comparison(result: dict) -> list[str]:
+    """The honest students' figures with the hostile ones against the honest class alone, side by side."""
+    honest, load = result["honest_only"], result["load"]
+    lines = [
+        f"Honest students alone ({honest['duration_s']:.0f} s) vs with {result['config']['hostile']} hostile "
+        f"({result['config']['duration_s']:.0f} s), same server:",
+        f"  {'':60} {'alone':>16} {'with hostile':>16}",
+    ]
+
+    def cell(phase: dict, category: str) -> str:
+        r = phase["latency"].get(category)
+        return f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f}" if r else "-"
+
+    for category in ("conv_slider", "conv_image_slider", "arch", "predict_upload", "train_watch"):
+        lines.append(
+            f"  {CATEGORIES[category] + ', p50 / p95 ms':44} {cell(honest, category):>16} {cell(load, category):>16}"
+        )
+    slider, alone_slider = load["latency"].get("conv_slider"), honest["latency"].get("conv_slider")
+    if slider and alone_slider:
+        ratio = slider["p95_ms"] / alone_slider["p95_ms"]
+        verdict = "met" if ratio <= 1.5 and slider["p95_ms"] <= TARGET_P95_MS else "MISSED"
+        lines.append(
+            f"  slider p95 with hostile students / alone: {ratio:.2f} (target <= 1.5, and <= {TARGET_P95_MS:.0f} ms): {verdict}"
+        )
+
+    def waits(phase: dict) -> str:
+        w = phase["queue"]["honest_wait_s"]
+        return f"{w['mean']:.1f} / {w['max']:.1f} ({w['n']})" if w else "-"
+
+    lines.append(f"  {'honest runs: wait queued->running, mean / max s (n)':60} {waits(honest):>16} {waits(load):>16}")
+
+    def waiting(phase: dict) -> str:
+        w = phase["queue"]["honest_still_waiting_s"]
+        return f"{w['mean']:.1f} / {w['max']:.1f} ({w['n']})" if w else "-"
+
+    lines.append(
+        f"  {'honest runs still queued at the end: waited so far, s':60} {waiting(honest):>16} {waiting(load):>16}"
+    )
+    for name in ("server_rss_mb",):
+        a, b = honest["memory"].get(name), load["memory"].get(name)
+        if a and b:
+            fmt = "{start:.0f}/{peak:.0f}/{end:.0f}"
+            lines.append(f"  {'server RSS start / peak / end, MB':60} {fmt.format(**a):>16} {fmt.format(**b):>16}")
+            lines.append(f"  {'server RSS trend, second half, MB/min':60} "
+                         f"{a['trend_last_half_mb_per_min']!s:>16} {b['trend_last_half_mb_per_min']!s:>16}")  # fmt: skip
+    lines.append(
+        f"  {'refused by limits':60} {sum(honest['refusals'].values()):>16} {sum(load['refusals'].values()):>16}"
+    )
+    return lines
 
 
 # --- the whole test ------------------------------------------------------------------------------------
@@ -885,12 +986,14 @@ def phase_result(recorder: Recorder) -> dict:
 
 def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1.5, single_moves: int = 60,
                  seed: int = 0, counts: dict[str, int] | None = None, log_path: Path | None = None,
-                 warm_pages: bool = True, server_env: dict[str, str] | None = None) -> dict:  # fmt: skip
+                 warm_pages: bool = True, server_env: dict[str, str] | None = None, hostile: int = 0,
+                 baseline_s: float = 0.0) -> dict:  # fmt: skip
     """Start the server, run the phases, stop everything; return the results (see format_report).
 
-    ``warm_pages=False`` skips loading each page once before measuring (the first students then pay
-    the imports). ``server_env`` adds to the server's environment (after CLASS_ENV), e.g.
-    ``{"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}`` to compare a configuration change.
+    ``hostile`` of the ``students`` are hostile; ``baseline_s`` > 0 first runs the honest ones alone
+    that long. ``warm_pages=False`` skips loading each page once before measuring (the first
+    students then pay the imports). ``server_env`` adds to the server's environment (after
+    CLASS_ENV), e.g. ``{"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}`` to compare a configuration change.
     """
     server_env = {**CLASS_ENV, **(server_env or {})}
     clock = time.monotonic()
@@ -902,8 +1005,11 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
         clock = time.monotonic()
 
     book = MessageBook()
-    counts = counts or class_mix(students)
+    honest_counts = counts or class_mix(students - hostile)
+    counts = {**honest_counts, **({"hostile": hostile} if hostile else {})}
     PredictStudent.PICTURES = digit_pictures(20, seed)
+    if hostile:
+        HostileStudent.FILES, HostileStudent.query = hostile_files(), QUERY
     started = datetime.datetime.now().astimezone()
     with tempfile.TemporaryDirectory(prefix="stride-load-") as tmp:
         runs_dir = Path(tmp) / "runs"
@@ -918,17 +1024,39 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
             lap("warm-up")
             alone, alone_cpu_ms = asyncio.run(single_user(url, pid, single_moves, seed, book))
             lap("one user")
+            HostileStudent.url = url
+            baseline = None
+            if baseline_s > 0:
+                since = time.time()
+                honest, honest_sampler, honest_cpu = asyncio.run(
+                    class_load(url, pid, runs_dir, honest_counts, baseline_s, think_s, seed, book)
+                )
+                baseline = (honest, honest_sampler, honest_cpu, since)
+                lap("honest class")
+            since = time.time()
             recorder, sampler, cpu = asyncio.run(
                 class_load(url, pid, runs_dir, counts, duration_s, think_s, seed, book)
             )
             lap("class")
             sampler.seen |= {(p, s[1]) for p, s in descendants(pid).items() if p != pid}
+            if baseline is not None:
+                sampler.seen |= baseline[1].seen
         leftovers = end_leftovers(sampler.seen)
         lap("stop")
         log_problems = server_log_problems(log_path)
-        queue = queue_summary(sampler.queue, runs_dir)
+        queue = queue_summary(sampler.queue, runs_dir, since, recorder.honest_owners)
+        if baseline is not None:
+            honest, honest_sampler, honest_cpu, honest_since = baseline
+            baseline_result = phase_result(honest)
+            baseline_queue = queue_summary(honest_sampler.queue, runs_dir, honest_since, honest.honest_owners)
+            baseline_result.update(
+                cpu=honest_cpu,
+                memory=memory_summary(honest_sampler.memory),
+                queue=baseline_queue,
+                duration_s=baseline_s,
+            )
         log_text = str(log_path) if log_path.parent != Path(tmp) else "(temp, removed)"
-    errors = alone.errors + recorder.errors
+    errors = alone.errors + recorder.errors + (baseline[0].errors if baseline is not None else [])
     errors += [
         {"t_s": None, "student": "server", "category": "log", "kind": "server log", "detail": p} for p in log_problems
     ]
@@ -950,6 +1078,8 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
             "single_moves": single_moves,
             "seed": seed,
             "env": server_env,
+            "hostile": hostile,
+            "baseline_s": baseline_s,
         },
         "machine": {
             "cpu": cpu_model(),
@@ -968,6 +1098,7 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
         },
         "single_user": {**phase_result(alone), "errors": alone.errors, "server_cpu_ms_per_rerun": alone_cpu_ms},
         "load": load,
+        "honest_only": baseline_result if baseline is not None else None,
         "errors": errors,
     }
 
@@ -975,7 +1106,14 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.loadtest", description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=30, help="simulated students (default 30)")
+    parser.add_argument("--hostile", type=int, default=2, help="how many of them are hostile (default 2)")
     parser.add_argument("--duration", type=float, default=600, help="seconds of the class phase (default 600)")
+    parser.add_argument(
+        "--baseline-duration",
+        type=float,
+        default=None,
+        help="seconds of the honest students alone first, for comparison (default: --duration; 0: none)",
+    )
     parser.add_argument("--think", type=float, default=1.5, help="mean think time between actions, s (default 1.5)")
     parser.add_argument("--single-moves", type=int, default=60, help="slider moves of the lone user (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the students' choices (default 0)")
@@ -996,8 +1134,17 @@ def main(argv: list[str] | None = None) -> int:
         f"load test: {args.students} students for {args.duration:.0f} s (server log: {log_path}) ...", file=sys.stderr
     )
     extra = dict(item.split("=", 1) for item in args.env)
+    baseline_s = args.duration if args.baseline_duration is None else args.baseline_duration
     result = run_loadtest(
-        args.students, args.duration, args.think, args.single_moves, args.seed, log_path=log_path, server_env=extra
+        args.students,
+        args.duration,
+        args.think,
+        args.single_moves,
+        args.seed,
+        log_path=log_path,
+        server_env=extra,
+        hostile=args.hostile,
+        baseline_s=baseline_s if args.hostile else 0.0,
     )
     print(format_report(result))
     out = args.out / f"loadtest-{stamp}.json"

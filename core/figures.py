@@ -6,6 +6,7 @@ are written, :mod:`core.formatting`.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -244,12 +245,18 @@ def bars_figure(names: Sequence[str], values: Sequence[float], *, x_title: str =
     return go.Figure(data=[bars], layout=layout)
 
 
+def plain_label(text: object) -> str:
+    """Return ``text`` as plotly shows it literally: its labels read a little HTML (``<a href>``, ``<b>``),
+    and class names come from uploads (a CSV's labels, a zip's folders, a model.json)."""
+    return html.escape(str(text), quote=False)
+
+
 def confusion_figure(
     confusion: Sequence[Sequence[int]], classes: Sequence[str], *, x_title: str = "", y_title: str = ""
 ) -> go.Figure:
     """Return a confusion matrix as a heatmap with every count written in its cell (row = true class)."""
     counts = np.asarray(confusion, dtype=np.float64)
-    labels = [str(c) for c in classes]
+    labels = [plain_label(c) for c in classes]
     fig = go.Figure(
         go.Heatmap(
             z=counts,
@@ -277,7 +284,7 @@ def per_class_figure(classes: Sequence[str], values: Sequence[float | None], *, 
     """Return one bar per class (accuracy in [0, 1]); a class with no samples gets no bar."""
     fig = go.Figure(
         go.Bar(
-            x=[str(c) for c in classes],
+            x=[plain_label(c) for c in classes],
             y=[np.nan if v is None else v for v in values],
             text=["–" if v is None else f"{v:.0%}" for v in values],
             textposition="outside",
@@ -309,10 +316,10 @@ def probabilities_figure(
     ``top`` is (class name, probability) from most to least likely; the true class (when known)
     is drawn green, the predicted one dark blue.
     """
-    names = [str(name) for name, _ in top]
+    names = [plain_label(name) for name, _ in top]
     colours = [PREDICTED_COLOUR if i == 0 else OTHER_CLASS_COLOUR for i in range(len(top))]
-    if true_label is not None and str(true_label) in names:
-        colours[names.index(str(true_label))] = TRUE_CLASS_COLOUR
+    if true_label is not None and plain_label(true_label) in names:
+        colours[names.index(plain_label(true_label))] = TRUE_CLASS_COLOUR
     bars = go.Bar(
         x=[p for _, p in top],
         y=names,

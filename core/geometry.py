@@ -178,6 +178,20 @@ def _empty(in_shape: tuple[int, int, int]) -> Problem | None:
     return None
 
 
+def nearest_divisor(n: int, target: int) -> int:
+    """Return the divisor of ``n`` closest to ``target`` (the smaller one on a tie).
+
+    Divisors come in pairs ``d * (n // d)``, so trying ``d`` up to the square root of ``n`` finds
+    them all: 1,024 tries for 2**20 channels, where trying every number up to ``n`` took a million
+    per layer (a 25 KB spec of 200 such layers cost 5 s of the server's CPU).
+    """
+    divisors = set()
+    for d in range(1, math.isqrt(n) + 1):
+        if n % d == 0:
+            divisors.update((d, n // d))
+    return min(divisors, key=lambda g: (abs(g - target), g))
+
+
 def _shared_conv_problem(s: ConvSettings | ConvTransposeSettings, in_shape: tuple[int, int, int]) -> Problem | None:
     """Check the rules Conv2d and ConvTranspose2d share: channels, groups, kernel, stride, dilation."""
     for name in ("in_channels", "out_channels"):
@@ -187,8 +201,7 @@ def _shared_conv_problem(s: ConvSettings | ConvTransposeSettings, in_shape: tupl
         return _msg("groups_not_positive", groups=s.groups), replace(s, groups=1)
     for name in ("in_channels", "out_channels"):
         if (channels := getattr(s, name)) % s.groups:
-            common = math.gcd(s.in_channels, s.out_channels)
-            best = min((g for g in range(1, common + 1) if common % g == 0), key=lambda g: (abs(g - s.groups), g))
+            best = nearest_divisor(math.gcd(s.in_channels, s.out_channels), s.groups)
             message = _msg("groups_not_dividing", groups=s.groups, name=name, channels=channels, suggestion=best)
             return message, replace(s, groups=best)
     found = _not_positive(s, [(name, getattr(s, name)) for name in ("kernel_size", "stride", "dilation")])

@@ -19,15 +19,17 @@ from torch import nn
 
 from core import builder
 from core.config import TrainConfig
-from core.data import load_training_data
+from core.data import load_training_data, open_image_source, training_input_size
 from core.datasets import DATASETS
 from core.i18n import Message, UserError
+from core.limits import Limits
 from core.losses import class_probabilities
 from core.model_files import LoadedModel
 from core.preprocessing import ink_shares
 
 MAX_TEST_SAMPLES = 1_000  # per call of test_samples
-PREDICT_BATCH = 256  # images per forward pass: bounds memory for a large batch of uploads
+PREDICT_BATCH = 256  # images per forward pass at most: bounds memory for a large batch of uploads
+PREDICT_MEMORY_BYTES = 128 * 2**20  # and fewer for a model whose layer outputs are large
 TOP_K = 3  # classes listed per prediction, as in the batch table's top-3
 UNSURE_BELOW = 0.6  # a most likely class under this probability is called a guess
 
@@ -97,9 +99,10 @@ def predict_inputs(loaded: LoadedModel, x: torch.Tensor, k: int = TOP_K) -> list
         )
     if len(x) == 0:
         return []
+    batch = predict_batch(loaded)
     with loaded.lock, torch.no_grad():
         outputs = torch.cat(
-            [loaded.model(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
+            [loaded.model(x[i : i + batch]) for i in range(0, len(x), batch)]
         )  # (N, *input_shape) -> (N, classes)
     # The trainer's losses read outputs as logits (cross-entropy's log-softmax, mse's softmax), or one
     # sigmoid output as p(class 1) (bce); a spec that ends in Softmax already gives probabilities.
@@ -139,6 +142,11 @@ def doubts(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction) -> list
         (_, first, p), (_, second, q) = prediction.top[:2]
         found.append(Message("inference.unsure", {"first": first, "p": p, "second": second, "q": q}))
     return found
+
+
+def predict_batch(loaded: LoadedModel) -> int:
+    """Return how many samples one forward pass takes: PREDICT_BATCH, fewer where layer outputs are large."""
+    return max(1, min(PREDICT_BATCH, PREDICT_MEMORY_BYTES // max(1, loaded.activation_bytes)))
 
 
 def _check_sample(loaded: LoadedModel, x: torch.Tensor) -> None:
@@ -229,12 +237,14 @@ def grad_cam(loaded: LoadedModel, x: torch.Tensor, class_index: int) -> torch.Te
     return (cam / peak).clamp_(0, 1) if peak > 0 else torch.zeros_like(cam)
 
 
-def test_samples(loaded: LoadedModel, n: int, seed: int = 0) -> list[TestSample]:
+def test_samples(loaded: LoadedModel, n: int, seed: int = 0, limits: Limits | None = None) -> list[TestSample]:
     """Return ``n`` random samples (fixed by ``seed``) of the model's test split, with their true labels.
 
-    The split is rebuilt by the trainer's own loader from the model's TrainConfig (bundled models
-    and runs have one), so these are images the model never trained on. An upload without its
-    config gets the data set's default split (seed 0), which may overlap its training images.
+    The split is the trainer's own, from the model's TrainConfig (bundled models and runs have one),
+    so these are images the model never trained on; only the ``n`` pictures drawn are made, through
+    the model's saved preprocessing. An upload without its config gets the data set's default
+    split (seed 0), which may overlap its training images; an upload's config is held to ``limits``,
+    as the Training form is (bundled models and runs were trained here).
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TEST_SAMPLES:
         raise UserError(Message("inference.bad_count", {"value": n, "max": MAX_TEST_SAMPLES}))
@@ -243,30 +253,51 @@ def test_samples(loaded: LoadedModel, n: int, seed: int = 0) -> list[TestSample]
         raise UserError(
             Message("inference.no_test_set", {"dataset": str(loaded.dataset)[:60], "choices": ", ".join(DATASETS)})
         )
-    data = load_training_data(config, loaded.spec)  # the same size, split and seed as the trainer used
-    if data.input_shape != loaded.input_shape or len(data.classes) != len(loaded.classes):
+    uploaded = loaded.source.startswith("upload:")  # bundled models and runs were trained here, within limits
+    if limits is not None and uploaded and (problems := limits.config_problems(config)):
+        raise UserError(problems[0])
+    if loaded.preprocessing is None:  # a table: small, loaded whole as the trainer does
+        data = load_training_data(config, loaded.spec)
+        classes, x_test, y_test = data.classes, data.x_test, data.y_test
+        _check_test_set(loaded, config, data.input_shape, classes)
+        rows = _draw_rows(len(x_test), n, seed)
+        return [TestSample(int(i), x_test[i], int(y_test[i]), None) for i in rows]
+    source = open_image_source(
+        config.dataset,
+        input_size=training_input_size(loaded.spec),
+        val_fraction=config.val_fraction,
+        seed=config.seed,
+        max_samples=config.max_samples,
+    )
+    _check_test_set(loaded, config, (source.draft.channels, *source.draft.size), source.classes)
+    test = source.splits[2]
+    rows = _draw_rows(len(test), n, seed)
+    x = loaded.preprocessing.normalize(source.unit(test[rows]))  # (n, C, H, W), as the trainer normalised it
+    return [
+        TestSample(int(i), x[k], int(source.labels[test[i]]), loaded.preprocessing.to_image(x[k]))
+        for k, i in enumerate(rows)
+    ]
+
+
+def _draw_rows(available: int, n: int, seed: int) -> np.ndarray:
+    """Return ``n`` distinct rows of ``available``, fixed by ``seed``."""
+    return np.random.default_rng(seed).choice(available, size=min(n, available), replace=False)
+
+
+def _check_test_set(loaded: LoadedModel, config: TrainConfig, shape: tuple[int, ...], classes: tuple) -> None:
+    if tuple(shape) != loaded.input_shape or len(classes) != len(loaded.classes):
         raise UserError(
             Message(
                 "inference.test_set_mismatch",
                 {
                     "dataset": config.dataset,
-                    "data_shape": list(data.input_shape),
-                    "data_classes": len(data.classes),
+                    "data_shape": list(shape),
+                    "data_classes": len(classes),
                     "model_shape": list(loaded.input_shape),
                     "model_classes": len(loaded.classes),
                 },
             )
         )
-    rows = np.random.default_rng(seed).choice(len(data.x_test), size=min(n, len(data.x_test)), replace=False)
-    return [
-        TestSample(
-            index=int(i),
-            x=data.x_test[i],
-            label=int(data.y_test[i]),
-            picture=data.preprocessing.to_image(data.x_test[i]) if data.preprocessing is not None else None,
-        )
-        for i in rows
-    ]
 
 
 test_samples.__test__ = False  # pytest: not a test, whatever its name says (tests import this module)

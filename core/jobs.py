@@ -1,22 +1,22 @@
-"""Background training jobs: :class:`JobBackend`, the one type the pages hold, and :class:`LocalJobs`.
+"""Background training jobs on this machine: :class:`LocalJobs`, the default :class:`~core.job_backend.JobBackend`.
 
-:class:`JobBackend` is the contract of any backend (``tests/test_job_contract.py`` checks it):
-queue a run under the server's limits, say where each run is (state, place in the queue), stop,
-resume, delete, and mark runs whose worker died as interrupted. The pages and
-:class:`core.classroom.Classroom` hold a ``JobBackend`` and nothing more specific.
-
-:class:`LocalJobs`, the default, runs each run as a ``python -m core.train_cli --run RUN_ID``
+The contract every backend keeps (and the pages rely on) is :mod:`core.job_backend`, re-exported
+here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m core.train_cli --run RUN_ID``
 process on this machine. All queue state lives in the run store: a run waits with status
-"queued", ordered by ``queued_at``, so every app process that shares the store sees the same
+"queued", so every app process that shares the store sees the same
 queue. :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
 on this host, from a background thread that never touches Streamlit and after each change.
 Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a small run, so one
 *warm* worker waits, imports done, for a run id on its stdin (only while a slot is free).
 
-Limits (:class:`core.limits.Limits`) are checked in ``submit`` under the queue's lock (the run
-store's :meth:`~core.runs.RunStore.locked`), so two quick clicks cannot both pass: queue length,
-runs per student, epochs, data size, and the disk quota, which first deletes the oldest ended
-runs and refuses only when that is not enough. Workers run at a lower CPU priority (``worker_nice``).
+Limits (:class:`core.limits.Limits`) are checked by :func:`core.queue_policy.admit` under the
+queue's lock (the run store's :meth:`~core.runs.RunStore.locked`) on every path that queues a run,
+submit and resume alike, so two quick clicks cannot both pass: queue length, runs per student,
+epochs, data size, steps, and disk (the owner's share and the quota), which first deletes ended
+runs (the submitter's own first) and refuses only when that is not enough. The queue's order is
+fair (:func:`core.queue_policy.queue_order`). A run trains at most ``max_run_minutes`` per start:
+the worker stops itself with its checkpoint kept, and the scheduler ends one that overstays.
+Workers run at a lower CPU priority (``worker_nice``).
 
 Failure handling:
 - cancel: a ``cancel`` file the worker checks between steps; a worker still alive
@@ -30,7 +30,6 @@ Failure handling:
 
 from __future__ import annotations
 
-import abc
 import contextlib
 import logging
 import os
@@ -39,13 +38,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import TrainConfig
 from core.i18n import Message, UserError
-from core.limits import MB, Limits
-from core.processes import end_process, process_alive
+from core.job_backend import Job, JobBackend
+from core.limits import Limits
+from core.processes import end_process, process_alive, worker_environment
+from core.queue_policy import admit, make_room, queue_order
 from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
 from core.runs import RunStore
 from core.settings import Settings
@@ -55,87 +55,6 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the worker runs `-m core.train` from here
 CLAIM_TIMEOUT_S = 60.0  # a claimed run still queued this long after lost its launcher
 PRUNE_EVERY_S = 30.0  # the scheduler checks the disk quota this often (submit checks it every time)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A run as the queue sees it."""
-
-    run_id: str
-    owner: str | None
-    status: RunStatus
-    position: int | None  # place in the queue, 0 = starts next; None unless queued
-
-    @property
-    def state(self) -> str:
-        return self.status.state
-
-
-class JobBackend(abc.ABC):
-    """What the pages and the classroom may ask of the training jobs of one run store.
-
-    Every backend keeps each run's config, status, metrics and checkpoints in ``store`` (the pages
-    read them there), enforces ``limits`` when a run is queued, and trains at most
-    ``max_concurrent_runs`` runs at once; the rest wait in the queue, first come first served.
-    """
-
-    store: RunStore  # where every run lives; the pages read metrics, checkpoints and models there
-    limits: Limits  # what this server allows: checked when a run is queued
-    max_concurrent_runs: int  # runs training at once; more wait in the queue
-
-    @abc.abstractmethod
-    def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
-               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
-        """Queue a run of ``config`` for ``owner``; return its id. Raise UserError naming the first limit it breaks.
-
-        ``per_student=False`` (the teacher) skips the cap on one owner's runs. ``files`` (name -> bytes,
-        e.g. an uploaded data set) are in the run's directory before any worker can see it.
-        """
-
-    @abc.abstractmethod
-    def status(self, run_id: str) -> Job:
-        """Return the run's status and, while it waits, its place in the queue (0 = starts next)."""
-
-    @abc.abstractmethod
-    def list_jobs(self) -> list[Job]:
-        """Return every run, newest first, with queue positions for the queued ones."""
-
-    @abc.abstractmethod
-    def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
-        """Return the place in the queue of each queued run among ``runs`` (every run of the store)."""
-
-    @abc.abstractmethod
-    def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
-        """Stop a run: a queued one at once, a running one within a step (ended by force after a grace time)."""
-
-    @abc.abstractmethod
-    def resume(self, run_id: str) -> Job:
-        """Queue an interrupted, cancelled or failed run again; it continues from its last checkpoint."""
-
-    @abc.abstractmethod
-    def delete(self, run_id: str) -> None:
-        """Delete a run that is neither queued nor running, with all its files."""
-
-    @abc.abstractmethod
-    def prune(self) -> list[dict]:
-        """Delete the oldest ended runs while the store is over its disk quota; return what went."""
-
-    @abc.abstractmethod
-    def reconcile(self) -> list[str]:
-        """Mark runs whose worker is gone "interrupted" (or "cancelled" if asked); return their ids."""
-
-    @abc.abstractmethod
-    def start_background(self, interval_s: float = 1.0) -> threading.Event:
-        """Start the backend's own scheduling in the background; setting the returned event stops it."""
-
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Let go of what this instance holds (its running jobs carry on)."""
-
-
-def queue_order(runs: list[RunInfo]) -> list[RunInfo]:
-    queued = [r for r in runs if r.status.state == "queued"]
-    return sorted(queued, key=lambda r: (r.status.queued_at or r.created_at, r.run_id))
 
 
 class LocalJobs(JobBackend):
@@ -188,16 +107,8 @@ class LocalJobs(JobBackend):
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
         with self._locked():
-            runs = self.store.list_runs()
-            queued = sum(r.status.state == "queued" for r in runs)
-            if queued >= self.limits.max_queue:
-                raise UserError(Message("limits.queue_full", {"queued": queued, "limit": self.limits.max_queue}))
-            cap = self.limits.max_runs_per_student
-            if cap is not None and owner_id is not None and per_student:
-                active = sum(r.status.active and r.owner_id == owner_id for r in runs)
-                if active >= cap:
-                    raise UserError(Message("limits.per_student", {"active": active, "limit": cap}))
-            self._prune_locked(refuse_when_full=True)
+            admit(self.store, self.limits, config, owner_id, per_student)
+            self._pruned_at = time.monotonic()
             run_id = self.store.create_run(config.to_dict(), owner, "queued", owner_id, files).run_id
         self.schedule()
         return run_id
@@ -211,21 +122,18 @@ class LocalJobs(JobBackend):
         with self._locked():
             return self._prune_locked()
 
-    def _prune_locked(self, refuse_when_full: bool = False) -> list[dict]:
-        if self.limits.quota_mb is None:
-            return []
-        quota = self.limits.quota_mb * MB
-        pruned = self.store.prune(quota)
+    def _prune_locked(self) -> list[dict]:
         self._pruned_at = time.monotonic()
-        if refuse_when_full and (used := self.store.disk_usage()) > quota:
-            raise UserError(Message("limits.disk_full", {"used": round(used / MB), "quota": self.limits.quota_mb}))
-        return pruned
+        return make_room(self.store, self.limits, self.store.list_runs(), None, None)
 
-    def resume(self, run_id: str) -> Job:
+    def resume(self, run_id: str, per_student: bool = True) -> Job:
         with self._locked():
-            status = self.store.read_status(run_id)
+            info = self.store.read_run(run_id)
+            status = info.status
             if status.state not in RESUMABLE_STATES:
                 raise UserError(Message("jobs.not_resumable", {"run_id": run_id, "state": status.state}))
+            config = TrainConfig.from_dict(info.config).check()
+            admit(self.store, self.limits, config, info.owner_id, per_student, resuming=run_id)
             self.store.clear_cancel_request(run_id)
             self.store.release_claim(run_id)
             now = time.time()
@@ -320,6 +228,7 @@ class LocalJobs(JobBackend):
             running_here = 0
             for info in runs:
                 if info.status.state == "running" and info.status.host == self.store.host:
+                    self._enforce_time_limit(info)
                     self._enforce_cancel(info.run_id, force=False)
                     running_here += 1
             for info in queue_order(runs):
@@ -366,6 +275,16 @@ class LocalJobs(JobBackend):
     def _alive(self, status: RunStatus) -> bool:
         return status.pid is not None and process_alive(status.pid, status.pid_start)
 
+    def _over_time(self, status: RunStatus) -> bool:
+        limit = self.limits.max_run_minutes
+        return limit is not None and status.started_at is not None and time.time() - status.started_at > limit * 60
+
+    def _enforce_time_limit(self, info: RunInfo) -> None:
+        """Ask a run past its time to stop: the worker stops itself there, this is for one that does not."""
+        if self._over_time(info.status) and self.store.cancel_requested_at(info.run_id) is None:
+            logger.warning("run %s: over its %s min; asking it to stop", info.run_id, self.limits.max_run_minutes)
+            self.store.request_cancel(info.run_id)  # ended by force after the grace time, as any cancel
+
     def _enforce_cancel(self, run_id: str, force: bool) -> None:
         """End a running worker that was asked to stop and has not, once the grace time is over."""
         asked_at = self.store.cancel_requested_at(run_id)
@@ -378,15 +297,13 @@ class LocalJobs(JobBackend):
             logger.warning("run %s: worker %s ignored the cancel request; ending it", run_id, status.pid)
             end_process(status.pid, status.pid_start)
             kept = self.store.checkpoint_meta(run_id)
-            epoch = kept.epoch if kept is not None else 0
+            epoch, step = (kept.epoch, kept.step) if kept is not None else (0, 0)
             reason = Message("jobs.cancel_forced", {"grace_s": self.cancel_grace_s, "epoch": epoch})
+            if self._over_time(status):
+                reason = Message(
+                    "train.time_limit", {"minutes": self.limits.max_run_minutes, "epoch": epoch, "step": step}
+                )
             self.store.update_status(run_id, state="cancelled", reason=reason, ended_at=time.time())
-
-    def _worker_env(self) -> dict[str, str]:
-        threads = str(self.torch_threads_per_run)
-        python_path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-        # The thread caps must be set before torch starts its thread pools.
-        return {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONPATH": python_path}
 
     def _popen(self, run_arg: str, log_path: Path | None) -> subprocess.Popen:
         argv = [
@@ -398,13 +315,14 @@ class LocalJobs(JobBackend):
             "--max-threads",
             str(self.torch_threads_per_run),
             *(["--nice", str(self.worker_nice)] if self.worker_nice else []),
+            *(["--max-run-minutes", str(self.limits.max_run_minutes)] if self.limits.max_run_minutes else []),
         ]
         log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115
         try:
             return subprocess.Popen(
                 argv,
                 cwd=PROJECT_ROOT,
-                env=self._worker_env(),
+                env=worker_environment(os.environ, self.torch_threads_per_run, str(PROJECT_ROOT)),
                 stdin=subprocess.PIPE if run_arg == "-" else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -35,11 +35,13 @@ from torch import nn
 
 from core.builder import build_model
 from core.config import TrainConfig
+from core.datasets import check_input_size
 from core.i18n import Message, UserError
+from core.layers import BYTES_PER_PARAM
 from core.modelspec import ModelSpec
 from core.preprocessing import Preprocessing, Standardization
 from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
-from core.spec_parsing import parse_spec
+from core.spec_parsing import estimate_param_count, parse_spec
 from core.suggest import closest
 from core.summary import summarize
 
@@ -52,6 +54,10 @@ MAX_INFO_BYTES = 2**20  # model.json: a spec, class names and a few numbers
 MAX_ZIP_ENTRIES = 10_000  # a torch.save file holds one entry per tensor storage, plus a few
 MAX_CLASSES = 10_000
 MAX_CLASS_NAME = 100  # characters
+# Every layer output of one picture together (core.summary's activation_bytes at batch 1); predict,
+# feature maps and Grad-CAM run on every view of the Predict page. VGG16 at the trainer's largest
+# input (64 x 64) takes 9 MB; a 4.7 KB upload of Conv2d(3, 100, 1) on 1024 x 1024 took 885 MB.
+MAX_ACTIVATION_BYTES = 32 * 2**20
 _BUNDLED_CACHED = 8  # bound of the bundled-model cache; there are two today
 
 
@@ -68,6 +74,7 @@ class LoadedModel:
     standardization: Standardization | None  # table models: the training split's feature statistics
     source: str  # "bundled:digits_lenet", "run:<run id>" or "upload:<file name>"
     train_config: TrainConfig | None = None  # how it was trained, when known: rebuilds its test split
+    activation_bytes: int = 0  # every layer's output for one sample (float32): what a forward pass holds
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one forward pass at a time
 
     @property
@@ -127,7 +134,9 @@ def load_uploaded(
     """
     info = _read_info(model_json, "model.json")
     state = _read_weights(weights, filename, max_bytes)
-    return _assemble(state, info, f"upload:{filename[:120]}", _train_config(info))
+    # an honest file of max_bytes holds at most max_bytes of parameters: a spec asking for more
+    # could only be filled by tensors that are not real data
+    return _assemble(state, info, f"upload:{filename[:120]}", _train_config(info), max_param_bytes=max_bytes)
 
 
 def _read_info(data: bytes, name: str) -> dict:
@@ -220,11 +229,19 @@ def _unreadable(filename: str, exc: BaseException) -> UserError:
     return UserError(Message("inference.weights_unreadable", {"name": filename, "detail": detail}))
 
 
-def _assemble(state: Mapping, info: dict, source: str, train_config: TrainConfig | None) -> LoadedModel:
+def _assemble(
+    state: Mapping, info: dict, source: str, train_config: TrainConfig | None, max_param_bytes: int | None = None
+) -> LoadedModel:
     """Return a LoadedModel from tensors and model.json, after checking that they fit each other."""
     if "spec" not in info:
         raise _field_error("spec", "{layers, input_shape, ...}", None)
     spec = parse_spec(json.dumps(info["spec"]))  # the untrusted-spec parser: layer rules, size, memory
+    if max_param_bytes is not None and (size := estimate_param_count(spec) * BYTES_PER_PARAM) > max_param_bytes:
+        raise UserError(
+            Message(
+                "inference.params_too_large_for_upload", {"size_mb": size / 2**20, "max_mb": max_param_bytes / 2**20}
+            )
+        )
     classes = info.get("classes")
     if not (
         isinstance(classes, list)
@@ -239,6 +256,13 @@ def _assemble(state: Mapping, info: dict, source: str, train_config: TrainConfig
     summary = summarize(spec)  # on the meta device: no memory, just shapes
     if summary.problem is not None:
         raise UserError(summary.problem.message)
+    if summary.activation_bytes > MAX_ACTIVATION_BYTES:
+        raise UserError(
+            Message(
+                "inference.activations_too_large",
+                {"size_mb": summary.activation_bytes / 2**20, "max_mb": MAX_ACTIVATION_BYTES / 2**20},
+            )
+        )
     outputs = summary.output_shape[-1] if summary.output_shape and len(summary.output_shape) == 2 else None
     if outputs != len(classes) and not (outputs == 1 and len(classes) == 2):  # one sigmoid output (BCE)
         raise UserError(Message("inference.classes_mismatch", {"outputs": outputs, "classes": len(classes)}))
@@ -251,7 +275,16 @@ def _assemble(state: Mapping, info: dict, source: str, train_config: TrainConfig
     model.eval()
     model.requires_grad_(False)  # nothing here trains; Grad-CAM takes its gradients through the input
     return LoadedModel(
-        model, info, spec, tuple(classes), spec.input_shape, preprocessing, standardization, source, train_config
+        model,
+        info,
+        spec,
+        tuple(classes),
+        spec.input_shape,
+        preprocessing,
+        standardization,
+        source,
+        train_config,
+        summary.activation_bytes,
     )
 
 
@@ -261,6 +294,8 @@ def _input_recipe(info: dict, input_shape: tuple[int, ...]) -> tuple[Preprocessi
         if not isinstance(info.get("preprocessing"), dict):
             raise _field_error("preprocessing", "{mode, size, resize, mean, std}", info.get("preprocessing"))
         preprocessing = Preprocessing.from_dict(info["preprocessing"])
+        for side in preprocessing.size:  # the sizes the trainer makes: a picture never grows past them
+            check_input_size(side)
         made = (preprocessing.channels, *preprocessing.size)
         if made != input_shape:
             raise UserError(
@@ -318,9 +353,28 @@ def check_state_dict(got: Any, expected: Mapping[str, torch.Tensor]) -> None:
             raise UserError(
                 Message("inference.tensor_dtype", {"name": name, "expected": str(want.dtype), "got": str(have.dtype)})
             )
+        _check_real_values(name, layer, have)
     if unexpected:
         first = got[unexpected[0]]
         shape = list(first.shape) if isinstance(first, torch.Tensor) else type(first).__name__
         raise UserError(
             Message("inference.tensor_unexpected", {"name": unexpected[0], "shape": shape, "count": len(unexpected)})
         )
+
+
+def _check_real_values(name: str, layer: str, tensor: torch.Tensor) -> None:
+    """Raise UserError unless ``tensor`` owns exactly its values and every one of them is finite.
+
+    A ``torch.save`` of ``torch.zeros(1).expand(160000, 3072)`` is 1.8 KB on disk: its storage is
+    one number, its strides are 0. ``load_state_dict`` would copy it into 1.9 GB of real parameters.
+    So the storage must be the tensor's own, of exactly ``numel x element size`` bytes, checked
+    before anything reads the values (``isfinite`` on that view would allocate 491 MB itself).
+    """
+    needed = tensor.numel() * tensor.element_size()
+    stored = tensor.untyped_storage().nbytes()
+    if not tensor.is_contiguous() or tensor.storage_offset() != 0 or stored != needed:
+        params = {"name": name, "layer": layer, "shape": list(tensor.shape), "stored": stored, "needed": needed}
+        raise UserError(Message("inference.tensor_not_real", params))
+    if tensor.is_floating_point() and not (finite := torch.isfinite(tensor)).all():
+        count = int(finite.numel() - finite.sum())
+        raise UserError(Message("inference.tensor_not_finite", {"name": name, "layer": layer, "count": count}))

@@ -18,10 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.datasets import DIGIT_CLASSES
 from core.i18n import Message, UserError
-from core.preprocessing import draft_preprocessing
-from core.splits import LoadedData, image_data, split_indices, subsample
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +59,3 @@ def mnist5k_source() -> tuple[torch.Tensor, np.ndarray]:
         raise UserError(Message("data.package_unreadable", {"path": str(path), "command": install}))
     pixels = torch.from_numpy(255 - table[:, :-1].reshape(-1, 1, 28, 28).copy())
     return pixels, table[:, -1].astype(np.int64)
-
-
-def load_mnist5k(
-    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
-) -> LoadedData:
-    """Return the 5,000 digits split and ready for a model of input ``size`` px (bilinear, inverted, normalised)."""
-    pixels, labels = mnist5k_source()
-    keep = subsample(labels, max_samples or len(labels), seed)
-    pixels, labels = pixels[torch.from_numpy(keep)], labels[keep]
-    draft = draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True)
-    splits = split_indices(labels, val_fraction, test_fraction, seed)
-    description = Message("data.desc_mnist5k", {"count": len(labels), "size": size})
-    return image_data("mnist5k", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)

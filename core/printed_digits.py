@@ -20,11 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from core.datasets import DIGIT_CLASSES
 from core.i18n import Message, UserError
-from core.packaged_data import mnist5k_source
-from core.preprocessing import draft_preprocessing
-from core.splits import LoadedData, image_data, split_indices, subsample
 
 SOURCE_SIZE = 28  # px, as the handwritten digits beside them
 _PAGE = 3 * SOURCE_SIZE  # drawn three times larger, then shrunk with antialiasing
@@ -80,22 +76,3 @@ def printed_source() -> tuple[torch.Tensor, np.ndarray]:
                 labels[i] = digit
                 i += 1
     return torch.from_numpy(pixels), labels
-
-
-def load_mixed_digits(
-    size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
-) -> LoadedData:
-    """Return mnist5k's handwriting and the printed digits together, split and ready for a model of ``size`` px."""
-    handwritten, hand_labels = mnist5k_source()
-    printed, printed_labels = printed_source()
-    pixels = torch.cat([handwritten, printed])
-    labels = np.concatenate([hand_labels, printed_labels])
-    keep = subsample(labels, max_samples or len(labels), seed)
-    pixels, labels = pixels[torch.from_numpy(keep)], labels[keep]
-    draft = draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True)
-    splits = split_indices(labels, val_fraction, test_fraction, seed)
-    description = Message(
-        "data.desc_mixed_digits",
-        {"count": len(labels), "handwritten": len(hand_labels), "printed": len(printed_labels), "size": size},
-    )
-    return image_data("mixed_digits", draft.to_unit(pixels), draft, labels, DIGIT_CLASSES, splits, description)

@@ -1,4 +1,4 @@
-"""Worker processes by pid: is it still the process we started, and ending it (Linux ``/proc``).
+"""Worker processes: the environment they get, and by pid: is it still the process we started, ending it.
 
 A pid alone is not enough: a dead process's pid can be given to a new one, and a child that
 exited stays a zombie until reaped. So a run records its worker's pid *and* start time, and both
@@ -11,7 +11,25 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Mapping
 from pathlib import Path
+
+# What a training worker may see of the app's environment; nothing else is passed on, so no
+# secret of the app (STRIDE_TEACHER_PASSWORD, a database URL, cloud credentials) reaches code
+# that runs a student's config. Settings the worker reads from STRIDE_* come through by name.
+WORKER_ENV = (
+    "PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+    "CUDA_VISIBLE_DEVICES", "TORCH_HOME", "XDG_CACHE_HOME",
+    "STRIDE_DATA_DIR", "STRIDE_RUNS_DIR", "STRIDE_MAX_UPLOAD_MB", "STRIDE_MAX_IMAGE_PIXELS", "STRIDE_MAX_IMAGE_SIDE",
+)  # fmt: skip
+
+
+def worker_environment(environ: Mapping[str, str], threads: int, python_path: str) -> dict[str, str]:
+    """Return the environment of a training worker: the names of WORKER_ENV, thread caps, ``python_path`` first."""
+    kept = {name: environ[name] for name in WORKER_ENV if name in environ}
+    path = os.pathsep.join(p for p in (python_path, environ.get("PYTHONPATH")) if p)
+    # The thread caps must be set before torch starts its thread pools.
+    return {**kept, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "PYTHONPATH": path}
 
 
 def process_start_ticks(pid: int) -> int | None:

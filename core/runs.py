@@ -211,22 +211,25 @@ class RunStore:
         return tree_bytes(Path(self.root))
 
     def prune(self, quota_bytes: int) -> list[dict]:
-        """Delete the oldest ended runs until the store fits in ``quota_bytes``; return what went.
+        """Delete the oldest ended runs until the store fits in ``quota_bytes``; return what went."""
+        return self.free_space(list(reversed(self.list_runs())), self.disk_usage() - quota_bytes)
 
-        Queued and running runs are never touched, however old. The caller holds the job queue's
-        lock, so no run is resumed between being judged ended here and being deleted. Each deleted
-        run is logged in ``.pruned.jsonl`` so its owner can be told why it is gone.
+    def free_space(self, candidates: list[RunInfo], need_bytes: int) -> list[dict]:
+        """Delete ended runs of ``candidates``, in their order, until ``need_bytes`` are freed; return what went.
+
+        Queued and running runs are never touched. The caller holds the job queue's lock, so no run
+        is resumed between being judged ended here and being deleted. Each deleted run is logged in
+        ``.pruned.jsonl`` so its owner can be told why it is gone.
         """
-        total = self.disk_usage()
         pruned = []
-        for info in reversed(self.list_runs()):  # oldest first
-            if total <= quota_bytes:
+        for info in candidates:
+            if need_bytes <= 0:
                 break
-            if info.status.active:
+            if info.status.active or not info.path.is_dir():
                 continue
             size = tree_bytes(info.path)
             shutil.rmtree(info.path, ignore_errors=True)
-            total -= size
+            need_bytes -= size
             pruned.append(
                 {
                     "run_id": info.run_id,

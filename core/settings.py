@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,19 @@ def _int(name: str, default: int, low: int = 1) -> int:
     if value < low:
         raise ValueError(f"{name}={raw!r} must be at least {low}; unset it to use {default}")
     return value
+
+
+MIN_TEACHER_PASSWORD_CHARS = 10  # class mode refuses to start with a shorter one: it is what guessing faces
+
+
+def _teacher_password() -> str | None:
+    password = os.environ.get("STRIDE_TEACHER_PASSWORD") or None
+    if password is not None and len(password) < MIN_TEACHER_PASSWORD_CHARS:
+        raise ValueError(
+            f"STRIDE_TEACHER_PASSWORD has {len(password)} characters; class mode needs at least "
+            f"{MIN_TEACHER_PASSWORD_CHARS}, so that guessing it is hopeless. Choose a longer one."
+        )
+    return password
 
 
 def _usable_cores() -> int:
@@ -38,7 +52,7 @@ class Settings:
     app_torch_threads: int = 1
     data_dir: Path = Path("data")  # torchvision data sets (MNIST, CIFAR-10) when present
     runs_dir: Path = Path("runs")  # the run store
-    # Training runs at once; more wait in a FIFO queue. Two cores per run: one run per core pair
+    # Training runs at once; more wait in the queue (fair: core.queue_policy). Two cores per run: one run per core pair
     # keeps each run's matrix multiplies fast instead of every run crawling.
     max_concurrent_runs: int = max(1, _usable_cores() // 2)
     torch_threads_per_run: int = max(1, _usable_cores() // max(1, _usable_cores() // 2))  # cores / runs
@@ -51,7 +65,10 @@ class Settings:
     max_queue: int = 30  # runs waiting for a slot; more are refused until one starts
     max_epochs: int = 50  # per run
     max_samples: int = 20_000  # samples one run may train on (the data set's "use at most")
-    runs_quota_mb: int = 2_048  # the run store's disk quota: past it, the oldest ended runs are deleted
+    runs_quota_mb: int = 2_048  # the run store's disk quota: past it, ended runs are deleted
+    student_quota_mb: int = 256  # one student's runs together (class mode): past it, their own oldest go
+    max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
+    max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
 
     @property
     def class_mode(self) -> bool:
@@ -69,10 +86,28 @@ class Settings:
             max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),
             torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, _usable_cores() // runs)),
             worker_nice=_int("STRIDE_WORKER_NICE", cls.worker_nice, low=0),
-            teacher_password=os.environ.get("STRIDE_TEACHER_PASSWORD") or None,
+            teacher_password=_teacher_password(),
             max_runs_per_student=_int("STRIDE_MAX_RUNS_PER_STUDENT", cls.max_runs_per_student),
             max_queue=_int("STRIDE_MAX_QUEUE", cls.max_queue),
             max_epochs=_int("STRIDE_MAX_EPOCHS", cls.max_epochs),
             max_samples=_int("STRIDE_MAX_SAMPLES", cls.max_samples, low=10),
             runs_quota_mb=_int("STRIDE_RUNS_QUOTA_MB", cls.runs_quota_mb),
+            student_quota_mb=_int("STRIDE_STUDENT_QUOTA_MB", cls.student_quota_mb),
+            max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
+            max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
         )
+
+
+def main() -> int:
+    """``python -m core.settings``: check the STRIDE_* variables before a server starts; 0 when they are valid."""
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"stride: {exc}", file=sys.stderr)
+        return 2
+    print(f"stride: settings valid; class mode {'on' if settings.class_mode else 'off'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,14 +10,11 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from core.datasets import DATASETS, DIGIT_CLASSES
 from core.i18n import Message, UserError
 from core.packaged_data import PACKAGED, packaged_file
-from core.preprocessing import draft_preprocessing
 from core.settings import Settings
-from core.splits import LoadedData, image_data, split_indices, subsample
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +53,23 @@ def files_present(key: str, data_dir: Path | str | None = None) -> bool:
     return all((folder / sub / name).is_file() for name in files)
 
 
-def load_torchvision(
-    key: str, data_dir: Path, size: int, val_fraction: float, seed: int, max_samples: int | None
-) -> LoadedData:
-    class_name, sub, _, classes = TORCHVISION[key]
+def read_torchvision(key: str, data_dir: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return the official [(train images, labels), (test images, labels)] of ``key``, uint8 as stored.
+
+    Images are (N, H, W) for the grey sets, (N, H, W, 3) for CIFAR-10; labels (N,) int64.
+    """
+    class_name, sub, _, _ = TORCHVISION[key]
     if not files_present(key, data_dir):
-        # where and how is for whoever runs the server (the log, the README), not for the student
-        logger.warning(
-            "%s is not in %s; fetch it with: python -m core.data download %s --data-dir %s",
-            class_name, (data_dir / sub).resolve(), key, data_dir,
-        )  # fmt: skip
-        raise UserError(Message("data.torchvision_missing", {"name": class_name}))
+        raise UserError(
+            Message(
+                "data.torchvision_missing",
+                {
+                    "name": class_name,
+                    "folder": str((data_dir / sub).resolve()),
+                    "command": f"python -m core.data download {key} --data-dir {data_dir}",
+                },
+            )
+        )
     import torchvision  # slow to import; only these sets need it
 
     parts = []
@@ -82,30 +85,7 @@ def load_torchvision(
                 {"name": class_name, "folder": str(data_dir / sub), "detail": str(exc)[:200]},
             )
         ) from exc
-    (train_images, train_labels), (test_images, test_labels) = parts
-    if max_samples is not None:  # cap both official parts, keeping their proportions
-        n_train = round(max_samples * len(train_labels) / (len(train_labels) + len(test_labels)))
-        keep_train = subsample(train_labels, max(1, n_train), seed)
-        keep_test = subsample(test_labels, max(1, max_samples - n_train), seed)
-        train_images, train_labels = train_images[keep_train], train_labels[keep_train]
-        test_images, test_labels = test_images[keep_test], test_labels[keep_test]
-    images = np.concatenate([train_images, test_images])
-    pixels = (
-        torch.from_numpy(images)[:, None]
-        if images.ndim == 3
-        else torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
-    )
-    if key == "mnist":  # shown as dark ink on white, like the digits; see digits_source()
-        pixels = 255 - pixels
-    labels = np.concatenate([train_labels, test_labels])
-    train, val, _ = split_indices(train_labels, val_fraction, 0.0, seed)
-    test = np.arange(len(train_labels), len(labels))
-    draft = draft_preprocessing(
-        "RGB" if key == "cifar10" else "L", size, "bilinear", invert=key == "mnist", fit_ink=key == "mnist"
-    )
-    sizes = {"name": class_name, "train": len(train_labels), "test": len(test_labels), "size": size}
-    description = Message("data.desc_torchvision", sizes)
-    return image_data(key, draft.to_unit(pixels), draft, labels, classes, (train, val, test), description)
+    return parts
 
 
 def download(key: str, data_dir: Path, timeout_s: float) -> None:

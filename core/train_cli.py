@@ -88,6 +88,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-threads", type=int, help="cap on torch CPU threads (default: the config's threads)")
     parser.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by this much first")
     parser.add_argument(
+        "--max-run-minutes",
+        type=int,
+        help="with --run: stop after this many minutes of training, checkpoint kept (default: no limit)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="with --config: one batch, one evaluation, nothing stored"
     )
     return parser.parse_args(argv)
@@ -131,8 +136,13 @@ def main(argv: list[str] | None = None) -> int:
                 os.close(log_fd)
             check_run_id(run_id)
         # a queued run was marked running by the job queue that started this worker; the others, here
-        train_run = run_in_store if args.run is not None else run_here
-        result = train_run(store, run_id, progress=ProgressBar(), max_threads=args.max_threads)
+        if args.run is not None:
+            max_run_s = args.max_run_minutes * 60 if args.max_run_minutes else None
+            result = run_in_store(
+                store, run_id, progress=ProgressBar(), max_threads=args.max_threads, max_run_s=max_run_s
+            )
+        else:
+            result = run_here(store, run_id, progress=ProgressBar(), max_threads=args.max_threads)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

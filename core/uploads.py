@@ -229,16 +229,20 @@ def load_csv(
     except csv.Error:
         dialect = csv.excel
     rows: list[tuple[int, list[str]]] = []  # (line number, cells)
-    reader = csv.reader(io.StringIO(text), dialect)
+    # strict: a quote still open at the end of the file is an error, not one cell holding the rest
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    row_start = 1  # the line the row being read begins on: where an unclosed quote opened
     try:
         for cells in reader:
             cells = [c.strip() for c in cells]
-            if not any(cells):
-                continue
-            rows.append((reader.line_num, cells))
+            if any(cells):
+                rows.append((reader.line_num, cells))
+            row_start = reader.line_num + 1
             if len(rows) > max_rows + 1:  # one more for a possible header
                 raise UserError(Message("data.csv_too_many_rows", {"max": max_rows}))
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise UserError(Message("data.csv_unclosed_quote", {"row": row_start})) from exc
         raise UserError(Message("data.csv_malformed", {"row": reader.line_num, "detail": str(exc)[:200]})) from exc
     if not rows:
         raise UserError(Message("data.csv_empty"))

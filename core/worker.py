@@ -76,15 +76,19 @@ def run_in_store(
     should_stop: StopFlag | None = None,
     progress: Callable[[Record], None] | None = None,
     max_threads: int | None = None,
+    max_run_s: float | None = None,
 ) -> TrainResult:
     """Train the run ``run_id`` of ``store`` (from its last checkpoint, if it has one); return how it ended.
 
     The run is already marked running by whoever started this process. Appends every record to
-    its metrics log, checkpoints each epoch, honours a cancel request, and always leaves a final
+    its metrics log, checkpoints each epoch, honours a cancel request, stops ``max_run_s`` after
+    it was started ("stopped: time limit", cancelled and resumable), and always leaves a final
     status: finished, failed (with the reason) or cancelled.
     """
     cancel_requested = _throttled(lambda: store.cancel_requested(run_id), every_s=0.1)
     external = should_stop.is_set if isinstance(should_stop, threading.Event) else (should_stop or (lambda: False))
+    started = store.read_status(run_id).started_at or time.time()
+    over_time = (lambda: time.time() - started > max_run_s) if max_run_s else (lambda: False)
     result = TrainResult("failed", Message("train.crashed", {"error": "the worker was told to exit"}), 0, 0)
     try:
         config = TrainConfig.from_dict(store.read_config(run_id)).check()
@@ -114,10 +118,13 @@ def run_in_store(
                 config,
                 data,
                 emit=emit,
-                should_stop=lambda: cancel_requested() or external(),
+                should_stop=lambda: cancel_requested() or external() or over_time(),
                 on_epoch_end=save,
                 resume_from=checkpoint,
             )
+        if result.state == "cancelled" and over_time():
+            minutes = {"minutes": round(max_run_s / 60), "epoch": result.epoch, "step": result.step}
+            result = dataclasses.replace(result, reason=Message("train.time_limit", minutes))
         if result.state == "finished" and result.model is not None:
             info = model_info(run_id, config, spec, data, result.metrics, complete=True)
             store.save_model(run_id, result.model.state_dict(), info)

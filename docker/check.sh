@@ -186,7 +186,7 @@ ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$HO
 mapfile -t IMAGE_ENV <"$WORK/image.env"
 ENV+=("${IMAGE_ENV[@]}")
 ENV+=(STRIDE_RUNS_DIR="$VOL/runs" STRIDE_DATA_DIR="$VOL/datasets" PORT="$PORT" ADDRESS=127.0.0.1
-    STRIDE_TEACHER_PASSWORD=check STRIDE_MAX_UPLOAD_MB="$UPLOAD_MB" PYTHON="$USER_PY")
+    STRIDE_TEACHER_PASSWORD=check-teacher STRIDE_MAX_UPLOAD_MB="$UPLOAD_MB" PYTHON="$USER_PY")
 as_app() { "${RUN_AS[@]}" env -i "${ENV[@]}" "$@"; }  # a clean environment, like a container's
 
 # --- 4. start the entry point from the copy, in its own process group (killed on exit) -------------
@@ -264,7 +264,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.inference import list_bundled, load_bundled
+from core.model_files import list_bundled, load_bundled
 
 at = AppTest.from_file("streamlit_app.py", default_timeout=90).run()
 assert not at.exception, "streamlit_app.py raised (traceback above)"

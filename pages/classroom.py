@@ -1,12 +1,13 @@
 """Class: who you are in this class, what this server allows, and (for the teacher) the class's board.
 
 Shown in the navigation only in class mode (a teacher password is set). Session-state keys:
-"class.password" (the password field), "class._problem" (why the last unlock failed); wrong
-passwords are counted per client address for the whole server (failed_unlocks); ui.keys names the
-identity's keys (CLASS_NAME, CLASS_KEY, CLASS_TEACHER).
+"class.password" (the password field), "class._problem" (why the last unlock failed), "class._session"
+(this browser session's id for pacing wrong passwords: per session, and a budget for the whole server,
+unlock_pacing); ui.keys names the identity's keys (CLASS_NAME, CLASS_KEY, CLASS_TEACHER).
 """
 
-import time
+import math
+import secrets
 
 import pandas as pd
 import streamlit as st
@@ -27,24 +28,22 @@ STORE = ROOM.store
 
 
 @st.cache_resource(show_spinner=False)
-def failed_unlocks() -> dict[str, list[float]]:
-    """Times of wrong teacher passwords per client address, for the whole server: a new tab does not reset them."""
-    return {}
+def unlock_pacing() -> classroom.UnlockPacing:
+    """Wrong teacher passwords, per browser session and for the whole server: a new tab does not reset them."""
+    return classroom.UnlockPacing()
 
 
 def unlock() -> None:
-    """Callback: check the typed password (constant time); a pause after repeated failures from one address."""
-    address = st.context.ip_address
-    failures = failed_unlocks().setdefault(address if isinstance(address, str) else "unknown", [])
-    del failures[: -classroom.LOCKOUT_FAILURES]  # only the last few matter
-    wait = classroom.lockout_left(failures)
+    """Callback: check the typed password (constant time), paced per browser session and server-wide."""
+    pacing, session = unlock_pacing(), S.setdefault("class._session", secrets.token_hex(8))
+    wait = pacing.wait_s(session)
     if wait > 0:
-        S["class._problem"] = Message("classroom.locked", {"seconds": round(wait)})
+        S["class._problem"] = Message("classroom.locked", {"seconds": math.ceil(wait)})
     elif classroom.password_matches(S.get("class.password", ""), SETTINGS.teacher_password):
         S[keys.CLASS_TEACHER] = True
-        failures.clear()
+        pacing.succeeded(session)
     else:
-        failures.append(time.time())
+        pacing.failed(session)
         S["class._problem"] = Message("classroom.wrong_password")
     S["class.password"] = ""  # never left in the page
 
@@ -71,6 +70,9 @@ def limits_table() -> pd.DataFrame:
         ("classroom.limit_student", limits.max_runs_per_student, mine),
         ("classroom.limit_epochs", limits.max_epochs, ""),
         ("classroom.limit_samples", f"{limits.max_samples:,}", ""),
+        ("classroom.limit_steps", f"{limits.max_steps:,}", ""),
+        ("classroom.limit_minutes", f"{limits.max_run_minutes} min", ""),
+        ("classroom.limit_student_disk", f"{limits.student_quota_mb:,} MB", ""),
         ("classroom.limit_upload", f"{SETTINGS.max_upload_mb} MB", ""),
         ("classroom.limit_disk", f"{limits.quota_mb:,} MB", f"{disk_used_mb(STORE.root):,} MB"),
     ]

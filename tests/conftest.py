@@ -168,3 +168,22 @@ def watch_lock(jobs: LocalJobs, monkeypatch) -> list:
 
     monkeypatch.setattr(jobs, "_locked", counting_lock)
     return held
+
+
+@pytest.fixture
+def shapes_drawn(monkeypatch) -> list[int]:
+    """Count the generated shapes drawn, wherever the drawing is called from."""
+    import core.data
+    import core.data_source
+    import core.generated_shapes
+
+    drawn: list[int] = []
+    real = core.generated_shapes.draw_shapes
+
+    def counting(params, indices, *args, **kwargs):
+        drawn.append(len(indices))
+        return real(params, indices, *args, **kwargs)
+
+    for module in (core.generated_shapes, core.data_source, core.data):
+        monkeypatch.setattr(module, "draw_shapes", counting, raising=False)
+    return drawn

@@ -548,3 +548,44 @@ def test_delete_holds_the_queue_lock_like_resume_and_prune(jobs, alice, alices_r
     monkeypatch.setattr(RunStore, "delete_run", delete_run)
     Classroom(jobs, alice).delete(ended)
     assert seen == [True]
+
+
+# --- pacing wrong teacher passwords (issue 12 item 10) ---------------------------------------------------
+
+
+def test_wrong_passwords_pause_only_the_session_that_typed_them():
+    # paced per client address, five wrong tries from anyone behind one address paused everyone
+    from core.classroom import UnlockPacing
+
+    pacing, t0 = UnlockPacing(), 1_000.0
+    for i in range(LOCKOUT_FAILURES):
+        assert pacing.wait_s("student", now=t0 + i) == 0.0
+        pacing.failed("student", now=t0 + i)
+    assert pacing.wait_s("student", now=t0 + 5) == pytest.approx(LOCKOUT_S - 1)
+    assert pacing.wait_s("teacher", now=t0 + 5) == 0.0  # another browser session tries at once
+    pacing.failed("teacher", now=t0 + 5)
+    pacing.succeeded("teacher")
+    assert pacing.wait_s("teacher", now=t0 + 6) == 0.0
+
+
+def test_the_whole_server_allows_a_minutes_budget_of_wrong_passwords_and_never_pauses_longer():
+    from core.classroom import SERVER_FAILURES_PER_WINDOW, SERVER_WINDOW_S, UnlockPacing
+
+    assert SERVER_FAILURES_PER_WINDOW <= 60 and SERVER_WINDOW_S <= 60  # <= 86,400 guesses a day
+    pacing, t0 = UnlockPacing(), 1_000.0
+    for i in range(SERVER_FAILURES_PER_WINDOW):  # a script opening a fresh session for every guess
+        pacing.failed(f"fresh-{i}", now=t0 + i * 0.5)
+    last = t0 + (SERVER_FAILURES_PER_WINDOW - 1) * 0.5
+    assert pacing.wait_s("teacher", now=last) == pytest.approx(SERVER_WINDOW_S - (last - t0))
+    assert 0 < pacing.wait_s("teacher", now=last) <= SERVER_WINDOW_S
+    assert pacing.wait_s("teacher", now=t0 + SERVER_WINDOW_S + 0.1) == 0.0  # the oldest aged out
+
+
+def test_class_mode_refuses_a_teacher_password_under_ten_characters(monkeypatch):
+    from core.settings import Settings
+
+    monkeypatch.setenv("STRIDE_TEACHER_PASSWORD", "nine-char")
+    with pytest.raises(ValueError, match="STRIDE_TEACHER_PASSWORD has 9 characters; class mode needs at least 10"):
+        Settings.from_env()
+    monkeypatch.setenv("STRIDE_TEACHER_PASSWORD", "ten-chars!")
+    assert Settings.from_env().class_mode

@@ -292,3 +292,28 @@ def test_a_damaged_mnist5k_file_is_named_with_the_reinstall_command(monkeypatch,
     monkeypatch.setattr(packaged_data, "packaged_file", lambda key: broken)
     message = refused(lambda: load_dataset("mnist5k"), "data.package_unreadable")
     assert message.params["path"] == str(broken)
+
+
+# --- a page of samples, not the set (issue 12 item 3) ----------------------------------------------------
+
+
+def test_the_training_preview_makes_only_the_pictures_it_shows(shapes_drawn):
+    # the preview loaded all 6,000 shapes at the model's size (1.1 GB for MNIST at 64 px), per seed
+    from ui.data_preview import PREVIEW_PER_CLASS, data_preview
+
+    shown = data_preview.__wrapped__("shapes", 64, 0.1, 7, None)
+    assert sum(shapes_drawn) == PREVIEW_PER_CLASS * len(SHAPE_CLASSES) == 80
+    whole = load_dataset("shapes", input_size=64, val_fraction=0.1, seed=7)
+    assert shown["sizes"] == {"train": len(whole.y_train), "val": len(whole.y_val), "test": len(whole.y_test)}
+    assert shown["counts"] == whole.class_counts() and shown["input_shape"] == [3, 64, 64]
+    assert shown["grid"].dtype == np.uint8 and shown["grid"].size > 0
+
+
+def test_an_image_source_gives_the_same_pictures_as_the_whole_set():
+    whole = load_dataset("shapes", input_size=40, val_fraction=0.2, seed=2, max_samples=300)
+    source = data.open_image_source("shapes", input_size=40, val_fraction=0.2, seed=2, max_samples=300)
+    rows = source.splits[0][[5, 0, 77]]  # any order
+    unit = source.unit(rows)
+    assert torch.allclose(whole.preprocessing.normalize(unit), whole.x_train[[5, 0, 77]], atol=1e-6)
+    assert source.labels[rows].tolist() == whole.y_train[[5, 0, 77]].tolist()
+    refused(lambda: data.open_image_source("iris"), "data.not_image_set")

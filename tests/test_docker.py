@@ -125,7 +125,26 @@ def test_compose_sets_only_variables_the_app_reads_and_matches_the_image():
     (volume,) = arguments("VOLUME")
     assert f"stride-data:{volume}" in compose
     (exposed,) = arguments("EXPOSE")
-    assert f'"8501:{exposed}"' in compose
+    assert re.search(rf'^    expose:\n      - "{exposed}"$', compose, flags=re.MULTILINE)
+
+
+def test_compose_serves_the_class_over_https_through_a_proxy_that_passes_websockets():
+    # issue 12 item 11: the students' keys travel in their links, so the class is served over TLS
+    compose = (ROOT / "compose.yaml").read_text()
+    (exposed,) = arguments("EXPOSE")
+    assert f'"{exposed}:' not in compose  # Streamlit is reachable only through the proxy
+    proxy = compose[compose.index("\n  proxy:") : compose.index("\nvolumes:")]
+    assert "image: caddy:2" in proxy and '"443:443"' in proxy and '"80:80"' in proxy
+    assert "./docker/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy and "caddy-data:/data" in proxy
+    caddyfile = (ROOT / "docker" / "Caddyfile").read_text()
+    lines = [line.strip() for line in caddyfile.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert lines[0] == "{$SITE_ADDRESS} {" and lines[-1] == "}"
+    assert "tls {$TLS_MODE}" in lines and f"reverse_proxy stride:{exposed}" in lines
+    body = "\n".join(lines)  # comments left out
+    assert body.count("{") == body.count("}")
+    for name in re.findall(r"\{\$(\w+)\}", body):  # every placeholder is set by compose
+        assert re.search(rf"^      {name}: \$\{{STRIDE_\w+:[?-]", proxy, flags=re.MULTILINE), name
+    assert "${STRIDE_TLS:-internal}" in proxy  # a school LAN without a domain works as it is
 
 
 def run_entrypoint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -160,7 +179,21 @@ def test_entry_point_runs_streamlit_from_the_app_folder_with_the_environment(tmp
 
 def test_entry_point_warns_when_class_mode_is_off(tmp_path):
     assert "class mode is off" in run_entrypoint(tmp_path).stderr
-    assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD="secret").stderr
+    assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD="secret-teacher").stderr
+
+
+def test_entry_point_refuses_class_mode_with_a_password_under_ten_characters(tmp_path):
+    # issue 12 item 10: pacing makes guessing slow; the length makes it hopeless
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STRIDE_")}
+    done = subprocess.run(
+        [str(ENTRYPOINT)],
+        env={**base, "PYTHON": sys.executable, "STRIDE_TEACHER_PASSWORD": "short"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2, done
+    assert "STRIDE_TEACHER_PASSWORD has 5 characters; class mode needs at least 10" in done.stderr
 
 
 def test_health_check_fails_when_nothing_answers():

@@ -442,3 +442,44 @@ def test_reflect_padding_with_same_is_fixed_by_replicate_to_keep_the_size() -> N
 def test_an_empty_input_has_no_fix() -> None:
     g = conv_geometry(ConvSettings(), (1, 0, 5))
     assert g.problem is not None and g.fix is None
+
+
+def _geometry_lines_run(call: Callable[[], Any]) -> int:
+    """Return how many lines of core/geometry.py ``call`` executes: work counted, not timed."""
+    import sys
+
+    import core.geometry
+
+    counted = [0]
+
+    def trace(frame, event, arg):
+        if frame.f_code.co_filename != core.geometry.__file__:
+            return None
+        if event == "line":
+            counted[0] += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return counted[0]
+
+
+def test_the_groups_fix_for_a_million_channels_takes_a_thousand_steps_not_a_million() -> None:
+    # issue 12 item 13: 200 layers of Conv2d(2**20, 2**20, 1, groups=3) in a 25 KB spec cost 5 s of
+    # CPU, because the repair tried every number up to gcd(in, out) for each layer
+    settings = ConvSettings(2**20, 2**20, 1, groups=3)
+    lines = _geometry_lines_run(lambda: conv_geometry(settings, (2**20, 1, 1)))
+    assert lines < 20_000, lines
+    assert conv_geometry(settings, (2**20, 1, 1)).fix.groups == 2  # 2 and 4 are as near; the smaller wins
+
+
+def test_the_nearest_divisor_is_the_one_trying_every_number_finds() -> None:
+    from core.geometry import nearest_divisor
+
+    for n in range(1, 130):
+        for target in range(1, 140, 7):
+            every = min((g for g in range(1, n + 1) if n % g == 0), key=lambda g: (abs(g - target), g))
+            assert nearest_divisor(n, target) == every, (n, target)

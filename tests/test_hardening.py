@@ -56,3 +56,11 @@ def test_every_torch_load_refuses_pickled_code(path):
             keywords = {k.arg: k.value for k in call.keywords}
             flag = keywords.get("weights_only")
             assert isinstance(flag, ast.Constant) and flag.value is True, f"{path}:{call.lineno}"
+
+
+def test_a_websocket_message_may_carry_only_the_widget_state_the_pages_need():
+    # issue 12 item 12: Streamlit's default accepts 25 MB of widget state per message
+    from core.spec_parsing import MAX_SPEC_BYTES
+
+    assert CONFIG["server"]["maxWidgetStateSize"] == 1  # MB: the largest widget value is a 200 KB spec
+    assert MAX_SPEC_BYTES < 1_000_000

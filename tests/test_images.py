@@ -21,6 +21,7 @@ from core.i18n import Message, UserError
 from core.i18n import images as images_text
 from core.images import (
     ALLOWED_FORMATS,
+    MAX_FILES_PER_BATCH,
     DecodedImage,
     decode_image,
     decode_many,
@@ -462,6 +463,8 @@ def test_every_message_renders_in_english_and_chinese():
         refusal(photo, "e.png", max_pixels=10),
         refusal(png_claiming(30000, 30000), "f.png"),
         refusal(photo[:-100], "g.png"),
+        refusal(encode(Image.new("F", (4, 4)), "TIFF"), "h.tif", max_pixels=40),
+        decode_many([("i.png", photo)] * (MAX_FILES_PER_BATCH + 1), **LIMITS)[1][0][1],
     ]
     notes = [
         *decode(encode(with_alpha("RGBA"), "PNG")).notes,
@@ -532,3 +535,48 @@ def test_changing_a_sample_photo_does_not_change_the_next_callers():
     again = sample_photos()
     assert again["china.jpg"].getpixel((0, 0)) == before != (1, 2, 3)
     assert "flower.jpg" in again
+
+
+# --- pictures of 16-bit, 32-bit and float values (issue 12 item 4) -------------------------------------
+
+
+def test_a_float_tiff_has_its_own_lower_pixel_cap_checked_before_decoding():
+    # the issue's file: 247 KB of deflated float zeros, 6324 x 6324 = 40 M pixels: 4.2 s and +1.5 GiB
+    data = encode(Image.new("F", (6324, 6324)), "TIFF", compression="tiff_adobe_deflate")
+    assert len(data) < 400_000
+    message = refusal(data, max_pixels=40_000_000)
+    assert message.key == "images.too_many_pixels_high_bit"
+    assert (message.params["mode"], message.params["max_pixels"]) == ("F", 10_000_000)
+    assert message.params["fit_width"] * message.params["fit_height"] <= 10_000_000
+    sixteen = encode(Image.new("I;16", (4000, 3000)), "PNG")  # 12 M pixels: fine as 8-bit, not as 16-bit
+    assert refusal(sixteen, max_pixels=40_000_000).key == "images.too_many_pixels_high_bit"
+    assert decode(encode(Image.new("L", (4000, 3000)), "PNG"), max_pixels=40_000_000).image.size == (4000, 3000)
+
+
+@pytest.mark.parametrize("mode", ["F", "I", "I;16"])
+def test_high_bit_pictures_become_grey_in_a_few_bytes_per_pixel(mode):
+    import tracemalloc
+
+    side = 1000
+    ramp = np.linspace(0, 60_000, side * side, dtype=np.float32).reshape(side, side)
+    image = Image.fromarray(ramp.astype({"F": np.float32, "I": np.int32, "I;16": np.uint16}[mode]))
+    assert image.mode == mode
+    tracemalloc.start()
+    try:
+        rgb, _ = to_rgb(image)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * side * side, peak  # float64 and its temporaries took about 40 bytes a pixel
+    grey = np.asarray(rgb)[:, :, 0]
+    assert grey[0, 0] == 0 and grey[-1, -1] == (255 if mode != "I;16" else round(60_000 / 257))
+
+
+def test_one_upload_batch_decodes_at_most_fifty_pictures():
+    png = encode(Image.new("RGB", (4, 4)), "PNG")
+    images, problems = decode_many([(f"{i}.png", png) for i in range(MAX_FILES_PER_BATCH + 2)], **LIMITS)
+    assert len(images) == MAX_FILES_PER_BATCH == 50
+    assert [(name, p.key) for name, p in problems] == [
+        ("50.png", "images.too_many_files"),
+        ("51.png", "images.too_many_files"),
+    ]

@@ -483,3 +483,154 @@ def test_a_wrongly_shaped_input_is_refused_with_both_shapes(digits):
 def test_loaded_models_are_frozen_dataclasses(digits):
     with pytest.raises(dataclasses.FrozenInstanceError):
         digits.classes = ("a",)
+
+
+# --- weights that are not what they claim (issue 12) ----------------------------------------------------
+
+
+def _table_upload(weights: dict, out_features: int = 2, in_features: int = 3) -> bytes:
+    """Return the model.json of a one-Linear table model of that size, for hand-made weights."""
+    info = {
+        "spec": {
+            "input_shape": [in_features],
+            "layers": [{"type": "Linear", "args": {"in_features": in_features, "out_features": out_features}}],
+        },
+        "classes": [f"c{i}" for i in range(out_features)],
+        "input_shape": [in_features],
+        "kind": "tabular",
+        "standardization": {"feature_names": ["f"] * in_features, "mean": [0] * in_features, "std": [1] * in_features},
+    }
+    return json.dumps(info).encode()
+
+
+def test_an_expanded_tensor_of_one_number_is_refused_before_it_is_copied_into_parameters():
+    # issue 12 item 1: torch.save of torch.zeros(1).expand(...) is a few KB and unpacks to gigabytes
+    weights = {"fc1.weight": torch.zeros(1).expand(2, 3), "fc1.bias": torch.zeros(2)}
+    caught = _upload_error(_torch_bytes(weights), _table_upload(weights))
+    assert caught.message.key == "inference.tensor_not_real"
+    assert caught.message.params == {"name": "fc1.weight", "layer": "fc1", "shape": [2, 3], "stored": 4, "needed": 24}
+    sliced = {"fc1.weight": torch.zeros(4, 3)[1:3], "fc1.bias": torch.zeros(2)}  # a view into a larger storage
+    assert _upload_error(_torch_bytes(sliced), _table_upload(sliced)).message.key == "inference.tensor_not_real"
+    transposed = {"fc1.weight": torch.zeros(3, 2).t(), "fc1.bias": torch.zeros(2)}
+    assert _upload_error(_torch_bytes(transposed), _table_upload(transposed)).message.key == "inference.tensor_not_real"
+
+
+def test_a_spec_larger_than_any_honest_upload_is_refused_before_anything_is_allocated():
+    import resource
+
+    # the issue's file: 1.8 KB, a spec of 491 M parameters (1.96 GB, under the 2 GB spec cap)
+    weights = {
+        "fc1.weight": torch.zeros(1).expand(160_000, 3072),
+        "fc1.bias": torch.zeros(1).expand(160_000),
+        "fc2.weight": torch.zeros(1).expand(2, 160_000),
+        "fc2.bias": torch.zeros(2),
+    }
+    data = _torch_bytes(weights)
+    assert len(data) < 4_000
+    info = json.loads(_table_upload(weights, in_features=3072))
+    info["spec"]["layers"] = [
+        {"type": "Linear", "args": {"in_features": 3072, "out_features": 160_000}},
+        {"type": "Linear", "args": {"in_features": 160_000, "out_features": 2}},
+    ]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB
+    caught = _upload_error(data, json.dumps(info).encode(), max_bytes=10 * 2**20)
+    assert caught.message.key == "inference.params_too_large_for_upload"
+    assert caught.message.params["max_mb"] == 10 and caught.message.params["size_mb"] > 1800
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # no 1.9 GB of parameters
+
+
+def test_weights_holding_nan_or_infinity_are_refused_naming_the_tensor(digits):
+    # issue 12 item 16: they were accepted and every prediction was NaN
+    state = _state(digits)
+    name = next(k for k in state if k.endswith("weight"))
+    state[name].view(-1)[:3] = torch.tensor([float("nan"), float("inf"), -float("inf")])
+    for encode in (_torch_bytes, safetensors_bytes):
+        caught = _upload_error(encode(state))
+        assert caught.message.key == "inference.tensor_not_finite"
+        assert caught.message.params == {"name": name, "layer": name.rsplit(".", 1)[0], "count": 3}
+
+
+def _image_upload(input_size: int, out_channels: int) -> tuple[bytes, bytes]:
+    """Return (weights, model.json) of Conv2d(3, out_channels, 1) -> global pool -> Linear to 2 classes."""
+    layers = [
+        {"type": "Conv2d", "args": {"in_channels": 3, "out_channels": out_channels, "kernel_size": 1}},
+        {"type": "AdaptiveAvgPool2d", "args": {"output_size": 1}},
+        {"type": "Flatten", "args": {}},
+        {"type": "Linear", "args": {"in_features": out_channels, "out_features": 2}},
+    ]
+    spec = {"input_shape": [3, input_size, input_size], "layers": layers}
+    info = {
+        "spec": spec,
+        "classes": ["a", "b"],
+        "input_shape": spec["input_shape"],
+        "kind": "image",
+        "preprocessing": {
+            "mode": "RGB",
+            "size": [input_size, input_size],
+            "resize": "bilinear",
+            "mean": [0.5] * 3,
+            "std": [0.25] * 3,
+        },
+    }
+    model = build_model(model_files.parse_spec(json.dumps(spec)), seed=0)
+    return safetensors_bytes(model.state_dict()), json.dumps(info).encode()
+
+
+def test_a_model_whose_layer_outputs_are_huge_is_refused_and_its_input_stays_in_the_trainers_range():
+    # issue 12 item 2: 4.7 KB, input 3 x 1024 x 1024, Conv2d(3, 100, 1): +885 MiB on one picture
+    weights, info = _image_upload(1024, 100)
+    caught = _upload_error(weights, info)
+    assert caught.message.key == "data.input_size_range" and caught.message.params["nearest"] == 64
+    weights, info = _image_upload(64, 4096)  # 64 MB of conv output for one picture
+    caught = _upload_error(weights, info)
+    assert caught.message.key == "inference.activations_too_large" and caught.message.params["max_mb"] == 32
+    weights, info = _image_upload(64, 64)  # an honest model at the largest size the trainer makes
+    loaded = model_files.load_uploaded(weights, "w.safetensors", info)
+    assert loaded.activation_bytes == summarize(loaded.spec).activation_bytes > 0
+    assert len(inference.predict(loaded, [Image.new("RGB", (50, 40))] * 3)) == 3
+
+
+def test_a_model_with_large_layer_outputs_predicts_in_smaller_batches(digits):
+    assert inference.predict_batch(digits) == inference.PREDICT_BATCH
+    heavy = dataclasses.replace(digits, activation_bytes=model_files.MAX_ACTIVATION_BYTES)
+    assert inference.predict_batch(heavy) == inference.PREDICT_MEMORY_BYTES // model_files.MAX_ACTIVATION_BYTES
+
+
+def test_run_models_are_kept_by_bytes_one_version_per_run(digits, shapes):
+    # issue 12 item 5: eight models were kept whatever their size, each epoch of a run a new one
+    from core.model_cache import ModelCache, model_bytes
+
+    size = model_bytes(digits)
+    cache = ModelCache(max_bytes=2 * size + 1)
+    loads = []
+
+    def load(model):
+        loads.append(model.source)
+        return model
+
+    for epoch in ("1", "2", "3"):  # one run saving a model each epoch: only its latest is kept
+        assert cache.get("run-a", epoch, lambda: load(digits)) is digits
+    assert cache.keys() == ["run-a"] and cache.used_bytes == size
+    cache.get("run-b", "1", lambda: load(digits))
+    cache.get("run-a", "3", lambda: load(digits))  # kept: not loaded again, and now the most recent
+    assert len(loads) == 4 and cache.keys() == ["run-b", "run-a"]
+    cache.get("run-c", "1", lambda: load(digits))  # over the budget: the least recently used goes
+    assert cache.keys() == ["run-a", "run-c"] and cache.used_bytes == 2 * size
+    cache.get("run-d", "1", lambda: load(shapes))  # a smaller model still pushes the oldest out
+    assert cache.keys() == ["run-c", "run-d"] and cache.used_bytes == size + model_bytes(shapes)
+    tiny = ModelCache(max_bytes=size - 1)
+    tiny.get("run-a", "1", lambda: load(digits))  # larger than the whole budget: used, never kept
+    assert tiny.keys() == [] and tiny.used_bytes == 0
+
+
+def test_test_samples_make_only_the_pictures_drawn_and_an_uploads_config_meets_the_limits(shapes, shapes_drawn):
+    # issue 12 item 3: "New samples" rebuilt the whole test split (and a model.json could ask for any size)
+    from core.limits import Limits
+
+    samples = inference.test_samples(shapes, 5, seed=1, limits=Limits(max_epochs=20))  # trained for 40 here
+    assert len(samples) == 5 and sum(shapes_drawn) == 5
+    config = dataclasses.replace(shapes.train_config, dataset="mnist")
+    everything = dataclasses.replace(shapes, train_config=config, source="upload:model.safetensors")
+    with pytest.raises(UserError) as caught:
+        inference.test_samples(everything, 5, limits=Limits(max_samples=20_000))
+    assert caught.value.message.key == "limits.samples"  # all 70,000 of MNIST, as the form would refuse

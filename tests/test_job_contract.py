@@ -94,9 +94,9 @@ def _ballast(jobs: JobBackend, run_id: str, size: int) -> None:
 # --- the queue ------------------------------------------------------------------------------------------
 
 
-def test_a_queue_with_one_slot_runs_in_submission_order_and_shows_positions(harness):
+def test_a_queue_with_one_slot_runs_students_first_runs_in_submission_order_and_shows_positions(harness):
     jobs = harness.make()
-    first, second, third = (jobs.submit(TINY, owner=f"student{i}") for i in range(3))
+    first, second, third = (jobs.submit(TINY, owner=f"student{i}", owner_id=f"{i}" * 32) for i in range(3))
     assert _states(jobs, (first, second, third)) == ["running", "queued", "queued"]
     assert [jobs.status(r).position for r in (first, second, third)] == [None, 0, 1]
     assert {j.run_id: j.position for j in jobs.list_jobs()} == {first: None, second: 0, third: 1}
@@ -106,6 +106,31 @@ def test_a_queue_with_one_slot_runs_in_submission_order_and_shows_positions(harn
     harness.settle(jobs)
     assert _states(jobs, (first, second, third)) == ["cancelled", "running", "queued"]
     assert [jobs.status(r).position for r in (second, third)] == [None, 0]
+
+
+def test_the_queue_is_fair_a_flood_from_one_owner_delays_only_that_owner(harness):
+    # issue 12 item 7: first come first served let one person fill the queue ahead of everyone
+    jobs = harness.make()
+    flood = [jobs.submit(TINY, owner="flood", owner_id="f" * 32) for _ in range(3)]
+    late = jobs.submit(TINY, owner="late", owner_id="1" * 32)  # queued after the whole flood
+    later = jobs.submit(TINY, owner="later", owner_id="2" * 32)
+    assert _states(jobs, flood) == ["running", "queued", "queued"]
+    assert [jobs.status(r).position for r in (late, later, *flood[1:])] == [0, 1, 2, 3]
+    jobs.cancel(flood[0])
+    harness.settle(jobs)
+    assert _states(jobs, (late, later, flood[1])) == ["running", "queued", "queued"]
+    assert [jobs.status(r).position for r in (later, flood[1], flood[2])] == [0, 1, 2]
+
+
+def test_runs_started_more_than_an_hour_ago_do_not_count_against_their_owner(harness):
+    jobs = harness.make(max_concurrent_runs=0)  # keep everything in the queue to look at the order
+    now = time.time()
+    for owner, started in (("a" * 32, now - 600), ("b" * 32, now - 2 * 3600)):
+        done = jobs.store.create_run(TINY.to_dict(), state="finished", owner_id=owner).run_id
+        jobs.store.write_status(done, RunStatus("finished", started_at=started))
+    a = jobs.submit(TINY, owner_id="a" * 32)
+    b = jobs.submit(TINY, owner_id="b" * 32)  # queued second, but b has trained less recently
+    assert [jobs.status(r).position for r in (b, a)] == [0, 1]
 
 
 def test_a_higher_cap_runs_that_many_at_once(harness):
@@ -245,6 +270,61 @@ def test_a_submit_is_refused_when_only_active_runs_fill_the_quota(harness):
     jobs.cancel(queued)  # one ends: its space may be reused
     assert jobs.status(jobs.submit(TINY)).state == "queued"
     assert [p["run_id"] for p in jobs.store.read_pruned()] == [old, queued]
+
+
+def test_resume_is_held_to_the_same_limits_as_submit(harness):
+    # issue 12 item 6: submit, cancel, resume x5 gave 5 queued runs with a per-student cap of 1
+    jobs = harness.make(max_concurrent_runs=0, limits=Limits(max_runs_per_student=1, max_queue=2))
+    mine = [jobs.store.create_run(TINY.to_dict(), state="cancelled", owner_id="a" * 32).run_id for _ in range(5)]
+    assert jobs.resume(mine[0]).state == "queued"
+    for run_id in mine[1:]:
+        assert refused(lambda r=run_id: jobs.resume(r), "limits.per_student").params == {"active": 1, "limit": 1}
+    theirs = [jobs.store.create_run(TINY.to_dict(), state="cancelled", owner_id=c * 32).run_id for c in "bc"]
+    assert jobs.resume(theirs[0]).state == "queued"
+    refused(lambda: jobs.resume(theirs[1]), "limits.queue_full")  # two waiting, and two allowed
+    assert [j.state for j in jobs.list_jobs()].count("queued") == 2
+
+
+def test_making_room_deletes_the_submitters_own_ended_runs_before_anyone_elses(harness):
+    # issue 12 item 9: the oldest ended runs went first, whoever they belonged to
+    jobs = harness.make(limits=Limits(quota_mb=1))
+    theirs = jobs.store.create_run(TINY.to_dict(), state="finished", owner_id="b" * 32).run_id  # the oldest
+    mine = [jobs.store.create_run(TINY.to_dict(), state="finished", owner_id="a" * 32).run_id for _ in range(2)]
+    for run_id in (theirs, *mine):
+        _ballast(jobs, run_id, 350 * KB)
+    jobs.submit(TINY, owner_id="a" * 32)
+    assert [p["run_id"] for p in jobs.store.read_pruned()] == mine[:1]
+    assert jobs.store.exists(theirs) and jobs.store.exists(mine[1])
+
+
+def test_a_student_fills_only_their_share_and_a_run_that_cannot_fit_is_refused_before_it_starts(harness):
+    jobs = harness.make(limits=Limits(quota_mb=100, student_quota_mb=1))
+    student, other = "a" * 32, "b" * 32
+    theirs = jobs.store.create_run(TINY.to_dict(), state="finished", owner_id=other).run_id
+    old = [jobs.store.create_run(TINY.to_dict(), state="finished", owner_id=student).run_id for _ in range(2)]
+    for run_id in (theirs, *old):
+        _ballast(jobs, run_id, 500 * KB)
+    jobs.submit(TINY, owner_id=student)  # 1 MB of theirs: the oldest of their own goes
+    assert [p["run_id"] for p in jobs.store.read_pruned()] == old[:1] and jobs.store.exists(theirs)
+    big = TrainConfig(dataset="digits", model="lenet", epochs=20)  # model, Adam's checkpoint, metrics: ~2.3 MB
+    message = refused(lambda: jobs.submit(big, owner_id=student), "limits.run_too_large")
+    assert message.params["limit"] == "1.0" and float(message.params["need"]) > 2
+    assert jobs.submit(big, owner_id="t" * 32, per_student=False)  # the teacher has no share, only the quota
+    _ballast(jobs, jobs.submit(TINY, owner_id="c" * 32), 1100 * KB)  # a queued run fills c's share ...
+    refused(lambda: jobs.submit(TINY, owner_id="c" * 32), "limits.student_disk_full")  # ... and cannot go
+
+
+def test_a_run_past_its_time_limit_is_stopped_with_its_checkpoint_and_can_be_resumed(harness):
+    # issue 12 item 8: batch size 1 x 20 epochs x 20,000 samples held the only slot for hours
+    jobs = harness.make(limits=Limits(max_run_minutes=1))  # its stand-in worker ignores being asked
+    run_id = jobs.submit(TINY)
+    jobs.store.update_status(run_id, started_at=time.time() - 61)
+    harness.settle(jobs)  # asks it to stop ...
+    assert jobs.store.cancel_requested(run_id)
+    wait_for(lambda: [harness.settle(jobs)] and jobs.status(run_id).state == "cancelled", 10, "the stop by force")
+    job = jobs.status(run_id)
+    assert job.status.reason.key == "train.time_limit" and job.status.reason.params["minutes"] == 1
+    assert jobs.resume(run_id).state in ("queued", "running")
 
 
 # --- crashes and restarts -------------------------------------------------------------------------------

@@ -4,19 +4,21 @@ Queue logic is tested with a stand-in worker (a bare Python that sleeps and igno
 requests), which starts in milliseconds; one test starts a real `python -m core.train_cli` worker.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import end_workers, wait_for
+from conftest import ROOT, end_workers, wait_for
 
 from core.config import TrainConfig
 from core.jobs import LocalJobs
 from core.metrics import EpochRecord, ResumeRecord
 from core.processes import process_alive
-from core.worker import run_here
+from core.runs import RunStore
+from core.worker import run_here, run_in_store
 
 TINY = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)
 # Long enough to be stopped or killed mid-run: 3 epochs of 262 steps, about a second each.
@@ -109,3 +111,59 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         assert jobs.store.read_status(run_id).state == "finished"
     finally:
         end_workers(jobs)
+
+
+def test_a_worker_gets_only_the_environment_it_needs_never_the_teacher_password(tmp_path, monkeypatch):
+    # issue 12 item 15: workers inherited the app's whole environment, STRIDE_TEACHER_PASSWORD included
+    monkeypatch.setenv("STRIDE_TEACHER_PASSWORD", "correct horse battery")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not for students")
+    monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path / "datasets"))
+    dump = (
+        "import json, os, sys; runs = sys.argv[sys.argv.index('--runs-dir') + 1]; "
+        "open(os.path.join(runs, 'worker-env.json'), 'w').write(json.dumps(dict(os.environ)))"
+    )
+    jobs = LocalJobs(
+        tmp_path / "runs",
+        max_concurrent_runs=1,
+        torch_threads_per_run=2,
+        warm_worker=False,
+        worker_command=[sys.executable, "-c", dump],
+    )
+    try:
+        jobs.submit(TINY)
+        env_file = tmp_path / "runs" / "worker-env.json"
+        wait_for(lambda: env_file.is_file() and env_file.stat().st_size > 0, 20, "the worker to write its environment")
+        env = json.loads(env_file.read_text())
+    finally:
+        end_workers(jobs)
+    assert "STRIDE_TEACHER_PASSWORD" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert env["STRIDE_DATA_DIR"] == str(tmp_path / "datasets") and env["OMP_NUM_THREADS"] == "2"
+    assert env["PATH"] == os.environ["PATH"] and env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+
+
+def test_a_worker_past_its_time_limit_stops_itself_after_an_epoch_with_its_checkpoint(tmp_path, monkeypatch):
+    # issue 12 item 8: a run over STRIDE_MAX_RUN_MINUTES ends "stopped: time limit", resumable
+    import core.worker
+    from core.metrics import EpochRecord as Epoch
+
+    wall, steady = time.time, time.monotonic
+
+    class Clock:  # the worker's wall clock: an hour passes as the first epoch ends
+        offset = 0.0
+        time = staticmethod(lambda: wall() + Clock.offset)
+        monotonic = staticmethod(steady)
+
+    def progress(record) -> None:
+        if isinstance(record, Epoch):
+            Clock.offset = 3600.0
+
+    monkeypatch.setattr(core.worker, "time", Clock)
+    store = RunStore(tmp_path / "runs")
+    run_id = store.create_run(LONG.to_dict()).run_id
+    store.mark_running(run_id, os.getpid())
+    result = run_in_store(store, run_id, progress=progress, max_run_s=600)
+    status = store.read_status(run_id)
+    assert result.state == status.state == "cancelled"
+    assert status.reason.key == "train.time_limit"
+    assert status.reason.params == {"minutes": 10, "epoch": 1, "step": store.checkpoint_meta(run_id).step}
+    assert store.load_checkpoint(run_id).meta.epoch == 1  # kept: Resume continues from epoch 2

@@ -3,6 +3,7 @@
 The job queue runs a stand-in worker (a bare Python that sleeps), as in test_jobs.py; nothing trains.
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -96,9 +97,11 @@ def test_limits_from_settings_cap_students_only_in_class_mode():
     alone = Limits.from_settings(
         Settings(max_runs_per_student=3, max_queue=7, max_epochs=9, max_samples=1234, runs_quota_mb=55)
     )
-    assert alone == Limits(max_queue=7, max_runs_per_student=None, max_epochs=9, max_samples=1234, quota_mb=55)
+    assert alone == Limits(
+        max_queue=7, max_runs_per_student=None, max_epochs=9, max_samples=1234, quota_mb=55, max_run_minutes=60
+    )
     in_class = Limits.from_settings(Settings(teacher_password="s3cret", max_runs_per_student=3))
-    assert in_class.max_runs_per_student == 3
+    assert in_class.max_runs_per_student == 3 and in_class.student_quota_mb == Settings().student_quota_mb
     assert Limits.from_settings(Settings(teacher_password="s3cret")).max_runs_per_student == 1
 
 
@@ -113,17 +116,25 @@ def test_the_queue_takes_its_limits_and_worker_priority_from_the_settings(tmp_pa
         process = jobs._popen("-", log_path=None)
         process.stdin.close()
         process.wait(timeout=10)
-        assert process.args[-len(flags) - 2 :] == ["--max-threads", str(jobs.torch_threads_per_run), *flags]
+        threads = process.args.index("--max-threads")
+        assert process.args[threads : threads + 2 + len(flags)] == [
+            "--max-threads",
+            str(jobs.torch_threads_per_run),
+            *flags,
+        ]
 
 
 STRIDE_VARS = {
-    "STRIDE_TEACHER_PASSWORD": "s3cret",
+    "STRIDE_TEACHER_PASSWORD": "s3cret-teacher",
     "STRIDE_MAX_RUNS_PER_STUDENT": "2",
     "STRIDE_MAX_QUEUE": "12",
     "STRIDE_MAX_EPOCHS": "8",
     "STRIDE_MAX_SAMPLES": "5000",
     "STRIDE_RUNS_QUOTA_MB": "300",
     "STRIDE_WORKER_NICE": "0",
+    "STRIDE_STUDENT_QUOTA_MB": "40",
+    "STRIDE_MAX_STEPS": "9000",
+    "STRIDE_MAX_RUN_MINUTES": "7",
 }
 
 
@@ -141,8 +152,8 @@ def test_settings_read_every_class_variable(clean_env):
     for name, value in STRIDE_VARS.items():
         clean_env.setenv(name, value)
     settings = Settings.from_env()
-    assert settings.teacher_password == "s3cret" and settings.class_mode
-    assert "s3cret" not in repr(settings)
+    assert settings.teacher_password == "s3cret-teacher" and settings.class_mode
+    assert "s3cret-teacher" not in repr(settings)
     assert (
         settings.max_runs_per_student,
         settings.max_queue,
@@ -150,7 +161,10 @@ def test_settings_read_every_class_variable(clean_env):
         settings.max_samples,
         settings.runs_quota_mb,
         settings.worker_nice,
-    ) == (2, 12, 8, 5000, 300, 0)
+        settings.student_quota_mb,
+        settings.max_steps,
+        settings.max_run_minutes,
+    ) == (2, 12, 8, 5000, 300, 0, 40, 9000, 7)
     clean_env.setenv("STRIDE_TEACHER_PASSWORD", "")
     assert not Settings.from_env().class_mode  # an empty password is none
 
@@ -170,6 +184,9 @@ def test_settings_read_every_class_variable(clean_env):
         ("STRIDE_RUNS_QUOTA_MB", "2GB"),
         ("STRIDE_WORKER_NICE", "-1"),
         ("STRIDE_WORKER_NICE", "low"),
+        ("STRIDE_MAX_RUN_MINUTES", "0"),
+        ("STRIDE_MAX_STEPS", "many"),
+        ("STRIDE_STUDENT_QUOTA_MB", "0"),
     ],
 )
 def test_settings_refuse_bad_values_naming_the_variable(clean_env, name, value):
@@ -247,17 +264,17 @@ def test_prune_and_resume_hold_the_queue_lock(jobs, monkeypatch):
     store = jobs.store
     held = watch_lock(jobs, monkeypatch)
     seen = []
-    real_prune, real_write_status = RunStore.prune, RunStore.write_status
+    real_usage, real_write_status = RunStore.disk_usage, RunStore.write_status
 
-    def prune(self, quota_bytes):
+    def prune(self):  # the quota's decision starts by measuring the store
         seen.append(("prune", bool(held)))
-        return real_prune(self, quota_bytes)
+        return real_usage(self)
 
     def write_status(self, run_id, status):
         seen.append((f"write_status {status.state}", bool(held)))
         return real_write_status(self, run_id, status)
 
-    monkeypatch.setattr(RunStore, "prune", prune)
+    monkeypatch.setattr(RunStore, "disk_usage", prune)
     monkeypatch.setattr(RunStore, "write_status", write_status)
 
     run_id = store.create_run(TINY.to_dict(), state="cancelled").run_id
@@ -266,6 +283,28 @@ def test_prune_and_resume_hold_the_queue_lock(jobs, monkeypatch):
     assert jobs.resume(run_id).state == "queued"
     assert ("prune", True) in seen and ("write_status queued", True) in seen
     assert all(inside for _, inside in seen), seen
+
+
+def test_a_run_of_more_steps_than_the_budget_is_refused_with_the_batch_size_that_fits():
+    # issue 12 item 8: batch size 1, 20 epochs, 20,000 samples: 360,000 steps for one slot
+    limits = Limits(max_samples=20_000, max_steps=50_000)
+    slow = TrainConfig(dataset="mnist", max_samples=20_000, batch_size=1, epochs=20, val_fraction=0.1)
+    (problem,) = limits.config_problems(slow)
+    assert problem.key == "limits.steps"
+    assert problem.params == {"steps": "360,000", "limit": "50,000", "batch": 8, "epochs": 20}
+    assert limits.config_problems(dataclasses.replace(slow, batch_size=8)) == []
+    recipe = TrainConfig(dataset="digits", model="lenet", epochs=20, batch_size=1)  # 1,618 x 20: fine
+    assert limits.config_problems(recipe) == []
+
+
+def test_the_worker_is_told_the_time_limit_on_its_command_line(tmp_path):
+    jobs = LocalJobs(tmp_path / "runs", max_concurrent_runs=1, torch_threads_per_run=1, warm_worker=False)
+    jobs.worker_command = [sys.executable, "-c", "pass"]
+    jobs.limits = Limits(max_run_minutes=12)
+    process = jobs._popen("-", log_path=None)
+    process.stdin.close()
+    process.wait(timeout=10)
+    assert process.args[-2:] == ["--max-run-minutes", "12"]
 
 
 def test_config_problems_count_at_most_the_samples_the_set_has():

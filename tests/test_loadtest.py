@@ -1,10 +1,11 @@
-"""The load test, short: five simulated students against a real `streamlit run` server, in CI.
+"""The load test, short: six simulated students against a real `streamlit run` server, in CI.
 
-The same command as `make loadtest` (`python -m benchmarks.loadtest`, run here as a process): a server in class mode, a lone user's
-slider moves, then two convolution students, one each on the architecture, predict and training
-pages for 20 s. No timing is asserted (CI machines vary); what is asserted is that nothing broke:
-no exception, no unexpected st.error, no closed websocket or timeout, no failed run, no traceback
-in the server's log, and that every student got answers.
+The same command as `make loadtest` (`python -m benchmarks.loadtest`, run here as a process): a
+server in class mode, a lone user's slider moves, then two convolution students, one each on the
+architecture, predict and training pages, and one hostile student (benchmarks/hostile.py) for
+20 s. No timing is asserted (CI machines vary); what is asserted is that nothing broke: no
+exception, no unexpected st.error, no closed websocket or timeout, no failed run, no traceback in
+the server's log, and that every student got answers.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-STUDENTS = ["conv-1", "conv-2", "arch-1", "predict-1", "train-1"]
+STUDENTS = ["conv-1", "conv-2", "arch-1", "predict-1", "train-1", "hostile-1"]
 MIN_RERUNS = 3  # the page load and at least two actions in 20 s, thinking ~1 s between them
 
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMAND = ["--students", str(len(STUDENTS)), "--duration", "20", "--think", "1.0", "--single-moves", "5", "--seed", "0"]
+COMMAND = [
+    *("--students", str(len(STUDENTS)), "--hostile", "1", "--duration", "20", "--baseline-duration", "0"),
+    *("--think", "1.0", "--single-moves", "5", "--seed", "0"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,8 @@ def result(tmp_path_factory) -> dict:
     return result
 
 
-def test_the_class_mix_is_two_convolution_students_and_one_on_each_other_page(result):
-    assert result["config"]["mix"] == {"conv": 2, "arch": 1, "predict": 1, "train": 1}
+def test_the_class_mix_is_two_convolution_students_one_on_each_other_page_and_one_hostile(result):
+    assert result["config"]["mix"] == {"conv": 2, "arch": 1, "predict": 1, "train": 1, "hostile": 1}
 
 
 def test_no_errors_under_load(result):
@@ -58,7 +62,7 @@ def test_every_student_got_answers(result):
 
 def test_latencies_were_recorded_for_every_kind_of_action(result):
     latency = result["load"]["latency"]
-    for category in ("load", "conv_slider", "arch", "predict_upload", "train_click", "train_watch"):
+    for category in ("load", "conv_slider", "arch", "predict_upload", "train_click", "train_watch", "hostile"):
         assert latency.get(category, {}).get("n", 0) > 0, (category, latency)
     assert result["single_user"]["latency"]["conv_slider"]["n"] == 5
 

@@ -407,3 +407,16 @@ def test_a_spec_name_cannot_inject_code_into_the_generated_module():
     namespace: dict = {"__name__": "generated"}
     exec(compile(generate_code(spec), "<generated>", "exec"), namespace)  # noqa: S102 (our own output)
     assert "os" not in namespace and "Net" in namespace
+
+
+def test_class_names_reach_plotly_as_text_never_as_its_html():
+    # issue 12 item 14: plotly's labels read <a href>, <b>, ...; class names come from uploads
+    from core import figures
+
+    name = "<a href='http://evil.example'>cat</a>"
+    bars = figures.probabilities_figure([(name, 0.9), ("dog", 0.1)], true_label=name)
+    assert list(bars.data[0].y) == ["&lt;a href='http://evil.example'&gt;cat&lt;/a&gt;", "dog"]
+    assert bars.data[0].marker.color[0] == figures.TRUE_CLASS_COLOUR
+    confusion = figures.confusion_figure([[1, 0], [0, 1]], [name, "dog"])
+    per_class = figures.per_class_figure([name, "dog"], [1.0, None])
+    assert "<a" not in str(list(confusion.data[0].x)) + str(list(per_class.data[0].x))

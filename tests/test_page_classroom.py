@@ -22,7 +22,7 @@ from core.i18n import Message, escape_markdown, t
 from core.model_files import MODELS_DIR
 from core.runs import PRUNE_LOG, RunStore
 
-PASSWORD = "s3cret"
+PASSWORD = "s3cret-teacher"
 KEY_A, KEY_B = "a1" * 8, "b2" * 8  # two students' keys (16 hex characters)
 HOME, CLASS, TRAINING, PREDICT, CONVOLUTION = (
     "pages/home.py",
@@ -309,6 +309,17 @@ def test_repeated_wrong_passwords_pause_unlocking(app, class_mode, monkeypatch):
     assert _teacher_mode_on(at)
 
 
+def test_a_students_wrong_passwords_never_lock_the_teacher_out(app, class_mode):
+    # issue 12 item 10: tries were counted per client address, None on localhost and shared behind a NAT
+    student = app(CLASS)
+    for _ in range(classroom.LOCKOUT_FAILURES + 2):
+        _unlock(student, "guess")
+    assert any("Too many wrong passwords" in e for e in _values(student.error))
+    teacher = app(CLASS)  # another browser session, behind the same address
+    _unlock(teacher, PASSWORD)
+    assert _teacher_mode_on(teacher)
+
+
 def test_the_right_password_turns_teacher_mode_on_and_is_never_shown(app, class_mode):
     at = _unlock(app(CLASS, me="mrs-smith", key=KEY_A), PASSWORD)
     assert _teacher_mode_on(at)
@@ -533,6 +544,9 @@ def test_the_class_page_shows_the_limits_and_the_students_runs_against_them(
         t("classroom.limit_student"): ("2", "1"),  # bob's queued run
         t("classroom.limit_epochs"): ("12", ""),
         t("classroom.limit_samples"): ("4,000", ""),
+        t("classroom.limit_steps"): ("100,000", ""),
+        t("classroom.limit_minutes"): ("60 min", ""),
+        t("classroom.limit_student_disk"): ("256 MB", ""),
         t("classroom.limit_upload"): ("5 MB", ""),
         t("classroom.limit_disk"): ("1,500 MB", "0 MB"),
     }
@@ -542,3 +556,16 @@ def test_the_teachers_per_student_row_counts_the_teachers_own_runs(app, class_mo
     _run(store, KEY_B, "bob", state="queued")
     at = _teacher(app)
     assert _limits(at)[t("classroom.limit_student")][1] == "0"  # the teacher has no run queued or running
+
+
+def test_a_link_to_share_a_view_carries_its_settings_but_never_the_name_or_key(app, class_mode):
+    # issue 12 item 11: every URL carries `key`, and whoever opens a shared address acts as its owner
+    at = app(CONVOLUTION, me="otter-42", key=KEY_A, size="7", kernel="3")
+    assert at.query_params["key"] == KEY_A  # the address bar: personal
+    assert any(t("sidebar.personal_link") in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="class.share_view").click().run()
+    (link,) = [c.value for c in at.sidebar.code]
+    assert "size=7" in link and "kernel=3" in link
+    assert KEY_A not in link and "key=" not in link and "me=" not in link and "otter-42" not in link
+    at.run()  # the next change of view hides it: a link is made for the view it was asked in
+    assert not at.sidebar.code

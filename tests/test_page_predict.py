@@ -96,6 +96,15 @@ def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_an
     assert any(c.startswith(f"Grad-CAM for {digit}") for c in _image_captions(at))
 
 
+def test_an_upload_of_more_pictures_than_one_batch_takes_reads_the_first_fifty(app):
+    # issue 12 item 4: every file of an upload was decoded, however many
+    at = app(PAGE)
+    name, data, _ = digit_upload(3)
+    _upload(at, "predict.images", [(f"{i}-{name}", data, "image/png") for i in range(53)])
+    assert any("Only the first 50 of these 53 pictures were read" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 50
+
+
 def test_good_and_broken_files_together_give_one_message_per_bad_file_and_a_row_per_good_one(app):
     at = app(PAGE)
     good = [digit_upload(j) for j in (1, 50, 200)]
@@ -202,6 +211,23 @@ def test_an_uploaded_state_dict_and_its_model_json_load_and_predict(app):
     name, data, digit = digit_upload(7)
     _upload(at, "predict.images", (name, data, "image/png"))
     assert _metric(at, "Prediction") == str(digit)
+
+
+def test_class_names_of_an_uploaded_model_are_shown_as_text_never_as_markdown(app):
+    # issue 12 item 14: class names come from uploads; captions, metrics and alerts render Markdown
+    import json
+
+    name, data, digit = digit_upload(7)
+    info = json.loads(DIGITS_JSON)
+    info["classes"][digit] = "[evil](http://evil.example)"
+    at = app(PAGE)
+    state = {k: v.clone() for k, v in load_bundled("digits_lenet").model.state_dict().items()}
+    _upload_model(at, ("w.pt", _weights_pt(state)), json.dumps(info).encode())
+    _upload(at, "predict.images", (name, data, "image/png"))
+    escaped = r"\[evil\]\(http://evil.example\)"
+    assert _metric(at, "Prediction") == escaped
+    assert any(escaped in c.value for c in at.caption)  # the class names under the model's facts
+    assert not any("[evil](http" in element.value for element in [*at.caption, *at.markdown, *at.metric])
 
 
 class _RunsCode:

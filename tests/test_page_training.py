@@ -271,10 +271,26 @@ def test_comparing_two_runs_shows_their_curves_and_config_differences(training):
     at = open_page()
     at.multiselect(key="train.compare").set_value(ids).run()
     assert not at.exception
-    table = at.table[0].value
+    table = at.dataframe[-1].value
     assert list(table.index) == ["lr"]
     assert [table.loc["lr", run_id] for run_id in ids] == ["0.01", "0.001"]
     assert set(_chart_traces(at)) >= set(ids)
+
+
+def test_a_spec_name_reaches_the_compare_table_as_text_never_as_markdown(training):
+    # issue 12 item 14: st.table renders its cells as Markdown, and a spec's name is what its author typed
+    open_page, store = training
+    name = "**loud** [click me](http://evil.example) <b>x</b>"
+    ids = []
+    for spec_name in (name, "plain"):
+        spec = PRESETS["lenet"].spec.to_dict() | {"name": spec_name}
+        config = TrainConfig(dataset="digits", model=spec, epochs=1).to_dict()
+        ids.append(store.create_run(config, state="finished").run_id)
+    at = open_page()
+    at.multiselect(key="train.compare").set_value(ids).run()
+    assert not at.exception and not at.table  # no Markdown table anywhere on the page
+    table = at.dataframe[-1].value
+    assert table.loc["model", ids[0]] == f"{name} ({len(PRESETS['lenet'].spec.layers)} layers)"
 
 
 def test_finished_runs_can_be_deleted_but_not_running_ones(training):

@@ -192,3 +192,12 @@ def test_a_malformed_csv_names_the_broken_rule():
     assert refused(lambda: load_csv(b"1,2,x\n3,y\n"), "data.csv_ragged").params == {"row": 2, "cells": 2, "columns": 3}
     refused(lambda: load_csv(b"x\ny\n"), "data.csv_too_few_columns")
     refused(lambda: load_csv(b"1,2,x\n\xff\xfe,4,y\n"), "data.csv_not_utf8")
+
+
+def test_a_csv_whose_quote_never_closes_is_refused_naming_the_row_where_it_opens():
+    # issue 12 item 16: the rest of the file became one label cell, and the table loaded as if fine
+    text = b'height,width,label\n1,2,small\n3,4,"big\n5,6,small\n7,8,big\n9,10,small\n'
+    message = refused(lambda: load_csv(text), "data.csv_unclosed_quote")
+    assert message.params == {"row": 3}
+    quoted = b'height,width,label\n1,2,"small"\n3,4,"big, really"\n5,6,"two\nlines"\n'  # closed quotes still load
+    assert load_csv(quoted).classes == ("big, really", "small", "two\nlines")

@@ -3,13 +3,16 @@
 In class mode (a teacher password is set) each browser session has a name and a secret key, both
 in the URL (``me``, ``key``) so a reload or a bookmark keeps them; the name can be edited in the
 sidebar. Values from the URL are untrusted: a bad name is cleaned, a bad key replaced, each with a
-message. Session-state keys: :mod:`ui.keys` ``CLASS_*``.
+message. That address is personal, so the sidebar also makes a link to the same view without
+``me`` and ``key`` (:func:`shareable_link`). Session-state keys: :mod:`ui.keys` ``CLASS_*``, and
+SHARE_LINK.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import urllib.parse
 from pathlib import Path
 
 import streamlit as st
@@ -27,6 +30,7 @@ from ui.text import lang, t
 from ui.urlstate import PageUrl, Param
 
 S = st.session_state
+SHARE_LINK = "class._share_link"  # the link "Link to share this view" made, shown on the next run only
 
 
 def _release_queue(held: tuple[JobBackend, threading.Event]) -> None:
@@ -100,6 +104,34 @@ def identity_sidebar() -> None:
     if S.get(keys.CLASS_PROBLEM) is not None:
         st.sidebar.warning(S.pop(keys.CLASS_PROBLEM).text(lang(), markdown=True))
     IDENTITY_URL.write()
+    share_link_sidebar()
+
+
+def shareable_link(url: str | None, query: dict[str, str]) -> str:
+    """Return the link to a view: the page's address and its settings, never the identity's ``me`` and ``key``."""
+    identity = {param.name for param in IDENTITY_URL.params}
+    view = urllib.parse.urlencode({name: value for name, value in query.items() if name not in identity})
+    return (url or "") + (f"?{view}" if view else "")
+
+
+def _make_share_link() -> None:
+    # In a callback, st.query_params is the URL the browser shows: what the page wrote last run.
+    S[SHARE_LINK] = shareable_link(st.context.url, st.query_params.to_dict())
+
+
+def share_link_sidebar() -> None:
+    """Say that the address bar's link is personal, and offer a link to the same view without the identity."""
+    st.sidebar.caption(t("sidebar.personal_link"))
+    st.sidebar.button(
+        t("sidebar.share_view"),
+        key="class.share_view",
+        on_click=_make_share_link,
+        help=t("sidebar.share_view_help"),
+        icon=":material/share:",
+    )
+    if SHARE_LINK in S:  # shown once, for the view it was made for; the next change of view hides it
+        st.sidebar.code(S.pop(SHARE_LINK), language=None, wrap_lines=True)
+        st.sidebar.caption(t("sidebar.share_caption"))
 
 
 def _clean_name() -> None:

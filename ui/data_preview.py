@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core import pictures
-from core.data import load_dataset
+from core.data import load_dataset, open_image_source
+from core.data_source import is_image_set, preview
 from core.i18n import UserError
 from core.splits import LoadedData
 from core.train import steps_per_epoch
@@ -18,11 +19,35 @@ PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the for
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed: int, max_samples: int | None) -> dict:
-    """Return what the preview shows of a data set, loaded exactly as the trainer will load it."""
+    """Return what the preview shows of a data set, split exactly as the trainer will split it.
+
+    An image set is split by its labels and only the pictures shown are made (core.data_source);
+    a table is small and loads whole.
+    """
     try:
-        data = load_dataset(
-            dataset, input_size=input_size, val_fraction=val_fraction, seed=seed, max_samples=max_samples
-        )
+        if is_image_set(dataset):
+            source = open_image_source(
+                dataset, input_size=input_size, val_fraction=val_fraction, seed=seed, max_samples=max_samples
+            )
+            shown = preview(source, PREVIEW_PER_CLASS)
+            return {
+                "problem": None,
+                "description": shown.description,
+                "kind": "image",
+                "classes": list(shown.classes),
+                "input_shape": list(shown.input_shape),
+                "sizes": shown.sizes,
+                "counts": shown.counts,
+                "grid": pictures.class_samples_grid(
+                    shown.samples.numpy(),
+                    shown.sample_labels,
+                    len(shown.classes),
+                    mean=(0.0,) * shown.input_shape[0],
+                    std=(1.0,) * shown.input_shape[0],
+                    per_class=PREVIEW_PER_CLASS,
+                ),
+            }
+        data = load_dataset(dataset, val_fraction=val_fraction, seed=seed, max_samples=max_samples)
     except UserError as exc:
         return {"problem": exc.message}
     return describe(data)
@@ -30,7 +55,7 @@ def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed
 
 def describe(data: LoadedData) -> dict:
     """Return what the preview shows of a loaded data set (a built-in one, or a student's upload)."""
-    preview = {
+    shown = {
         "problem": None,
         "description": data.description,
         "kind": data.kind,
@@ -40,7 +65,7 @@ def describe(data: LoadedData) -> dict:
         "counts": data.class_counts(),
     }
     if data.preprocessing is not None:
-        preview["grid"] = pictures.class_samples_grid(
+        shown["grid"] = pictures.class_samples_grid(
             data.x_train.numpy(),
             data.y_train.numpy(),
             data.num_classes,
@@ -50,8 +75,8 @@ def describe(data: LoadedData) -> dict:
         )
     else:
         names = data.standardization.feature_names
-        preview["rows"] = pd.DataFrame(data.x_train[:5].numpy().round(3), columns=list(names))
-    return preview
+        shown["rows"] = pd.DataFrame(data.x_train[:5].numpy().round(3), columns=list(names))
+    return shown
 
 
 def preview_ui(preview: dict) -> None:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.i18n import Message, UserError
 from core.layers import LAYER_TYPES
-from core.modelspec import INIT_SCHEMES, LayerSpec, ModelSpec, layer_names
+from core.modelspec import INIT_SCHEMES, MAX_LAYERS, LayerSpec, ModelSpec, layer_names
 from core.presets import PRESETS
 from core.spec_editing import (
     format_input_shape,
@@ -34,7 +34,7 @@ from core.summary import Summary
 from core.urlstate import parse_choice
 from ui.text import show, t
 from ui.urlstate import PageUrl, Param
-from ui.widgets import valid_index
+from ui.widgets import drop_impossible_edits, valid_index
 
 S = st.session_state
 EMPTY = "empty"  # the preset choice that starts from no layers
@@ -189,6 +189,7 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     key = f"arch.layers.{S.get('arch.editor_v', 0)}"
     if key not in S or "arch.rows" not in S:  # a fresh editor (new spec, or back from another page)
         S["arch.rows"] = rows_from_spec(spec)
+    drop_impossible_edits(key, EDITOR_COLUMNS, len(S["arch.rows"]), max_rows=MAX_LAYERS)
     edited = st.data_editor(
         pd.DataFrame(S["arch.rows"], columns=EDITOR_COLUMNS),
         key=key,
@@ -206,7 +207,7 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     )
     st.caption(t("arch.editor_help"))
     try:
-        return spec_from_rows(edited.to_dict("records"), spec)
+        return spec_from_rows(edited.iloc[:MAX_LAYERS].to_dict("records"), spec)
     except UserError as exc:
         show(exc.message)
         st.caption(t("arch.showing_last_good"))

@@ -12,14 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from core.classroom import Classroom
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, escape_markdown
+from core.model_cache import ModelCache
 from core.model_files import LoadedModel, list_bundled, load_bundled, load_run, load_uploaded
 from core.run_status import RunInfo
 from core.runs import MODEL_INFO_FILE, MODEL_WEIGHTS_FILE, RunStore
 from core.suggest import closest
 from ui.text import show, t
 from ui.urlstate import Param
-from ui.widgets import file_uploader
+from ui.widgets import file_uploader, upload_bytes
 
 S = st.session_state
 DEFAULT_MODEL = "bundled:digits_lenet"
@@ -27,6 +28,7 @@ UPLOADED = "upload"  # the model choice of the model uploaded in this session
 WEIGHTS_TYPES = ["safetensors", "pt", "pth"]
 MAX_CLASS_NAMES = 20  # class names listed under the model's facts
 RUN_LIST_TTL_S = 5  # the list of runs is re-read this often: a run saves a model after each epoch
+RUN_MODELS_BYTES = 256 * 2**20  # the runs' models kept loaded, all sessions together (a preset's: 0.1-2.2 MB)
 
 
 @st.cache_data(ttl=RUN_LIST_TTL_S, max_entries=4, show_spinner=False)
@@ -86,10 +88,10 @@ def model_param(choices: list[str]) -> Param:
     return Param("model", read, lambda: S.get("predict.model"))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def run_model(runs_dir: str, run_id: str, version: str) -> LoadedModel:
-    """Return a run's model, loaded once per version of its files and shared (it is never changed)."""
-    return load_run(RunStore(Path(runs_dir)), run_id)
+@st.cache_resource(show_spinner=False)
+def run_models() -> ModelCache:
+    """Return the runs' models loaded in this process, shared by every session (a model is never changed)."""
+    return ModelCache(RUN_MODELS_BYTES)
 
 
 def open_model(room: Classroom, choice: str) -> tuple[LoadedModel, str]:
@@ -104,7 +106,8 @@ def open_model(room: Classroom, choice: str) -> tuple[LoadedModel, str]:
             version = "-".join(str(p.stat().st_mtime_ns) for p in room.store.model_files(name))
         except OSError:  # deleted since the runs were listed
             raise UserError(Message("runs.no_model", {"run_id": name})) from None
-        return run_model(str(room.store.root), name, version), f"{choice}@{version}"
+        loaded = run_models().get(f"{room.store.root}:{name}", version, lambda: load_run(room.store, name))
+        return loaded, f"{choice}@{version}"
     return S["predict.uploaded"], S["predict.uploaded_key"]
 
 
@@ -116,7 +119,7 @@ def load_upload_model() -> None:
         S["predict.upload_error"] = Message("predict.upload_both")
         return
     try:
-        loaded = load_uploaded(weights.getvalue(), weights.name, info.getvalue())
+        loaded = load_uploaded(weights.getvalue(), weights.name, info.getvalue(), max_bytes=upload_bytes())
     except UserError as exc:
         S["predict.upload_error"] = exc.message
         return
@@ -155,7 +158,7 @@ def model_section(room: Classroom, labels: dict[str, str]) -> tuple[LoadedModel,
 def facts(loaded: LoadedModel) -> None:
     """Show what the model was trained on: data set, classes, input shape and test accuracy."""
     dataset, classes, shape, accuracy = st.columns(4)
-    dataset.metric(t("predict.dataset"), loaded.dataset or "—")
+    dataset.metric(t("predict.dataset"), escape_markdown(loaded.dataset or "—"))  # model.json's word, if uploaded
     classes.metric(t("predict.classes"), len(loaded.classes))
     shape.metric(t("predict.input_shape"), " × ".join(map(str, loaded.input_shape)), help=t("predict.input_shape_help"))
     accuracy.metric(
@@ -163,7 +166,8 @@ def facts(loaded: LoadedModel) -> None:
         "—" if loaded.test_acc is None else f"{loaded.test_acc:.1%}",
         help=t("predict.test_acc_help"),
     )
-    names = ", ".join(loaded.classes[:MAX_CLASS_NAMES]) + (" …" if len(loaded.classes) > MAX_CLASS_NAMES else "")
+    names = ", ".join(map(escape_markdown, loaded.classes[:MAX_CLASS_NAMES]))
+    names += " …" if len(loaded.classes) > MAX_CLASS_NAMES else ""
     st.caption(t("predict.class_names", names=names))
     if loaded.info.get("complete") is False:
         st.info(t("predict.still_training", epoch=(loaded.info.get("metrics") or {}).get("epoch", "?")))

@@ -266,7 +266,8 @@ def compare_ui(store: RunStore, labels: dict[str, str], infos: dict) -> None:
     differences = config_differences({run_id: infos[run_id].config for run_id in chosen})
     st.caption(t("training.config_diff"))
     if differences:
-        st.table(pd.DataFrame(differences).T.rename_axis(t("training.col_setting")))
+        # a dataframe, not st.table: table cells are Markdown, and a spec's name is whatever its author typed
+        st.dataframe(pd.DataFrame(differences).T.rename_axis(t("training.col_setting")), key="train.compare_table")
     else:
         st.write(t("training.same_config"))
 

@@ -16,7 +16,7 @@ import streamlit as st
 from core import figures, pictures
 from core.classroom import Classroom
 from core.formatting import format_count, format_number
-from core.i18n import UserError
+from core.i18n import UserError, escape_markdown
 from core.jobs import Job
 from core.metrics import EndRecord, EpochRecord, Record, StartRecord, StepRecord, current, last
 from core.run_status import RESUMABLE_STATES
@@ -170,7 +170,11 @@ def epoch_views_ui(records: list[Record]) -> None:
             st.image(
                 [base64.b64decode(w.png_base64) for w in shown],
                 caption=[
-                    t("training.misclassified_caption", true=classes[w.true], predicted=classes[w.predicted])
+                    t(
+                        "training.misclassified_caption",
+                        true=escape_markdown(classes[w.true]),
+                        predicted=escape_markdown(classes[w.predicted]),
+                    )
                     for w in shown
                 ],
                 width=72,

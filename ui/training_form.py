@@ -26,7 +26,7 @@ from core.config import (
 )
 from core.datasets import DATASETS, UPLOAD_KINDS, DatasetInfo
 from core.formatting import format_number
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, escape_markdown
 from core.losses import loss_warning
 from core.modelspec import ModelSpec
 from core.presets import PRESETS
@@ -234,7 +234,11 @@ def model_ui(dataset: DatasetInfo | None) -> tuple[dict | None, str | None]:
             show(exc.message)
             return None, None
         st.info(
-            t("training.arch_spec", name=spec.name or t("training.custom_model"), shape=list(spec.input_shape)),
+            t(
+                "training.arch_spec",
+                name=escape_markdown(spec.name) or t("training.custom_model"),
+                shape=list(spec.input_shape),
+            ),
             icon=":material/account_tree:",
         )
         return spec.to_dict(), None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -9,6 +11,8 @@ import streamlit as st
 from core.formatting import format_number
 from ui.app import settings
 from ui.text import t
+
+S = st.session_state
 
 
 def upload_mb() -> int:
@@ -18,6 +22,11 @@ def upload_mb() -> int:
     before sending it; core.uploads checks the size again on the server.
     """
     return min(settings().max_upload_mb, int(st.get_option("server.maxUploadSize")))
+
+
+def upload_bytes() -> int:
+    """Return the per-file upload cap in bytes (:func:`upload_mb` MB of 1024 x 1024 bytes, as Streamlit counts)."""
+    return upload_mb() * 2**20
 
 
 def file_uploader(label: str, where=st, **kwargs):
@@ -52,3 +61,32 @@ def matrix_table(values: np.ndarray) -> pd.DataFrame:
 def plot(fig, key: str | None = None) -> None:
     """Draw a plotly figure at full width with the toolbar hidden."""
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
+
+
+def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> None:
+    """Before ``st.data_editor(key=key)`` runs: cut or drop the edits no browser could have sent.
+
+    The editor's state arrives from the websocket as JSON, and Streamlit applies it as it is: every
+    row it adds, one pandas assignment each, even to a fixed editor (4,000 rows took 4 s), and an
+    edit of a row or column that does not exist raises. So rows added past ``max_rows`` are cut (the
+    state's lists are plain lists), and any edit outside the ``rows`` x ``columns`` table, or a
+    deletion from a fixed editor (``max_rows == rows``), starts the editor afresh.
+    """
+    try:
+        state = S.get(key)
+        if state is None:
+            return
+        edited, added, deleted = state["edited_rows"], state["added_rows"], state["deleted_rows"]
+        names = {str(c) for c in columns}
+        inside = all(
+            isinstance(row, int) and 0 <= row < rows and isinstance(cells, Mapping) and set(cells) <= names
+            for row, cells in edited.items()
+        )
+        inside = inside and all(isinstance(row, Mapping) and set(row) <= names for row in added[:max_rows])
+        inside = inside and all(isinstance(row, int) and 0 <= row < rows for row in deleted)
+        if inside and not (deleted and max_rows == rows):
+            del added[max(0, max_rows - rows + len(set(deleted))) :]
+            return
+    except (ValueError, TypeError, AttributeError, KeyError):  # not even the shape of an editor's state
+        pass
+    del S[key]

@@ -26,6 +26,24 @@ TEXT = {
         "running, so none could be deleted to make room. Try again when a run ends.",
         "运行存储已满:已用 {used} MB,配额 {quota} MB,且其中的运行都还在排队或训练,无法删除腾出空间。请等有运行结束后再试。",
     ),
+    "limits.steps": (
+        "This run would take about {steps} optimizer steps ({epochs} epochs of small batches), and this server "
+        "allows {limit} per run. Use batch size {batch} or more, or fewer epochs.",
+        "这次运行大约需要 {steps} 个优化步({epochs} 个 epoch,batch 很小),本服务器每次运行最多允许 {limit} 步。"
+        "请把 batch 大小设为 {batch} 或更大,或减少 epoch。",
+    ),
+    "limits.run_too_large": (
+        "This run would need about {need} MB on disk (model, checkpoint with optimizer state, metrics), more "
+        "than the {limit} MB one student's runs may take here. Choose a smaller model or fewer epochs.",
+        "这次运行大约需要 {need} MB 磁盘空间(模型、含优化器状态的检查点、指标),超过了这里一位学生的运行"
+        "总共可占用的 {limit} MB。请选择更小的模型或更少的 epoch。",
+    ),
+    "limits.student_disk_full": (
+        "Your runs take {used} MB of the {limit} MB each student may use, and this one needs about {need} MB "
+        "more; the rest are queued or running, so none could be deleted. Delete a run, or wait until one ends.",
+        "你的运行已占用每位学生可用的 {limit} MB 中的 {used} MB,这次还需要约 {need} MB;"
+        "其余运行都在排队或训练,无法删除。请删除一个运行,或等有运行结束。",
+    ),
     # --- names and the board (core/classroom.py) ---
     "class.name_cleaned": (
         "The name \u201c{value}\u201d was changed to **{used}**: names use lower-case letters, digits and \u201c-\u201d, "
@@ -74,8 +92,24 @@ TEXT = {
     ),
     "classroom.you": ("You are **{name}**.", "你是 **{name}**。"),
     "classroom.bookmark": (
-        "Bookmark this page's link to come back to your runs later, from this or another browser.",
-        "收藏本页的链接,之后可以在这个或其他浏览器中回到你的运行。",
+        "Bookmark this page's link to come back to your runs later, from this or another browser. Keep it to "
+        "yourself: it holds your key, and whoever opens it can stop or delete your runs. To show someone a "
+        "page, use “Link to share this view” in the sidebar.",
+        "收藏本页的链接,之后可以在这个或其他浏览器中回到你的运行。请不要把它给别人:链接里有你的密钥,"
+        "打开它的人可以停止或删除你的运行。想给别人看某个页面,请用侧边栏里的“分享此视图的链接”。",
+    ),
+    "sidebar.personal_link": (
+        "The address bar's link is yours alone: it carries your key, and whoever opens it acts as you.",
+        "地址栏中的链接只属于你:它带着你的密钥,打开它的人就能以你的身份操作。",
+    ),
+    "sidebar.share_view": ("Link to share this view", "分享此视图的链接"),
+    "sidebar.share_view_help": (
+        "A link to this page with its settings, without your name and key: safe to send to classmates.",
+        "指向本页及其设置的链接,不含你的名字和密钥:可以放心发给同学。",
+    ),
+    "sidebar.share_caption": (
+        "Copy it with the button at its right; it opens this view as the reader's own.",
+        "用右侧的按钮复制;别人打开后看到的是同样的视图,身份是他们自己。",
     ),
     "classroom.limits": ("This server's limits", "本服务器的限制"),
     "classroom.limit": ("Limit", "限制"),
@@ -86,12 +120,17 @@ TEXT = {
     "classroom.limit_student": ("Runs per student (queued or running)", "每位学生的运行数(排队或训练中)"),
     "classroom.limit_epochs": ("Epochs per run", "每次运行的 epoch 数"),
     "classroom.limit_samples": ("Samples per run", "每次运行的样本数"),
+    "classroom.limit_steps": ("Optimizer steps per run", "每次运行的优化步数"),
+    "classroom.limit_minutes": ("Training time per start of a run", "每次启动运行的训练时间"),
+    "classroom.limit_student_disk": ("Disk per student (all their runs)", "每位学生的磁盘空间(其全部运行)"),
     "classroom.limit_upload": ("Upload size per file", "每个上传文件的大小"),
     "classroom.limit_disk": ("Run store disk quota", "运行存储的磁盘配额"),
     "classroom.limit_disk_help": (
-        "Past the quota, the oldest finished, failed or stopped runs are deleted first; a queued or running run "
-        "never is.",
-        "超过配额时,最早结束(完成、失败或停止)的运行先被删除;排队或训练中的运行永远不会被删除。",
+        "A run too large for a student's share is refused before it starts. Past a share, or the quota, ended "
+        "runs are deleted to make room: the student's own oldest first, then those of whoever takes the most "
+        "space; a queued or running run never is.",
+        "超出一位学生份额的运行在开始前就被拒绝。超过份额或配额时,会删除已结束的运行来腾出空间:先删这位学生"
+        "自己最早的,再删占用空间最多的人的;排队或训练中的运行永远不会被删除。",
     ),
     "classroom.teacher": ("Teacher", "教师"),
     "classroom.password": ("Teacher password", "教师密码"),

@@ -158,6 +158,10 @@ TEXT = {
         "{dataset} is a table, so an input size ({value}) does not apply; leave it empty.",
         "{dataset} 是表格数据，不适用输入尺寸（{value}）；请留空。",
     ),
+    "data.not_image_set": (
+        "{dataset} is a table, not a set of pictures; choose an image data set.",
+        "{dataset} 是表格数据，不是图片集；请选择图像数据集。",
+    ),
     "data.input_size_range": (
         "Input size {value} px is outside {min}–{max} px; the nearest allowed is {nearest}.",
         "输入尺寸 {value} 像素不在 {min}–{max} 像素范围内；最接近的允许值是 {nearest}。",
@@ -288,6 +292,12 @@ TEXT = {
     "data.csv_malformed": (
         "Row {row} could not be read as CSV ({detail}). Check its quotes.",
         "第 {row} 行无法按 CSV 读取（{detail}）。请检查其中的引号。",
+    ),
+    "data.csv_unclosed_quote": (
+        "The quote opened in row {row} never closes: everything after it, to the end of the file, would be "
+        'one cell. Close the quote in row {row} (a quote inside a quoted cell is written twice: "").',
+        "第 {row} 行开始的引号一直没有闭合：从它到文件末尾的所有内容都会变成一个单元格。"
+        '请在第 {row} 行闭合该引号（带引号的单元格里的引号要写两次：""）。',
     ),
     "data.csv_empty": (
         "The CSV has no data rows. Put one sample per row: the numeric features, then the label.",

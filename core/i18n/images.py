@@ -25,6 +25,13 @@ TEXT = {
         "{name} 为 {width} x {height} = {pixels:,} 像素，超过上限 {max_pixels:,}。"
         "请缩小到不超过 {fit_width} x {fit_height} 后重新上传。",
     ),
+    "images.too_many_pixels_high_bit": (
+        "{name} is a {mode} picture of {width} x {height} = {pixels:,} pixels; pictures of 16-bit, 32-bit or "
+        "float values may have at most {max_pixels:,}. Scale it down to at most {fit_width} x {fit_height}, "
+        "or save it with 8 bits per channel.",
+        "{name} 是 {width} x {height} = {pixels:,} 像素的 {mode} 图片；16 位、32 位或浮点数值的图片最多 "
+        "{max_pixels:,} 像素。请缩小到不超过 {fit_width} x {fit_height}，或另存为每通道 8 位。",
+    ),
     "images.decompression_bomb": (
         "{name} declares more than {declared_over:,} pixels; the limit is {max_pixels:,}. "
         "It was refused without decoding, because a file like this can exhaust the server's "
@@ -41,6 +48,10 @@ TEXT = {
     "images.note_alpha_on_white": (
         "transparent areas were composited on white",
         "透明区域已合成到白色背景上",
+    ),
+    "images.too_many_files": (
+        "{name} was not read: one upload takes at most {max} pictures. Upload the others in another batch.",
+        "未读取 {name}：一次上传最多 {max} 张图片。请把其余的分批上传。",
     ),
     "images.note_16_bit": (
         "16-bit values were scaled to 8 bits (value / 257)",

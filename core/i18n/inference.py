@@ -97,6 +97,33 @@ TEXT = {
         "`{name}` is a {got} tensor in the weights; the model needs {expected}.",
         "`{name}` 在权重中是 {got} 张量；模型需要 {expected}。",
     ),
+    "inference.tensor_not_real": (
+        "`{name}` of layer `{layer}` holds {stored:,} bytes of data for a {shape} tensor that needs {needed:,}: "
+        "a view (expanded, strided or sliced) rather than its own values. Loading it would allocate what the "
+        "file never held, so it was refused. Save the weights of a trained model with "
+        "`torch.save(model.state_dict(), ...)` or safetensors.",
+        "层 `{layer}` 的 `{name}` 对形状为 {shape} 的张量只存了 {stored:,} 字节数据，而它需要 {needed:,} 字节："
+        "这是一个视图（expand、步长或切片），不是它自己的数值。加载它会分配文件里并没有的内存，因此被拒绝。"
+        "请用 `torch.save(model.state_dict(), ...)` 或 safetensors 保存训练好的模型的权重。",
+    ),
+    "inference.tensor_not_finite": (
+        "`{name}` of layer `{layer}` holds {count:,} NaN or infinite value(s); a model with them predicts NaN. "
+        "Use the weights of a run whose loss stayed finite (a lower learning rate usually keeps it so).",
+        "层 `{layer}` 的 `{name}` 含有 {count:,} 个 NaN 或无穷大的值；带着它们的模型只会预测出 NaN。"
+        "请使用损失一直保持有限的那次运行的权重（降低学习率通常能做到）。",
+    ),
+    "inference.params_too_large_for_upload": (
+        "The spec in model.json asks for {size_mb:.1f} MB of parameters; an uploaded weights file holds at most "
+        "{max_mb:.1f} MB here, so no honest file can fill it. Use a smaller model.",
+        "model.json 中的模型描述需要 {size_mb:.1f} MB 的参数；这里上传的权重文件最多 {max_mb:.1f} MB，"
+        "任何真实的文件都装不下它。请使用更小的模型。",
+    ),
+    "inference.activations_too_large": (
+        "This model's layer outputs take {size_mb:,.1f} MB for a single picture; the limit here is "
+        "{max_mb:.0f} MB. Use fewer channels or a smaller input.",
+        "该模型处理一张图片时各层输出就要 {size_mb:,.1f} MB；这里的上限是 {max_mb:.0f} MB。"
+        "请减少通道数或使用更小的输入。",
+    ),
     # --- running a model ---
     "inference.not_image_model": (
         "{source} takes a table of features, not pictures; choose an image model.",

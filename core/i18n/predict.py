@@ -235,4 +235,9 @@ TEXT = {
         "Grad-CAM for {cls} on the last conv layer: red is where it found the most evidence",
         "最后一个卷积层上 {cls} 的 Grad-CAM：红色是模型找到最多依据的地方",
     ),
+    "predict.too_many_files": (
+        "Only the first {max} of these {total} pictures were read: one upload takes at most {max}. "
+        "Upload the others in another batch.",
+        "这 {total} 张图片中只读取了前 {max} 张：一次上传最多 {max} 张。请把其余的分批上传。",
+    ),
 }

@@ -81,6 +81,12 @@ TEXT = {
         "stopped on request after {epoch} complete epochs (step {step}); metrics and the last checkpoint are kept",
         "已按要求停止,完成了 {epoch} 个 epoch(第 {step} 步);指标和最后一个检查点均已保留",
     ),
+    "train.time_limit": (
+        "time limit. This server trains a run for at most {minutes} min at a time; it stopped after "
+        "{epoch} complete epochs (step {step}), its metrics and last checkpoint kept. Resume continues from there",
+        "时间上限。本服务器每次最多连续训练一个运行 {minutes} 分钟;它在完成 {epoch} 个 epoch"
+        "(第 {step} 步)后停止,指标和最后一个检查点均已保留。继续运行将从那里开始",
+    ),
     "train.crashed": (
         "training stopped with an error: {error}",
         "训练因错误而停止:{error}",

@@ -11,9 +11,9 @@ TEXT = {
     "training.title": ("Training", "训练"),
     "training.intro": (
         "Choose the data, a model and the hyper-parameters, then start: the run trains in a background "
-        "process, so you can leave, refresh or share the link and come back to it. The curves below are "
+        "process, so you can leave or refresh the page and come back to it. The curves below are "
         "read from the run's files while it writes them.",
-        "选择数据、模型和超参数,然后开始:训练在后台进程中运行,你可以离开、刷新或分享链接,之后再回来查看。"
+        "选择数据、模型和超参数,然后开始:训练在后台进程中运行,你可以离开或刷新页面,之后再回来查看。"
         "下面的曲线是在训练写入文件的同时从运行文件中读取的。",
     ),
     "training.recipes": ("One click: fill in a tried recipe and start it.", "一键开始:填入一个验证过的配方并启动。"),

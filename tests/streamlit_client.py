@@ -1,4 +1,7 @@
-"""A browser tab without a browser: one websocket session speaking Streamlit's own protobuf messages.
+"""A browser tab without a browser: one websocket session speaking Streamlit's own protocol.
+
+The load test's simulated students (benchmarks/loadtest.py) and the tests of hostile messages
+(tests/test_hostile_messages.py) both speak through it.
 
 What the frontend does, and so what :class:`Session` does:
 
@@ -19,8 +22,9 @@ What the frontend does, and so what :class:`Session` does:
   sends them (checked by decoding its frames): sliders ``double_array_value``, select sliders,
   segmented controls and multiselects ``string_array_value`` of option labels, selectboxes and
   radios ``string_value`` labels, whole-number inputs ``int_value``, an uploader without files an
-  empty ``file_uploader_state_value``. Data editors, charts' selections and tabs are not sent
-  (the browser sends those once the user touches them; the server keeps their value).
+  empty ``file_uploader_state_value``. Data editors (``dataframe`` elements with an id), charts'
+  selections and tabs are not sent until touched (the server keeps their value); an editor's state,
+  once set, is its JSON as a ``string_value`` (``{"edited_rows", "added_rows", "deleted_rows"}``).
 - Cached messages: the client lists no ``cached_message_hashes``, so the server sends every
   message in full and never a ``ref_hash`` (one would be reported as a problem).
 - Uploads: ``BackMsg.file_urls_request`` -> ``ForwardMsg.file_urls_response`` with one upload
@@ -39,6 +43,7 @@ widget change, which the browser then draws.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import urllib.error
 import urllib.request
@@ -67,7 +72,7 @@ ALERT_KINDS = {1: "error", 2: "warning", 3: "info", 4: "success"}
 # the Element types whose value the client keeps and sends (st.checkbox and st.toggle are "checkbox",
 # st.segmented_control and st.pills "button_group", st.select_slider a "slider" with options)
 WIDGET_KINDS = {"slider", "selectbox", "radio", "checkbox", "number_input", "text_input", "text_area",
-                "button_group", "multiselect", "file_uploader"}  # fmt: skip
+                "button_group", "multiselect", "file_uploader", "dataframe"}  # fmt: skip
 TRIGGERS = {"button", "download_button"}
 
 
@@ -110,6 +115,7 @@ class RunOutcome:
     app_reruns: int = 0  # runs that ended early because the app asked for another (st.rerun)
     alerts: list[tuple[str, str]] = field(default_factory=list)  # (error|warning|info|success, body)
     exceptions: list[str] = field(default_factory=list)  # "Type: message" of exception elements
+    texts: list[str] = field(default_factory=list)  # the Markdown and code the page drew, in order
     problems: list[str] = field(default_factory=list)  # protocol trouble: ref_hash, page_not_found, ...
     messages: int = 0
     bytes: int = 0
@@ -188,6 +194,8 @@ def _state_for(widget: Widget, value: Any) -> WidgetState:
         state.double_value = float(value)
     elif kind == "file_uploader":
         state.file_uploader_state_value.uploaded_file_info.extend(many)
+    elif kind == "dataframe":  # a data editor: its edits as the frontend's JSON, or any text a script sends
+        state.string_value = value if isinstance(value, str) else json.dumps(value)
     else:
         raise ValueError(f"cannot set a {widget.kind} widget ({widget.key})")
     return state
@@ -317,7 +325,7 @@ class Session:
         widget = self.widget(key)
         return None if widget is None else state_value(self.states.get(widget.id))
 
-    def keys(self) -> list[str]:
+    def widget_keys(self) -> list[str]:
         return sorted(w.key for i in self._seen if (w := self.widgets[i]).key)
 
     # --- requests ----------------------------------------------------------------------------------
@@ -343,7 +351,7 @@ class Session:
         for key, value in (values or {}).items():
             widget = self.widget(key)
             if widget is None:
-                raise KeyError(f"no widget with key {key!r} on {self.page}; drawn: {self.keys()}")
+                raise KeyError(f"no widget with key {key!r} on {self.page}; drawn: {self.widget_keys()}")
             changed[widget.id] = _state_for(widget, value)
         self.states.update(changed)  # the frontend keeps what the user chose
         client = ClientState(query_string=self.query)
@@ -355,7 +363,7 @@ class Session:
         if click is not None:
             button = self.widget(click)
             if button is None:
-                raise KeyError(f"no button with key {click!r} on {self.page}; drawn: {self.keys()}")
+                raise KeyError(f"no button with key {click!r} on {self.page}; drawn: {self.widget_keys()}")
             client.widget_states.widgets.append(WidgetState(id=button.id, trigger_value=True))
         if fragment_id:
             client.fragment_id = fragment_id
@@ -388,7 +396,7 @@ class Session:
         """
         widget = self.widget(key)
         if widget is None:
-            raise KeyError(f"no uploader with key {key!r} on {self.page}; drawn: {self.keys()}")
+            raise KeyError(f"no uploader with key {key!r} on {self.page}; drawn: {self.widget_keys()}")
         start = time.perf_counter()
         old = self.states.get(widget.id)
         kept: list[UploadedFileInfo] = []
@@ -514,6 +522,8 @@ class Session:
         elif kind == "exception" and outcome is not None:
             exc = element.exception
             outcome.exceptions.append(f"{exc.type}: {exc.message}")
+        elif kind in ("markdown", "code") and outcome is not None:
+            outcome.texts.append(element.markdown.body if kind == "markdown" else element.code.code_text)
         proto = getattr(element, kind)
         widget_id = getattr(proto, "id", "") if kind in WIDGET_KINDS or kind in TRIGGERS else ""
         if not widget_id:
