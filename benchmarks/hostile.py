@@ -149,9 +149,9 @@ class HostileMixin:
     async def attack_editor(self, session: Session) -> None:
         page, prefix, row, rows = self.rng.choice(
             [
-                ("convolution", "conv.x_", {str(c): 9 for c in range(5)}, 4000),
+                ("convolution", "conv.matrix.x_editor", {str(c): 9 for c in range(5)}, 4000),
                 ("architecture", "arch.layers.", {"type": "ReLU", "args": "", "name": None}, 5000),
-                ("convolution", "conv.x_", {str(c): 9 for c in range(5)}, 30_000),  # 1.3 MB: past the cap
+                ("convolution", "conv.matrix.x_editor", {str(c): 9 for c in range(5)}, 30_000),  # 1.3 MB: past the cap
             ]
         )
         async with Session(self.url, page, self.query) as tab:

@@ -241,8 +241,14 @@ class ConvolutionStudent(Student):
     """Moves the convolution page's sliders: mostly one step, sometimes to an end (often invalid)."""
 
     kind = "conv"
-    SLIDERS = ("conv.size_h", "conv.kernel_h", "conv.stride_h", "conv.padding_h", "conv.dilation_h")
-    IMAGE_SLIDERS = ("conv.stride_h", "conv.padding_h", "conv.dilation_h")
+    SLIDERS = (
+        "size_h",
+        "kernel_h",
+        "stride_h",
+        "padding_h",
+        "dilation_h",
+    )  # each section has its own: conv.<section>.*
+    IMAGE_SLIDERS = ("stride_h", "padding_h", "dilation_h")
 
     def __init__(self, *args: Any, section: str = "matrix", **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -260,15 +266,16 @@ class ConvolutionStudent(Student):
             return self.think()
         roll = rng.random()
         if roll < 0.05:  # padding kind: "same" with stride > 1 is refused with a message
-            kind = session.widget("conv.pad_kind")
-            await self.rerun(session, "conv_other", values={"conv.pad_kind": rng.choice(kind.options)})
+            kind = session.widget(f"conv.{self.section}.pad_kind")
+            await self.rerun(session, "conv_other", values={f"conv.{self.section}.pad_kind": rng.choice(kind.options)})
             return self.think()
         if self.section == "image" and roll < 0.15:
-            kernel = session.widget("conv.image_kernel")
-            choices = [o for o in kernel.options[:-1] if o != session.value("conv.image_kernel")]  # not "custom"
-            await self.rerun(session, "conv_other", values={"conv.image_kernel": rng.choice(choices)})
+            kernel = session.widget("conv.image.filter")
+            choices = [o for o in kernel.options[:-1] if o != session.value("conv.image.filter")]  # not "custom"
+            await self.rerun(session, "conv_other", values={"conv.image.filter": rng.choice(choices)})
             return self.think()
-        keys = self.IMAGE_SLIDERS if self.section == "image" else self.SLIDERS
+        names = self.IMAGE_SLIDERS if self.section == "image" else self.SLIDERS
+        keys = [f"conv.{self.section}.{name}" for name in names]
         key = rng.choice([k for k in keys if session.widget(k) is not None])
         slider = session.widget(key).proto
         low, high = int(slider.min), int(slider.max)

@@ -44,7 +44,7 @@ def test_a_fixed_matrix_editor_keeps_its_shape_whatever_the_websocket_says(serve
     async def scenario() -> None:
         async with Session(server, "convolution", "section=matrix&size=5&kernel=3") as session:
             _ran_clean(await session.open())
-            key = _editor_key(session, "conv.x_")
+            key = _editor_key(session, "conv.matrix.x_editor")
             row = {str(c): 9 for c in range(5)}
             grown = await session.rerun({key: _edits({0: {"0": 7}}, added=[row] * 4000)})
             _ran_clean(grown)

@@ -24,7 +24,7 @@ from core.formatting import format_number
 from core.images import sample_photos
 from core.layer_settings import PADDING_MODES, ConvSettings, PoolSettings
 from ui.text import show, t
-from ui.widgets import plot
+from ui.widgets import drop_impossible_edits, plot
 
 S = st.session_state
 MODES = ("matrix", "image", "pool", "act", "transposed")
@@ -118,10 +118,12 @@ def edit_matrix(name: str, values: np.ndarray, label: str) -> np.ndarray:
 
 
 def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
-    """Draw an editable matrix; return its values (an emptied cell counts as 0)."""
+    """Draw an editable matrix; return its values (an emptied cell counts as 0), always of ``values``' shape."""
     st.caption(label)
+    rows, cols = values.shape
+    drop_impossible_edits(key, list(range(cols)), rows, max_rows=rows)  # a fixed editor: no rows added
     edited = st.data_editor(pd.DataFrame(values), key=key, hide_index=True, width="content")
-    return edited.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+    return edited.iloc[:rows, :cols].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
 def load_example(mode: str | None = None) -> None:
