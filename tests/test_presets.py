@@ -64,7 +64,10 @@ def test_a_fitted_table_model_is_accepted_by_the_trainer(dataset):
     for spec in presets_for(DATASETS[dataset]).values():
         loss = "bce" if spec.layers[-1].type == "Sigmoid" else "cross_entropy"
         data = load_dataset(dataset, max_samples=50)
-        check_fit(build_model(spec), spec, data, loss)
+        model = build_model(spec)
+        check_fit(model, spec, data, loss)  # raises UserError when the trainer would refuse it
+        outputs = 1 if loss == "bce" else data.num_classes
+        assert tuple(model(data.x_train[:4]).shape) == (4, outputs)
 
 
 def test_pictures_of_any_classes_and_channels_get_lenet_and_the_small_cnn_fitted():

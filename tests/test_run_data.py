@@ -54,8 +54,9 @@ def test_an_upload_round_trips_through_the_run_file_exactly():
 
 def test_a_damaged_stored_data_set_is_refused_with_a_message():
     blob = bytearray(data_to_bytes(load_image_zip(coloured_zip(5), input_size=16)[0]))
-    refused(lambda: data_from_bytes(bytes(blob[: len(blob) // 2])), "data.stored_damaged")
-    refused(lambda: data_from_bytes(b"not at all"), "data.stored_damaged")
+    for damaged in (bytes(blob[: len(blob) // 2]), b"not at all"):
+        message = refused(lambda damaged=damaged: data_from_bytes(damaged), "data.stored_damaged")
+        assert message.key == "data.stored_damaged"
 
 
 def test_the_worker_trains_on_the_stored_tensors_and_saves_the_uploads_preprocessing(tmp_path):
