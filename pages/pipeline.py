@@ -170,12 +170,13 @@ def pixel_section(data: LoadedData, rows: list[int]) -> None:
     ):
         lines.append(f"  channel {c}:  {raw} / 255 = {unit_v:.4f}")
         lines.append(f"Normalize:    ({unit_v:.4f} − {mean}) / {std} = {z:.4f}")
-    right.code("\n".join(lines), language=None)
+    right.code("\n".join(lines), language=None, wrap_lines=True)
     right.code(
         "transforms.Compose([\n    transforms.ToTensor(),\n"
         f"    transforms.Normalize({list(walk.mean)}, {list(walk.std)}),\n])(picture)[:, {row}, {col}]\n"
         f"# {[round(v, 4) for v in walk.torchvision]}",
         language="python",
+        wrap_lines=True,
     )
     (right.success if walk.agrees else right.error)(t("pipe.pixel_agree" if walk.agrees else "pipe.pixel_disagree"))
     right.caption(t("pipe.normalize_note"))
@@ -245,7 +246,7 @@ script = pipeline_script(
     key, info.input_shape[-1] if info.kind == "image" else None, int(S["pipe.batch"]), S["pipe.shuffle"],
     S["pipe.drop_last"], int(S["pipe.seed"]), int(S["pipe.epoch"]),
 )  # fmt: skip
-st.code(script, language="python")
+st.code(script, language="python", wrap_lines=True)
 st.download_button(
     t("pipe.download"), script, file_name="data_pipeline.py", mime="text/x-python", icon=":material/download:"
 )

@@ -191,9 +191,11 @@ with right:
     script = script_for(settings, len(data.y_train))
     shown = marked(script, phase)
     st.markdown(f"**{t('step.code_title')}**")
-    st.code(shown[shown.index("def main():") :], language="python")  # the loop; the model class is above it
+    st.code(
+        shown[shown.index("def main():") :], language="python", wrap_lines=True
+    )  # the loop; the model class is above it
     with st.expander(t("step.whole_script"), icon=":material/code:"):
-        st.code(shown, language="python")
+        st.code(shown, language="python", wrap_lines=True)
     st.download_button(
         t("step.download"), script, file_name="train_loop.py", mime="text/x-python", icon=":material/download:"
     )
