@@ -2,7 +2,8 @@
 augmentation as the trainer draws it, and the same pipeline as runnable code.
 
 URL parameters: dataset (a key of core.datasets.DATASETS), batch_size, shuffle and drop_last (0 or 1), seed,
-epoch, iteration (1 .. iterations per epoch), padding (crop padding, px) and flip (0 or 1).
+epoch, iteration (1 .. iterations per epoch), padding (crop padding, px), zoom (percent), flip (0 or 1), and
+the pixel section's sample (its place in the iteration), row and col.
 Session-state keys: every widget key starts with "pipe." and lives only on this page.
 """
 
@@ -33,6 +34,7 @@ SEED_MAX = 2**31 - 1
 PADDING_MAX = 8
 SHOWN = 64  # pictures of one iteration drawn at most
 AUGMENT_SHOWN = 16  # pictures of the augmentation preview
+MAX_SAMPLE_INDEX = 4096  # past any batch and picture size; the page then keeps them inside this one's
 DEFAULTS = {"pipe.batch": 64, "pipe.shuffle": True, "pipe.drop_last": False, "pipe.seed": 0, "pipe.epoch": 1}
 
 
@@ -80,6 +82,9 @@ URL = PageUrl(
         number_param("padding", "pipe.padding", 0, PADDING_MAX, 0),
         zoom_param(),
         number_param("flip", "pipe.flip", 0, 1, False, bool),
+        number_param("sample", "pipe.sample", 0, MAX_SAMPLE_INDEX, 0),  # the pixel section's sample, row and column
+        number_param("row", "pipe.row", 0, MAX_SAMPLE_INDEX, 0),
+        number_param("col", "pipe.col", 0, MAX_SAMPLE_INDEX, 0),
     ],
 )
 
@@ -157,8 +162,10 @@ def pixel_section(data: LoadedData, rows: list[int]) -> None:
     unit = unit_pictures(data, data.x_train[rows[sample] : rows[sample] + 1])[0]  # (C, H, W) in [0, 1]
     picture = as_hwc_picture(torch.as_tensor(unit))  # (H, W, C) uint8: what a photo file decodes to
     h, w = picture.shape[:2]
-    row = left.slider(t("pipe.row"), 0, h - 1, h // 2, key="pipe.row")
-    col = left.slider(t("pipe.col"), 0, w - 1, w // 2, key="pipe.col")
+    for key, size in (("pipe.row", h), ("pipe.col", w)):  # the middle pixel; a link's, inside this picture
+        S[key] = min(S.get(key, size // 2), size - 1)
+    row = left.slider(t("pipe.row"), 0, h - 1, key="pipe.row")
+    col = left.slider(t("pipe.col"), 0, w - 1, key="pipe.col")
     left.image(pictures.marked_pixel(picture[..., 0] if picture.shape[2] == 1 else picture, row, col))
     walk = pixel_walk(picture, row, col, data.preprocessing.mean, data.preprocessing.std)
     lines = [

@@ -111,7 +111,7 @@ def _pair(name: str) -> Param:
         low, high, default = RANGES[section()][name] if name in RANGES[section()] else RANGES["matrix"][name]
         (h, w), problem = parse_pair(raw, name, low, high, default)
         S[key(f"{name}_h")], S[key(f"{name}_w")] = h, w
-        S[key("rect")] = get("rect") or h != w
+        S[key("rect")] = get("rect") or h != w or "x" in raw.lower()  # "4x4": the student showed H and W apart
         if name == "padding":
             S[key("pad_kind")] = "number"
         if name == "stride" and section() == "pool":
@@ -125,7 +125,8 @@ def _pair(name: str) -> Param:
             return None
         if name == "stride" and section() == "pool" and get("stride_default"):
             return None
-        return format_pair((get(f"{name}_h"), get(f"{name}_w")))
+        h, w = get(f"{name}_h"), get(f"{name}_w")
+        return f"{h}x{w}" if get("rect") else format_pair((h, w))
 
     return _param(name, read, write)
 
