@@ -14,7 +14,7 @@ PYTHON=${PYTHON:-python}
 # every STRIDE_* variable checked before the server starts (a class-mode password needs 10 characters)
 "$PYTHON" -m core.settings >/dev/null
 
-if [ -z "${STRIDE_TEACHER_PASSWORD:-}" ]; then
+if [ -z "${STRIDE_TEACHER_PASSWORD:-}" ] && [ -z "${STRIDE_TEACHER_PASSWORD_FILE:-}" ]; then
     echo "stride: warning: class mode is off: every visitor sees every run; set STRIDE_TEACHER_PASSWORD" \
         "to turn it on (each student then sees only their own runs)" >&2
 fi

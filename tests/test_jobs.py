@@ -4,6 +4,7 @@ Queue logic is tested with a stand-in worker (a bare Python that sleeps and igno
 requests), which starts in milliseconds; one test starts a real `python -m core.train_cli` worker.
 """
 
+import dataclasses
 import json
 import os
 import signal
@@ -54,7 +55,9 @@ def _dead_pid() -> int:
 
 
 def test_reconcile_marks_runs_with_dead_workers_interrupted_and_leaves_queued_runs_queued(sleeping_jobs):
-    store = sleeping_jobs.store
+    # a store shared with another replica: that replica's runs are its own to judge (tests/test_reconcile.py:
+    # a store of one host judges every run)
+    store = sleeping_jobs.store = dataclasses.replace(sleeping_jobs.store, shared=True)
     orphan = store.create_run(TINY.to_dict(), state="running").run_id
     store.update_status(orphan, pid=_dead_pid(), host=store.host)
     waiting = store.create_run(TINY.to_dict()).run_id
