@@ -11,13 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from conftest import ROOT, end_workers, wait_for
 
 from core.config import TrainConfig
 from core.jobs import LocalJobs
 from core.metrics import EpochRecord, ResumeRecord
-from core.processes import process_alive
+from core.processes import WORKER_OOM_SCORE_ADJ, process_alive
 from core.runs import RunStore
 from core.worker import run_here, run_in_store
 
@@ -97,6 +98,8 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         jobs.warm_worker = False  # no new spare importing torch beside the rest of this test
 
         wait_for(lambda: getattr(jobs.store.checkpoint_meta(run_id), "epoch", 0), 60, "the first checkpoint")
+        # short of memory, the kernel's OOM killer picks the worker before the app (issue 16 item 5)
+        assert int(Path(f"/proc/{spare_pid}/oom_score_adj").read_text()) == WORKER_OOM_SCORE_ADJ
         os.kill(spare_pid, signal.SIGKILL)
         wait_for(lambda: not process_alive(spare_pid), 5, "the worker to die")
         jobs.schedule()
