@@ -3,6 +3,9 @@
 #   PORT (8501), ADDRESS (0.0.0.0): where to listen
 #   STRIDE_MAX_UPLOAD_MB (10): Streamlit's own per-file upload cap follows the app's limit
 #   PYTHON (python): the interpreter, e.g. a virtual environment's (a path or a name on PATH)
+#   STRIDE_SITE (unset): the name or address students open through the HTTPS proxy. When set, Streamlit
+#     is told it (browser.serverAddress, port 443: no outbound look-up of the server's own address at
+#     each start) and accepts websockets only for it and for localhost (server.allowedHosts).
 # Extra arguments go to `streamlit run`, e.g. `--logger.level debug`.
 set -euo pipefail
 
@@ -19,9 +22,16 @@ if [ -z "${STRIDE_TEACHER_PASSWORD:-}" ] && [ -z "${STRIDE_TEACHER_PASSWORD_FILE
         "to turn it on (each student then sees only their own runs)" >&2
 fi
 
+SITE_ARGS=()
+if [ -n "${STRIDE_SITE:-}" ]; then
+    SITE_ARGS=(--browser.serverAddress "$STRIDE_SITE" --browser.serverPort 443
+        --server.allowedHosts "$STRIDE_SITE" --server.allowedHosts localhost --server.allowedHosts 127.0.0.1)
+fi
+
 exec "$PYTHON" -m streamlit run streamlit_app.py \
     --server.port "${PORT:-8501}" \
     --server.address "${ADDRESS:-0.0.0.0}" \
     --server.headless true \
     --server.maxUploadSize "${STRIDE_MAX_UPLOAD_MB:-10}" \
+    "${SITE_ARGS[@]}" \
     "$@"
