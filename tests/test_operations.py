@@ -48,7 +48,8 @@ def _backup(root: Path) -> bytes:
 def test_a_backup_restores_every_run_and_the_board_and_a_training_run_comes_back_interrupted(tmp_path):
     source, runs = _store(tmp_path / "runs")
     data = _backup(source.root)
-    names = tarfile.open(fileobj=io.BytesIO(data)).getnames()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        names = tar.getnames()
     assert ".class/board.json" in names and f"{runs['finished']}/config.json" in names
     assert not [n for n in names if n.endswith(".lock") or n.startswith(".new-")]
 
