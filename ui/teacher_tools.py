@@ -72,14 +72,16 @@ def health_ui(room: Classroom) -> None:
         _mb(now.server.rss_mb if now.server else None),
         t("teacher.cores", cores=f"{server_cores:.2f}") if server_cores is not None else None,
         delta_color="off",
+        delta_arrow="off",
     )
     row[2].metric(
         t("teacher.workers", count=len(now.workers)),
         _mb(sum(w.rss_mb for w in now.workers)),
         t("teacher.cores", cores=f"{sum(c or 0 for c in worker_cores):.2f}") if before is not None else None,
         delta_color="off",
+        delta_arrow="off",
     )
-    row[3].metric(t("teacher.queue"), t("teacher.queue_value", running=now.running, queued=now.queued))
+    row[3].metric(t("teacher.queue"), f"{now.running} / {now.queued}")
     st.caption(
         t(
             "teacher.memory_disk",

@@ -43,8 +43,7 @@ TEXT.update(
         "teacher.server": ("App process", "应用进程"),
         "teacher.cores": ("{cores} cores busy", "占用 {cores} 个核心"),
         "teacher.workers": ("Training workers ({count})", "训练工作进程（{count}）"),
-        "teacher.queue": ("Runs", "运行"),
-        "teacher.queue_value": ("{running} training · {queued} queued", "{running} 个训练中 · {queued} 个排队"),
+        "teacher.queue": ("Runs training / queued", "训练中 / 排队的运行"),
         "teacher.memory_disk": (
             "Memory limit {limit} · run store {store} · disk {free} GB free of {total} GB · read at {at}",
             "内存上限 {limit} · 运行存储 {store} · 磁盘剩余 {free} GB，共 {total} GB · 读取于 {at}",
