@@ -45,10 +45,10 @@ format: $(VENV)/.dev ## format the code with ruff
 bundled-models: $(VENV)/.runtime ## retrain the models shipped in models/ (deterministic; ~2 min on 2 cores)
 	$(PY) -m core.bundle
 
-docker-check: $(VENV)/.runtime ## check the Docker image's steps without a Docker engine (entry point, health check, non-root)
+docker-check: $(VENV)/.runtime ## check the image's steps and compose.yaml without a Docker engine (entry point, health check, non-root, .env, password file, allowed hosts, CPU quota)
 	bash docker/check.sh
 
-lock: ## write requirements.lock (hashes, for the image) from requirements.txt with uv (network needed)
+lock: $(VENV)/.dev ## write requirements.lock (hashes, for the image) from requirements.txt with uv (network needed)
 	bash docker/lock.sh
 
 # --- running a class server (compose.yaml; the README's "Hosting for a class") ---------------------------

@@ -14,8 +14,9 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 PYTHON=${PYTHON:-python}
 
-# every STRIDE_* variable checked before the server starts (a class-mode password needs 10 characters)
-"$PYTHON" -m core.settings >/dev/null
+# every STRIDE_* variable checked before the server starts (a class-mode password needs 10 characters);
+# its one line (class mode, cores found under the CPU quota, runs and threads) goes to the log
+"$PYTHON" -m core.settings >&2
 
 if [ -z "${STRIDE_TEACHER_PASSWORD:-}" ] && [ -z "${STRIDE_TEACHER_PASSWORD_FILE:-}" ]; then
     echo "stride: warning: class mode is off: every visitor sees every run; set STRIDE_TEACHER_PASSWORD" \
