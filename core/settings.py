@@ -107,6 +107,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        cores = usable_cores()  # when the settings are read (the field defaults above were read at import)
         return cls(
             max_upload_mb=_int("STRIDE_MAX_UPLOAD_MB", cls.max_upload_mb),
             max_image_pixels=_int("STRIDE_MAX_IMAGE_PIXELS", cls.max_image_pixels),
@@ -115,8 +116,8 @@ class Settings:
             data_dir=Path(os.environ.get("STRIDE_DATA_DIR") or cls.data_dir),
             runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
             shared_store=_flag("STRIDE_SHARED_STORE"),
-            max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),
-            torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, usable_cores() // runs)),
+            max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", max(1, cores // 2))),
+            torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, cores // runs)),
             worker_nice=_int("STRIDE_WORKER_NICE", cls.worker_nice, low=0),
             teacher_password=_teacher_password(),
             max_runs_per_student=_int("STRIDE_MAX_RUNS_PER_STUDENT", cls.max_runs_per_student),

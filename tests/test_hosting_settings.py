@@ -147,3 +147,16 @@ def test_a_v1_quota_is_read_from_the_cpu_controller(tmp_path):
 def test_a_damaged_cpu_max_counts_as_no_quota(tmp_path):
     root, proc = _v2_tree(tmp_path, {".": "lots of cpu"})
     assert cpu_quota(root, proc) is None
+
+
+def test_a_two_core_quota_on_a_sixteen_core_host_gives_one_run_of_two_threads(clean_env, monkeypatch):
+    # issue 16 item 4: `cpus: "2"` on a 16-core host gave each run 16 threads throttled into 2 cores
+    import core.cpus
+
+    monkeypatch.setattr(core.cpus.os, "sched_getaffinity", lambda pid: set(range(16)))
+    monkeypatch.setattr(core.cpus, "cpu_quota", lambda *paths: None)
+    unlimited = Settings.from_env()
+    assert (unlimited.max_concurrent_runs, unlimited.torch_threads_per_run) == (8, 2)
+    monkeypatch.setattr(core.cpus, "cpu_quota", lambda *paths: 2.0)
+    quota = Settings.from_env()
+    assert (quota.max_concurrent_runs, quota.torch_threads_per_run) == (1, 2)
