@@ -17,6 +17,7 @@ from core.i18n import Message, UserError
 from ui import keys
 from ui.app import TRAINING_PAGE, settings, start_page
 from ui.classroom import disk_used_mb, open_classroom
+from ui.teacher_tools import teacher_tools_ui
 from ui.text import show
 
 t = start_page()
@@ -137,3 +138,4 @@ else:
     st.button(t("classroom.lock"), key="class.lock", on_click=lock, icon=":material/lock:")
     st.page_link(TRAINING_PAGE, label=t("classroom.all_runs"), icon=":material/model_training:")
     board_ui()
+    teacher_tools_ui(ROOM)
