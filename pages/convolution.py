@@ -29,6 +29,7 @@ from core.layer_settings import ConvTransposeSettings, PoolSettings
 from core.urlstate import format_pair
 from ui.app import settings, start_page
 from ui.classroom import viewer
+from ui.conv_channels import section_body
 from ui.conv_controls import (
     FILTERS,
     MODES,
@@ -48,6 +49,8 @@ from ui.conv_controls import (
     walk,
     window_figures,
 )
+from ui.conv_derivation import corr2d_slip, derivation, pool_slip
+from ui.conv_photo import channel_controls, show_output
 from ui.conv_url import page_url, pin_ui
 from ui.text import show
 from ui.widgets import file_uploader, matrix_table, plot
@@ -86,6 +89,7 @@ def matrix_section() -> None:
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
         formula(result.geometry)
+        derivation(result.geometry)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -112,12 +116,18 @@ def matrix_section() -> None:
             loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
             st.write(t("conv.corr2d_agree", diff=format_number(diff)))
+            corr2d_slip(result.padded, kernel)
         with st.expander(t("common.as_table")):
             st.caption(t("conv.padded_input"))
             st.table(matrix_table(result.padded))
             st.caption(t("conv.output"))
             st.table(matrix_table(result.output))
     share()
+
+
+@st.fragment
+def channels_section() -> None:
+    section_body(share)
 
 
 @st.cache_resource(max_entries=4)
@@ -181,6 +191,7 @@ def image_section() -> None:
             == "gray"
         )
         settings = conv_controls(kernel.shape, channels=1 if gray else 3, bias=False)
+        settings, mix = channel_controls(settings)
         mapping = st.radio(
             t("conv.mapping"),
             ["clip", "rescale"],
@@ -205,17 +216,11 @@ def image_section() -> None:
     geometry = conv_geometry(settings, tuple(image.shape))
     with right:
         formula(geometry)
+        derivation(geometry)
         if geometry.problem is not None:
             show_problem(geometry)
             return
-        out = ops.convolve_image(image, kernel, settings)
-        st.code(
-            f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}",
-            language="python",
-        )
-        a, b = st.columns(2)
-        a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
-        b.image(ops.to_pixels(out, mapping), caption=t("conv.image_out", shape=tuple(out.shape)), width="stretch")
+        out = show_output(image, kernel, settings, mix, mapping)
         st.caption(
             t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max())))
         )
@@ -252,6 +257,7 @@ def pool_section() -> None:
     result = ops.pool2d_matrix(x, settings)
     with right:
         formula(result.geometry, ceil_mode)
+        derivation(result.geometry, ceil_mode)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -262,6 +268,7 @@ def pool_section() -> None:
             language="python",
         )
         st.caption(t("conv.pool_no_params"))
+        pool_slip(x, kind)
 
         def draw(row: int, col: int) -> None:
             window = ops.pool_window(result, settings, row, col)
@@ -324,6 +331,7 @@ def transposed_section() -> None:
     result = ops.conv_transpose_matrix(x, kernel, settings)
     with right:
         formula(result.geometry)
+        derivation(result.geometry, output_padding=output_padding)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -378,6 +386,7 @@ mode = st.segmented_control(
 )
 {
     "matrix": matrix_section,
+    "channels": channels_section,
     "image": image_section,
     "pool": pool_section,
     "act": activation_section,
