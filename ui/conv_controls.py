@@ -27,7 +27,7 @@ from ui.text import show, t
 from ui.widgets import drop_impossible_edits, plot
 
 S = st.session_state
-MODES = ("matrix", "channels", "image", "pool", "act", "transposed")
+MODES = ("matrix", "image", "channels", "pool", "act", "transposed")
 PAD_KINDS = ("number", "same", "valid")
 FILTERS = (*ops.IMAGE_KERNELS, "custom")
 # (lowest, highest, default) of each "N or HxW" setting, per section: the sliders and shared links both use these

@@ -26,6 +26,7 @@ from ui.urlstate import Param
 S = st.session_state
 COMBINES = ("conv2d", "depthwise")
 COUT_RANGE = (1, 8)
+MIX_LIMIT = 1e6  # |weight| in the mix table, as for a matrix read from a link; a typed "inf" becomes this
 SHOWN_PX = 320  # feature maps are drawn at most this wide: eight full-size PNGs per rerun cost more than the conv
 # default mix rows for RGB: brightness, each colour alone, colour differences, the plain mean
 RGB_MIX = (
@@ -57,6 +58,7 @@ def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray |
     out_channels = st.slider(t("conv.ch.cout"), *COUT_RANGE, key=key("cout"), persist_state="session")
     shape = (out_channels, channels)
     mix = edit_matrix("mix", current_matrix("mix", shape, default_mix(*shape)), t("conv.mix", c=channels))
+    mix = np.clip(np.nan_to_num(mix, nan=0.0, posinf=MIX_LIMIT, neginf=-MIX_LIMIT), -MIX_LIMIT, MIX_LIMIT)
     st.caption(t("conv.mix_note"))
     return dataclasses.replace(settings, out_channels=out_channels, groups=1), mix
 
