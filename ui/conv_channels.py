@@ -28,7 +28,7 @@ from ui.conv_controls import formula, key, pair_input, section, start_section, w
 from ui.conv_derivation import derivation
 from ui.text import show, t
 from ui.urlstate import Param
-from ui.widgets import matrix_table, plot
+from ui.widgets import plot
 
 S = st.session_state
 MODE = "channels"
@@ -62,8 +62,10 @@ def _apply_fix(fix: ConvSettings) -> None:
 def controls() -> ConvSettings:
     """Draw the section's controls; return the layer they describe."""
     st.caption(t("conv.ch.presets"))
-    for column, name in zip(st.columns(len(PRESETS)), PRESETS, strict=True):
-        column.button(t(f"conv.ch.preset_{name}"), key=key(f"preset_{name}"), on_click=_preset, args=(name,))
+    for name in PRESETS:
+        st.button(
+            t(f"conv.ch.preset_{name}"), key=key(f"preset_{name}"), on_click=_preset, args=(name,), width="stretch"
+        )
     counts = {}
     for name, (low, high) in COUNTS.items():
         counts[name] = st.slider(t(f"conv.ch.{name}"), low, high, key=key(name), persist_state="session")
@@ -118,11 +120,13 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
     weight_shape, out_shape = channels.batch_shapes(settings, geometry.in_shape)
     n, c, h, w = channels.BATCH, *geometry.in_shape
     st.code(
+        "# weight: (C_out, C_in/groups, kH, kW)\n"
+        "# x: (N, C_in, H, W) -> conv(x): (N, C_out, H_out, W_out)\n"
         f"conv = {settings.code()}\n"
-        f"conv.weight.shape   # torch.Size({list(weight_shape)})  (C_out, C_in/groups, kH, kW)\n"
+        f"conv.weight.shape   # torch.Size({list(weight_shape)})\n"
         f"conv.bias.shape     # torch.Size([{settings.out_channels}])\n"
-        f"x = torch.randn({n}, {c}, {h}, {w})   # (N, C_in, H, W)\n"
-        f"conv(x).shape       # torch.Size({list(out_shape)})  (N, C_out, H_out, W_out)",
+        f"x = torch.randn({n}, {c}, {h}, {w})\n"
+        f"conv(x).shape       # torch.Size({list(out_shape)})",
         language="python",
     )
     params_text, params = channels.param_arithmetic(settings)
@@ -131,20 +135,20 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
     a, b = st.columns(2)
     with a.container(border=True):
         st.metric(t("conv.ch.params"), f"{params:,}")
-        st.code(f"{params_text}", language=None)
+        st.code(params_text, language=None, wrap_lines=True)
         st.caption(t("conv.ch.macs"))
-        st.code(macs_text, language=None)
+        st.code(macs_text, language=None, wrap_lines=True)
     with b.container(border=True):
         st.metric(t("conv.ch.linear_params", i=in_features, o=out_features), f"{linear:,}")
-        st.code(linear_text, language=None)
+        st.code(linear_text, language=None, wrap_lines=True)
         st.caption(t("conv.ch.sharing", ratio=format_number(round(linear / params, 1))))
     with st.expander(t("conv.slip.flatten_title")):
         flat, kept = flatten_shapes((64, *geometry.in_shape))
         st.write(t("conv.slip.flatten", flat=flat, kept=kept))
         st.code(
             f"x = torch.randn(64, {c}, {h}, {w})\n"
-            f"torch.flatten(x).shape      # torch.Size([{flat}])  the batch is merged in\n"
-            f"nn.Flatten()(x).shape       # torch.Size([64, {kept}])  one row per image\n"
+            f"torch.flatten(x).shape      # torch.Size([{flat}])\n"
+            f"nn.Flatten()(x).shape       # torch.Size([64, {kept}])\n"
             f"torch.flatten(x, 1).shape   # torch.Size([64, {kept}])",
             language="python",
         )
@@ -153,7 +157,7 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
 def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> None:
     """Walk the output cells of one output channel; show each as per-channel window sums."""
     settings, (c_out, out_h, out_w) = result.settings, result.geometry.out_shape
-    S[key("oc")] = min(S.get(key("oc"), 0), c_out - 1)
+    S[key("oc")] = min(S.get(key("oc"), 0), c_out - 1)  # fewer output channels than the one shown
     out_channel = st.slider(t("conv.ch.oc"), 0, c_out - 1, key=key("oc"), persist_state="session") if c_out > 1 else 0
 
     def draw(row: int, col: int) -> None:
@@ -161,39 +165,43 @@ def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> 
         first, last = cell.terms[0].in_channel, cell.terms[-1].in_channel
         st.markdown(t("conv.ch.cell", o=out_channel, row=row, col=col, g=cell.group, first=first, last=last))
         pad = result.geometry.dims[0].pad_before, result.geometry.dims[1].pad_before
-        columns = st.columns(len(cell.terms) + 1)
-        for column, term in zip(columns, cell.terms, strict=False):
-            with column:
-                rows = [row * settings.stride[0] + i for i in range(settings.kernel_size[0])]
-                cols = [col * settings.stride[1] + j for j in range(settings.kernel_size[1])]
-                mask = _pad_mask(result.padded.shape[1:], pad, result.x.shape[1:])
+        mask = _pad_mask(result.padded.shape[1:], pad, result.x.shape[1:])
+        window = [
+            (row * settings.stride[0] + i, col * settings.stride[1] + j)
+            for i in range(settings.kernel_size[0])
+            for j in range(settings.kernel_size[1])
+        ]
+        for term in cell.terms:  # one row per input channel: its window, its kernel, its partial sum
+            j = term.in_channel - first
+            picture, kernel = st.columns([3, 2], vertical_alignment="center")
+            with picture:
                 title = t("conv.ch.in_channel", c=term.in_channel)
-                figure = matrix_figure(
-                    result.padded[term.in_channel], title=title, pad_mask=mask,
-                    highlight=[(r, c) for r in rows for c in cols], cell_px=30,
-                )  # fmt: skip
+                figure = matrix_figure(result.padded[term.in_channel], title=title, pad_mask=mask, highlight=window)
                 plot(figure, key=f"conv.ch.fig_in{term.in_channel}")
-                st.caption(t("conv.ch.kernel_of", o=out_channel, j=term.in_channel - first))
-                st.table(matrix_table(term.kernel))
-        with columns[-1]:
+            with kernel:
+                figure = matrix_figure(term.kernel, title=f"W[{out_channel}, {j}]", colorscale="Greens")
+                plot(figure, key=f"conv.ch.fig_k{term.in_channel}")
+                products = " + ".join(
+                    f"{format_number(p)}×{format_number(k)}"
+                    for p, k in zip(term.patch.ravel(), term.kernel.ravel(), strict=True)
+                )
+                st.code(f"{products} = {format_number(term.partial)}", language=None, wrap_lines=True)
+        picture, total = st.columns([3, 2], vertical_alignment="center")
+        with picture:
             figure = matrix_figure(
                 result.output[out_channel], title=t("conv.ch.out_channel", o=out_channel),
-                highlight=[(row, col)], colorscale="Oranges", cell_px=30,
+                highlight=[(row, col)], colorscale="Oranges",
             )  # fmt: skip
             plot(figure, key="conv.ch.fig_out")
-        lines = [
-            f"x[{term.in_channel}] · W[{out_channel}, {term.in_channel - first}]: "
-            + " + ".join(f"{format_number(p)}×{format_number(k)}" for p, k in zip(term.patch.ravel(), term.kernel.ravel(), strict=True))
-            + f" = {format_number(term.partial)}"
-            for term in cell.terms
-        ]  # fmt: skip
-        partials = " + ".join(format_number(term.partial) for term in cell.terms)
-        lines.append(
-            f"{partials} = {format_number(cell.total)};  {format_number(cell.total)} + ({format_number(cell.bias)})"
-            f" = {format_number(cell.value)}"
-        )
-        st.code("\n".join(lines), language=None)
-        st.write(t("conv.ch.agree", value=format_number(cell.value), torch=format_number(cell.torch_value)))
+        with total:
+            partials = " + ".join(format_number(term.partial) for term in cell.terms)
+            st.code(
+                f"{partials} = {format_number(cell.total)}\n"
+                f"{format_number(cell.total)} + ({format_number(cell.bias)}) = {format_number(cell.value)}",
+                language=None,
+                wrap_lines=True,
+            )
+            st.write(t("conv.ch.agree", value=format_number(cell.value), torch=format_number(cell.torch_value)))
 
     walk(out_h, out_w, draw, "conv.step", remember)
 
