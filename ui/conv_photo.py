@@ -57,7 +57,7 @@ def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray |
     S.setdefault(key("cout"), 4)
     out_channels = st.slider(t("conv.ch.cout"), *COUT_RANGE, key=key("cout"), persist_state="session")
     shape = (out_channels, channels)
-    mix = edit_matrix("mix", current_matrix("mix", shape, default_mix(*shape)), t("conv.mix", c=channels))
+    mix = edit_matrix("mix", current_matrix("mix", shape, default_mix(*shape)), t("conv.mix", names="R, G, B" if channels == 3 else t("conv.gray_channel")))
     mix = np.clip(np.nan_to_num(mix, nan=0.0, posinf=MIX_LIMIT, neginf=-MIX_LIMIT), -MIX_LIMIT, MIX_LIMIT)
     st.caption(t("conv.mix_note"))
     return dataclasses.replace(settings, out_channels=out_channels, groups=1), mix
@@ -72,8 +72,9 @@ def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings,
     else:
         comment = f"# weight (C_out, C_in, kH, kW) = {(settings.out_channels, settings.in_channels, kh, kw)}"
     st.code(
-        f"conv = {settings.code()}   {comment}\n# {tuple(image.shape)} -> {tuple(out.shape)}",
+        f"{comment}\nconv = {settings.code()}\n# {tuple(image.shape)} -> {tuple(out.shape)}",
         language="python",
+        wrap_lines=True,
     )
     if mix is None:
         a, b = st.columns(2)

@@ -55,9 +55,10 @@ TEXT = {
         "这是 nn.Conv2d({c}, {c}, k, groups={c})，而不是 nn.Conv2d({c}, C_out, k) 的做法。",
     ),
     "conv.mix": (
-        "Weight per output channel (row) and input channel (column, {c} in all)",
-        "每个输出通道（行）对每个输入通道（列，共 {c} 列）的权重",
+        "Weight of each input channel (columns 0, 1, …: {names}) in each output channel (rows)",
+        "每个输出通道（行）中各输入通道（列 0、1、…：{names}）的权重",
     ),
+    "conv.gray_channel": ("gray", "灰度"),
     "conv.mix_note": (
         "Output channel o uses kernel × mix[o, c] on input channel c and adds the results over c: weight[o, c] "
         "= mix[o, c] × kernel, a weight of shape (C_out, C_in, kH, kW).",
@@ -66,8 +67,8 @@ TEXT = {
     ),
     "conv.feature_map": ("Output channel {o} (mix {mix})", "输出通道 {o}（权重 {mix}）"),
     "conv.shown_smaller": (
-        "Feature maps are drawn at 1/{step} of their size (every {step}th pixel); the numbers above are computed at full size.",
-        "特征图按 1/{step} 的尺寸显示（每 {step} 个像素取一个）；上面的数字按完整尺寸计算。",
+        "Feature maps are drawn at 1/{step} of their size (one pixel in {step} each way); every number above is computed at full size.",
+        "特征图按 1/{step} 的尺寸显示（每个方向每 {step} 个像素取一个）；上面的数字都按完整尺寸计算。",
     ),
     # --- why the formula is what it is
     "conv.deriv.title": ("Why this formula? (on your numbers)", "为什么是这个公式？（用你的数字推导）"),
@@ -76,8 +77,8 @@ TEXT = {
         "沿 {axis} 方向，填充后的输入长 {n} + {pads} = **{padded}** 个单元。",
     ),
     "conv.deriv.span": (
-        "A kernel of {k} taps, {d} apart (dilation), covers d(k − 1) + 1 = {d}·({k} − 1) + 1 = **{span}** cells.",
-        "一个有 {k} 个抽头、间隔为 {d}（空洞）的卷积核覆盖 d(k − 1) + 1 = {d}·({k} − 1) + 1 = **{span}** 个单元。",
+        "A kernel of {k} cells, {d} apart (dilation), covers d(k − 1) + 1 = {d}·({k} − 1) + 1 = **{span}** cells.",
+        "大小为 {k}、元素间隔为 {d}（空洞）的卷积核覆盖 d(k − 1) + 1 = {d}·({k} − 1) + 1 = **{span}** 个单元。",
     ),
     "conv.deriv.no_room": (
         "The window ({span} cells) is longer than the padded input ({padded}): it fits nowhere, so there is no output.",

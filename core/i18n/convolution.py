@@ -107,7 +107,7 @@ TEXT = {
     "conv.k_custom": ("Custom (editable)", "自定义(可编辑)"),
     "conv.colour": ("Channels", "通道"),
     "conv.colour_gray": ("Grayscale (1 channel)", "灰度(1 个通道)"),
-    "conv.colour_rgb": ("Each RGB channel (3 channels)", "RGB 每个通道(3 个通道)"),
+    "conv.colour_rgb": ("Colour, RGB (3 channels)", "彩色 RGB（3 个通道）"),
     "conv.mapping": ("Output to pixels", "输出映射为像素"),
     "conv.mapping_clip": ("Clip to 0..1", "截断到 0..1"),
     "conv.mapping_rescale": ("Rescale min..max", "按最小..最大值拉伸"),
