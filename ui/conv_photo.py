@@ -57,7 +57,11 @@ def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray |
     S.setdefault(key("cout"), 4)
     out_channels = st.slider(t("conv.ch.cout"), *COUT_RANGE, key=key("cout"), persist_state="session")
     shape = (out_channels, channels)
-    mix = edit_matrix("mix", current_matrix("mix", shape, default_mix(*shape)), t("conv.mix", names="R, G, B" if channels == 3 else t("conv.gray_channel")))
+    mix = edit_matrix(
+        "mix",
+        current_matrix("mix", shape, default_mix(*shape)),
+        t("conv.mix", names="R, G, B" if channels == 3 else t("conv.gray_channel")),
+    )
     mix = np.clip(np.nan_to_num(mix, nan=0.0, posinf=MIX_LIMIT, neginf=-MIX_LIMIT), -MIX_LIMIT, MIX_LIMIT)
     st.caption(t("conv.mix_note"))
     return dataclasses.replace(settings, out_channels=out_channels, groups=1), mix
