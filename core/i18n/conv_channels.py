@@ -3,12 +3,12 @@
 TEXT = {
     "conv.mode_channels": ("Channels", "多通道"),
     "conv.ch.presets": ("Named layers", "常见的层"),
-    "conv.ch.preset_cifar": ("Conv2d(3, 6, 5), curriculum", "Conv2d(3, 6, 5)(教程示例)"),
-    "conv.ch.preset_depthwise": ("Depthwise (groups = C_in)", "深度卷积(groups = C_in)"),
-    "conv.ch.preset_pointwise": ("Pointwise (1×1)", "逐点卷积(1×1)"),
-    "conv.ch.cin": ("Input channels (in_channels, C_in)", "输入通道数(in_channels,C_in)"),
-    "conv.ch.cout": ("Output channels (out_channels, C_out)", "输出通道数(out_channels,C_out)"),
-    "conv.ch.groups": ("Groups (groups)", "分组数(groups)"),
+    "conv.ch.preset_cifar": ("Conv2d(3, 6, 5), curriculum", "Conv2d(3, 6, 5)（教程示例）"),
+    "conv.ch.preset_depthwise": ("Depthwise (groups = C_in)", "深度卷积（groups = C_in）"),
+    "conv.ch.preset_pointwise": ("Pointwise (1×1)", "逐点卷积（1×1）"),
+    "conv.ch.cin": ("Input channels (in_channels, C_in)", "输入通道数（in_channels，C_in）"),
+    "conv.ch.cout": ("Output channels (out_channels, C_out)", "输出通道数（out_channels，C_out）"),
+    "conv.ch.groups": ("Groups (groups)", "分组数（groups）"),
     "conv.ch.groups_rule": (
         "groups splits the {cin} input channels and the {cout} filters into groups of equal size; each filter "
         "sees only the C_in / groups channels of its group. So groups must divide both C_in and C_out: "
