@@ -178,14 +178,16 @@ def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> 
                 title = t("conv.ch.in_channel", c=term.in_channel)
                 figure = matrix_figure(result.padded[term.in_channel], title=title, pad_mask=mask, highlight=window)
                 plot(figure, key=f"conv.ch.fig_in{term.in_channel}")
-            with kernel:
-                figure = matrix_figure(term.kernel, title=f"W[{out_channel}, {j}]", colorscale="Greens")
-                plot(figure, key=f"conv.ch.fig_k{term.in_channel}")
+            with kernel:  # the kernel as text: seven small figures per rerun cost more than the convolution
                 products = " + ".join(
                     f"{format_number(p)}×{format_number(k)}"
                     for p, k in zip(term.patch.ravel(), term.kernel.ravel(), strict=True)
                 )
-                st.code(f"{products} = {format_number(term.partial)}", language=None, wrap_lines=True)
+                st.code(
+                    f"conv.weight[{out_channel}, {j}] =\n{_grid(term.kernel)}\n\n{products}\n= {format_number(term.partial)}",
+                    language=None,
+                    wrap_lines=True,
+                )
         picture, total = st.columns([3, 2], vertical_alignment="center")
         with picture:
             figure = matrix_figure(
@@ -204,6 +206,13 @@ def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> 
             st.write(t("conv.ch.agree", value=format_number(cell.value), torch=format_number(cell.torch_value)))
 
     walk(out_h, out_w, draw, "conv.step", remember)
+
+
+def _grid(values: np.ndarray) -> str:
+    """Return a small matrix as right-aligned text rows."""
+    cells = [[format_number(v) for v in row] for row in values]
+    width = max(len(c) for row in cells for c in row)
+    return "\n".join(" ".join(c.rjust(width) for c in row) for row in cells)
 
 
 def _pad_mask(shape, pad: tuple[int, int], inner: tuple[int, int]) -> np.ndarray:
