@@ -1,10 +1,10 @@
 """Convolution explorer: move kernel, stride, padding and dilation and watch the output change.
 
-Sections (the `mode` URL parameter): matrix, image, pool, act, transposed. Each keeps its own
-settings and opens on its own example (ui.conv_controls.start_section).
-URL parameters: every setting of the section on screen (ui.conv_controls.page_url: mode, preset,
-size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, pool,
-ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
+Sections (the `mode` URL parameter): matrix, image, channels (ui.conv_channels), pool, act,
+transposed. Each keeps its own settings and opens on its own example (ui.conv_controls.start_section).
+URL parameters: every setting of the section on screen (ui.conv_url.page_url: mode, preset,
+size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, combine,
+cin, cout, groups, oc, mix, pool, ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
 Session-state keys: "conv.mode", then "conv.<section>.<setting>" for each section's settings and
 editors, "conv.playing", "conv.fix", "conv.pin*". A section is a fragment: moving one of its sliders
 reruns that section only, and the section writes the URL itself.
