@@ -191,3 +191,32 @@ def test_depthwise_photo_is_still_available_and_unchanged():
     assert (
         dataclasses.replace(settings, groups=1, out_channels=2).code() == "nn.Conv2d(3, 2, kernel_size=3, bias=False)"
     )
+
+
+WORST_PHOTO = """
+import resource, sys, numpy as np, torch
+sys.path.insert(0, {root!r})
+from core import ops
+from core.layer_settings import ConvSettings
+torch.set_num_threads(1)
+image = torch.rand(3, 1024, 1024)  # the largest photo the page convolves (max_image_side)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+settings = ConvSettings(3, 8, 7, padding=4, dilation=3, bias=False, padding_mode="reflect")
+out = ops.convolve_image(image, np.ones((7, 7)), settings, np.full((8, 3), 1e6))
+pixels = ops.to_pixels(out[:, ::4, ::4], "rescale")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def test_the_costliest_photo_conv_a_student_can_ask_for_stays_small(tmp_path):
+    # the slider ends: 8 output channels, a 7x7 kernel dilated 3, reflect padding, on a 1024-pixel photo
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", WORST_PHOTO.format(root=root)], capture_output=True, text=True, timeout=120, check=True
+    )
+    grown_mb = float(result.stdout.strip().splitlines()[-1])
+    assert grown_mb < 300, f"one rerun grew the server by {grown_mb:.0f} MB"  # measured: about 130 MB
