@@ -119,11 +119,12 @@ TEXT = {
         "教程中的 (W − F + 2P) / S + 1 是空洞为 1、两侧填充相同时的特例；这里 F 换成空洞后的大小 {span}（d = {d}）。",
     ),
     "conv.deriv.inverse": (
-        "A transposed convolution undoes the sizes of a convolution with the same settings. Solve "
-        "out = ⌊(in + 2P − d(k − 1) − 1) / S⌋ + 1 for in, on {axis}: in = (out − 1)·S − 2P + d(k − 1) + 1 = "
-        "({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = **{base}**.",
-        "转置卷积把相同设置的卷积所做的尺寸变化倒回去。沿 {axis} 方向，从 out = ⌊(in + 2P − d(k − 1) − 1) / S⌋ + 1 "
-        "解出 in：in = (out − 1)·S − 2P + d(k − 1) + 1 = ({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = **{base}**。",
+        "A transposed convolution undoes the sizes of a convolution with the same settings: its input ({n} on "
+        "{axis}) is that convolution's output. Solve out = ⌊(in + 2P − d(k − 1) − 1) / S⌋ + 1 for in: "
+        "in = (out − 1)·S − 2P + d(k − 1) + 1 = ({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = **{base}**.",
+        "转置卷积把相同设置的卷积所做的尺寸变化倒回去：它的输入（沿 {axis} 方向为 {n}）就是那个卷积的输出。"
+        "从 out = ⌊(in + 2P − d(k − 1) − 1) / S⌋ + 1 解出 in：in = (out − 1)·S − 2P + d(k − 1) + 1 = "
+        "({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = **{base}**。",
     ),
     "conv.deriv.output_padding": (
         "The convolution's floor maps up to {s} input sizes to the same output size, so the inverse is not unique: "
