@@ -220,3 +220,10 @@ def test_the_costliest_photo_conv_a_student_can_ask_for_stays_small(tmp_path):
     )
     grown_mb = float(result.stdout.strip().splitlines()[-1])
     assert grown_mb < 300, f"one rerun grew the server by {grown_mb:.0f} MB"  # measured: about 130 MB
+
+
+def test_a_window_box_is_one_outline_around_the_block():
+    from core.figures import matrix_figure
+
+    (shape,) = matrix_figure(np.zeros((5, 5)), box=(1, 2, 3, 2)).layout.shapes
+    assert (shape.x0, shape.x1, shape.y0, shape.y1) == (1.5, 3.5, 0.5, 3.5)  # columns 2-3, rows 1-3

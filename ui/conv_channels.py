@@ -166,17 +166,14 @@ def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> 
         st.markdown(t("conv.ch.cell", o=out_channel, row=row, col=col, g=cell.group, first=first, last=last))
         pad = result.geometry.dims[0].pad_before, result.geometry.dims[1].pad_before
         mask = _pad_mask(result.padded.shape[1:], pad, result.x.shape[1:])
-        window = [
-            (row * settings.stride[0] + i, col * settings.stride[1] + j)
-            for i in range(settings.kernel_size[0])
-            for j in range(settings.kernel_size[1])
-        ]
+        (kh, kw), (sh, sw) = settings.kernel_size, settings.stride
+        window = (row * sh, col * sw, kh, kw)  # this section has no dilation: the window is one block
         for term in cell.terms:  # one row per input channel: its window, its kernel, its partial sum
             j = term.in_channel - first
             picture, kernel = st.columns([3, 2], vertical_alignment="center")
             with picture:
                 title = t("conv.ch.in_channel", c=term.in_channel)
-                figure = matrix_figure(result.padded[term.in_channel], title=title, pad_mask=mask, highlight=window)
+                figure = matrix_figure(result.padded[term.in_channel], title=title, pad_mask=mask, box=window)
                 plot(figure, key=f"conv.ch.fig_in{term.in_channel}")
             with kernel:  # the kernel as text: seven small figures per rerun cost more than the convolution
                 products = " + ".join(
