@@ -6,16 +6,31 @@ are written, :mod:`core.formatting`.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
+import plotly.io
 
 from core.formatting import format_number
 
 WINDOW_COLOUR = "#e4572e"  # the window on the input and its cell on the output share this colour
 PAD_COLOUR = "#d9d9d9"  # padding cells: grey, never on the colour scale
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    """Return a named colorscale as Python plotly means it: plotly.js reads some names (Blues) the other way."""
+    return plotly.colors.get_colorscale(name)
+
+
+@functools.cache
+def _no_template() -> dict:
+    """Return plotly's "none" template as the object the browser needs (the name is Python-side only)."""
+    return plotly.io.templates["none"].to_plotly_json()
 
 
 def matrix_figure(
@@ -51,7 +66,7 @@ def matrix_figure(
         "ygap": 2,
         "hovertemplate": "row %{y}, col %{x}: %{text}<extra></extra>",
     }
-    traces = [{"type": "heatmap", "z": z, "colorscale": colorscale, **cell}]
+    traces = [{"type": "heatmap", "z": z, "colorscale": _colorscale(colorscale), **cell}]
     if pad_mask is not None and pad_mask.any():
         # padding cells as a second, single-colour layer, so they never take a colour of the scale
         pad_text = [
@@ -87,7 +102,7 @@ def matrix_figure(
         "plot_bgcolor": "rgba(0,0,0,0)",
         # no plotly template: the page's Streamlit theme styles the chart in the browser, and building,
         # copying and sending the default one cost 3 of the figure's 4.4 ms and 6.5 of its 8 kB
-        "template": "none",
+        "template": _no_template(),
         "shapes": [
             {"type": "rect", "x0": c - 0.5, "x1": c + w - 0.5, "y0": r - 0.5, "y1": r + h - 0.5, "line": outline}
             for r, c, h, w in blocks
@@ -95,8 +110,9 @@ def matrix_figure(
         "margin": {"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
         "height": max(160, rows * cell_px + (90 if title else 60)),
     }
-    # one constructor call: plotly validates each update_* call separately, and that dominated reruns
-    fig = go.Figure(data=traces, layout=layout)
+    # one constructor call, unvalidated: plotly validates every property (most of a figure's 6 ms) and
+    # st.plotly_chart would again; this fixed layout is validated once by tests/test_channels.py
+    fig = go.Figure(data=traces, layout=layout, _validate=False)
     return fig
 
 
