@@ -80,3 +80,13 @@ def test_the_derivation_and_the_pooling_note_speak_chinese(app):
     text = " ".join(m.value for m in at.markdown)
     assert "向下取整" in text and "上采样" in text
     assert not at.exception
+
+
+def test_the_photos_mix_table_travels_in_the_link_and_a_bad_one_is_named(app):
+    at = app(PAGE, mode="image", mix="1,0,0;0,0,1")
+    assert not at.warning and at.slider(key="conv.image.cout").value == 2
+    assert "nn.Conv2d(3, 2, kernel_size=3, bias=False)" in _codes(at)
+    assert at.query_params["mix"] in ("1,0,0;0,0,1", ["1,0,0;0,0,1"])
+    bad = app(PAGE, mode="image", mix="1,2;x")
+    assert "mix=1,2;x" in bad.warning[0].value and not bad.exception
+    assert "nn.Conv2d(3, 4, kernel_size=3, bias=False)" in _codes(bad)  # the default table
