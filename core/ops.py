@@ -274,13 +274,14 @@ def convolve_image(
     Without ``mix`` the same 2-D kernel is used for each channel separately: a depthwise
     convolution, written as nn.Conv2d(C, C, k, groups=C) with one weight (C, 1, kH, kW).
     With ``mix`` (C_out, C) it is a real nn.Conv2d(C, C_out, k): output channel o's kernel on
-    input channel c is ``mix[o, c] * kernel``, and each output sums over all C input channels.
+    input channel c is ``mix[o, c] * kernel`` (or ``mix[o, c] * kernel[c]`` for one kernel per
+    channel, (C, kH, kW)), and each output sums over all C input channels.
     """
     channels = image.shape[0]
     kernel_t = torch.as_tensor(np.asarray(kernel, dtype=np.float32))
     if mix is None:
         weight, groups = kernel_t.expand(channels, 1, *kernel_t.shape), channels  # (C, 1, kH, kW)
-    else:  # (C_out, C, 1, 1) * (kH, kW) -> (C_out, C, kH, kW)
+    else:  # (C_out, C, 1, 1) * (kH, kW) or (C, kH, kW) -> (C_out, C, kH, kW)
         weight, groups = torch.as_tensor(np.asarray(mix, dtype=np.float32))[:, :, None, None] * kernel_t, 1
     x = image[None].float()  # (1, C, H, W)
     padding = settings.padding

@@ -4,7 +4,7 @@ Sections (the `mode` URL parameter): matrix, image, channels (ui.conv_channels),
 transposed. Each keeps its own settings and opens on its own example (ui.conv_controls.start_section).
 URL parameters: every setting of the section on screen (ui.conv_url.page_url: mode, preset,
 size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, combine,
-cin, cout, groups, oc, mix, pool, ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
+cin, cout, groups, oc, mix, chk, pool, ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
 Session-state keys: "conv.mode", then "conv.<section>.<setting>" for each section's settings and
 editors, "conv.playing", "conv.fix", "conv.pin*". A section is a fragment: moving one of its sliders
 reruns that section only, and the section writes the URL itself.
@@ -191,7 +191,7 @@ def image_section() -> None:
             == "gray"
         )
         settings = conv_controls(kernel.shape, channels=1 if gray else 3, bias=False)
-        settings, mix = channel_controls(settings)
+        settings, mix, kernel = channel_controls(settings, kernel)
         mapping = st.radio(
             t("conv.mapping"),
             ["clip", "rescale"],

@@ -244,3 +244,12 @@ def test_matrix_figures_skip_plotly_validation_but_would_pass_it():
     # and what the browser receives is the same: a colorscale by name would reach plotly.js, which reads
     # "Blues" the other way round
     assert json.loads(pio.to_json(checked)) == json.loads(pio.to_json(fast))
+
+
+def test_one_kernel_per_colour_channel_is_the_conv2d_weight_mix_times_that_kernel():
+    image = torch.rand(3, 8, 8)
+    kernels = np.stack([np.asarray(ops.IMAGE_KERNELS[k]) for k in ("sobel_x", "identity", "gaussian")])
+    mix = np.array([[1.0, 0.5, -1.0]])
+    weight = torch.tensor(mix[:, :, None, None] * kernels, dtype=torch.float32)  # (1, 3, 3, 3)
+    expected = F.conv2d(image[None], weight)[0]
+    torch.testing.assert_close(ops.convolve_image(image, kernels, ConvSettings(3, 1, 3, bias=False), mix), expected)

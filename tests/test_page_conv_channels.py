@@ -90,3 +90,14 @@ def test_the_photos_mix_table_travels_in_the_link_and_a_bad_one_is_named(app):
     bad = app(PAGE, mode="image", mix="1,2;x")
     assert "mix=1,2;x" in bad.warning[0].value and not bad.exception
     assert "nn.Conv2d(3, 4, kernel_size=3, bias=False)" in _codes(bad)  # the default table
+
+
+def test_a_kernel_per_colour_channel_is_chosen_and_kept_in_the_link(app):
+    at = app(PAGE, mode="image")
+    at.selectbox(key="conv.image.kernel_g").set_value("sobel_x").run()
+    assert not at.exception and "-> (4, 425, 638)" in _codes(at)
+    assert at.query_params["chk"] in ("same,sobel_x,same", ["same,sobel_x,same"])
+    again = app(PAGE, mode="image", chk="same,sobel_x,embos")
+    assert again.selectbox(key="conv.image.kernel_g").value == "sobel_x"
+    assert again.selectbox(key="conv.image.kernel_b").value == "emboss"  # "did you mean"
+    assert "chk=embos" in again.warning[0].value

@@ -1,10 +1,11 @@
 """The photo section's channels: a real ``nn.Conv2d(C, C_out, k)`` that sums over R, G, B, or per channel.
 
 By default the photo goes through ``Conv2d(3, C_out, k)``: output channel ``o`` has one kernel per
-input channel, ``mix[o, c] × kernel`` (the mix is an editable C_out × C table), and adds the three
+input channel, ``mix[o, c] × kernel_c`` (the mix is an editable C_out × C table; the kernel on each
+colour channel is the one chosen above or a 3x3 one chosen for that channel), and adds the three
 results. "Per channel" keeps the old view, labelled for what it is: depthwise, ``groups = 3``, the
 same kernel on R, G and B separately, never summed. Settings: "conv.image.combine", "conv.image.cout",
-"conv.image.mix" (URL ``combine``, ``cout``, ``mix``).
+"conv.image.mix", "conv.image.kernel_r|g|b" (URL ``combine``, ``cout``, ``mix``, ``chk``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core import ops
 from core.formatting import format_number
 from core.i18n import Message
 from core.layer_settings import ConvSettings
+from core.urlstate import parse_choice
 from ui.conv_controls import current_matrix, edit_matrix, key, section, start_section
 from ui.text import t
 from ui.urlstate import Param
@@ -32,6 +34,8 @@ SHOWN_PX = 320  # feature maps are drawn at most this wide: eight full-size PNGs
 RGB_MIX = (
     (0.299, 0.587, 0.114), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, -1, 0), (0, 1, -1), (1, 0, -1), (1 / 3, 1 / 3, 1 / 3),
 )  # fmt: skip
+CHANNEL_NAMES = ("r", "g", "b")
+KERNEL_CHOICES = ("same", *ops.IMAGE_KERNELS)  # "same": the kernel chosen above
 GRAY_MIX = ((1,), (-1,), (0.5,), (2,), (-0.5,), (1.5,), (-2,), (0.25,))
 
 
@@ -41,8 +45,12 @@ def default_mix(out_channels: int, in_channels: int) -> np.ndarray:
     return np.round(np.asarray(bank[:out_channels], dtype=float), 3)
 
 
-def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray | None]:
-    """Draw how the channels are combined; return the layer's settings and the mix (None: per channel)."""
+def channel_controls(settings: ConvSettings, kernel: np.ndarray) -> tuple[ConvSettings, np.ndarray | None, np.ndarray]:
+    """Draw how the channels are combined; return the layer's settings, the mix (None: per channel) and the kernels.
+
+    The kernels are ``kernel`` itself, or one 3x3 kernel per colour channel, (C, 3, 3), when the
+    student chose them per channel (a 3x3 kernel above and an RGB photo).
+    """
     combine = st.radio(
         t("conv.combine"),
         COMBINES,
@@ -53,7 +61,7 @@ def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray |
     channels = settings.in_channels
     if combine == "depthwise":
         st.caption(t("conv.combine_depthwise_note", c=channels))
-        return settings, None
+        return settings, None, kernel
     S.setdefault(key("cout"), 4)
     out_channels = st.slider(t("conv.ch.cout"), *COUT_RANGE, key=key("cout"), persist_state="session")
     shape = (out_channels, channels)
@@ -64,13 +72,32 @@ def channel_controls(settings: ConvSettings) -> tuple[ConvSettings, np.ndarray |
     )
     mix = np.clip(np.nan_to_num(mix, nan=0.0, posinf=MIX_LIMIT, neginf=-MIX_LIMIT), -MIX_LIMIT, MIX_LIMIT)
     st.caption(t("conv.mix_note"))
-    return dataclasses.replace(settings, out_channels=out_channels, groups=1), mix
+    return dataclasses.replace(settings, out_channels=out_channels, groups=1), mix, channel_kernels(kernel, channels)
+
+
+def channel_kernels(kernel: np.ndarray, channels: int) -> np.ndarray:
+    """Draw a kernel choice per colour channel (3x3 kernels, RGB only); return (C, 3, 3) or the one kernel."""
+    if channels != 3 or np.shape(kernel) != (3, 3):
+        return kernel
+    st.caption(t("conv.channel_kernels"))
+    chosen = []
+    for column, name in zip(st.columns(3), CHANNEL_NAMES, strict=True):
+        S.setdefault(key(f"kernel_{name}"), "same")
+        choice = column.selectbox(
+            name.upper(),
+            KERNEL_CHOICES,
+            format_func=lambda k: t("conv.same_kernel") if k == "same" else t(f"conv.k_{k}"),
+            key=key(f"kernel_{name}"),
+            persist_state="session",
+        )
+        chosen.append(kernel if choice == "same" else np.asarray(ops.IMAGE_KERNELS[choice]))
+    return np.stack(chosen) if any(S[key(f"kernel_{n}")] != "same" for n in CHANNEL_NAMES) else kernel
 
 
 def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings, mix, mapping: str) -> torch.Tensor:
     """Run the layer on the photo and draw the input next to the output (or its feature maps); return the output."""
     out = ops.convolve_image(image, kernel, settings, mix)
-    kh, kw = np.shape(kernel)
+    kh, kw = np.shape(kernel)[-2:]
     if mix is None:
         comment = f"# depthwise: the same {kh}x{kw} kernel on each channel, nothing summed"
     else:
@@ -121,3 +148,26 @@ def mix_param() -> Param:
         return None if np.array_equal(np.asarray(held), default_mix(*np.shape(held))) else format_matrix(held)
 
     return Param("mix", read, write)
+
+
+def channel_kernels_param() -> Param:
+    """The URL parameter ``chk``: the kernel on R, G and B (``same,sobel_x,same``), written when one differs."""
+
+    def read(raw: str) -> Message | None:
+        if section() != "image":
+            return Message("conv.url_not_here", {"name": "chk", "mode": t(f"conv.mode_{section()}")})
+        start_section()
+        names = raw.split(",")[:3] if raw.count(",") == 2 else ["?"] * 3
+        problems = []
+        for name, value in zip(CHANNEL_NAMES, names, strict=True):
+            S[key(f"kernel_{name}")], problem = parse_choice(value, "chk", KERNEL_CHOICES, "same")
+            problems += [problem] if problem else []
+        return problems[0] if problems else None
+
+    def write() -> str | None:
+        chosen = [S.get(key(f"kernel_{name}"), "same") for name in CHANNEL_NAMES]
+        if section() != "image" or S.get(key("combine")) != "conv2d" or chosen == ["same"] * 3:
+            return None
+        return ",".join(chosen)
+
+    return Param("chk", read, write)

@@ -36,7 +36,7 @@ from ui.conv_controls import (
     section,
     start_section,
 )
-from ui.conv_photo import COMBINES, mix_param
+from ui.conv_photo import COMBINES, channel_kernels_param, mix_param
 from ui.text import show, t
 from ui.urlstate import PageUrl, Param
 
@@ -234,6 +234,7 @@ def page_url() -> PageUrl:
         _choice("combine", "combine", lambda: list(COMBINES)),
         *channel_params(),
         mix_param(),
+        channel_kernels_param(),
         _choice("pool", "kind", lambda: ["max", "avg"]),
         _flag("ceil", "ceil_mode"),
         Param("acts", _read_acts, lambda: ",".join(get("acts")) if section() == "act" else None),

@@ -59,6 +59,11 @@ TEXT = {
         "每个输出通道（行）中各输入通道（列 0、1、…：{names}）的权重",
     ),
     "conv.gray_channel": ("gray", "灰度"),
+    "conv.channel_kernels": (
+        "Kernel on each input channel (weight[o, c] = mix[o, c] × the kernel on c)",
+        "每个输入通道上的卷积核（weight[o, c] = mix[o, c] × 通道 c 上的卷积核）",
+    ),
+    "conv.same_kernel": ("the kernel above", "上面的卷积核"),
     "conv.mix_note": (
         "Output channel o uses kernel × mix[o, c] on input channel c and adds the results over c: weight[o, c] "
         "= mix[o, c] × kernel, a weight of shape (C_out, C_in, kH, kW).",
