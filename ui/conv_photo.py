@@ -81,9 +81,9 @@ def channel_kernels(kernel: np.ndarray, channels: int) -> np.ndarray:
         return kernel
     st.caption(t("conv.channel_kernels"))
     chosen = []
-    for column, name in zip(st.columns(3), CHANNEL_NAMES, strict=True):
+    for name in CHANNEL_NAMES:  # one under the other: the kernel names need the column's width
         S.setdefault(key(f"kernel_{name}"), "same")
-        choice = column.selectbox(
+        choice = st.selectbox(
             name.upper(),
             KERNEL_CHOICES,
             format_func=lambda k: t("conv.same_kernel") if k == "same" else t(f"conv.k_{k}"),
