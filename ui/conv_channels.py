@@ -59,8 +59,8 @@ def _apply_fix(fix: ConvSettings) -> None:
         S[key(f"{name}_h", MODE)] = S[key(f"{name}_w", MODE)] = value[0]
 
 
-def controls() -> ConvSettings:
-    """Draw the section's controls; return the layer they describe."""
+def controls() -> tuple[ConvSettings, tuple[int, int]]:
+    """Draw the section's controls; return the layer they describe and the input size (H, W)."""
     st.caption(t("conv.ch.presets"))
     for name in PRESETS:
         st.button(
@@ -76,8 +76,7 @@ def controls() -> ConvSettings:
     settings = ConvSettings(
         counts["cin"], counts["cout"], kernel, stride=stride, padding=padding, groups=counts["groups"]
     )
-    S[key("in_shape")] = (counts["cin"], *size)
-    return settings
+    return settings, size
 
 
 def groups_rule(settings: ConvSettings) -> None:
@@ -94,9 +93,9 @@ def section_body(remember: Callable[[], object]) -> None:
     start_section(MODE)
     left, right = st.columns([1, 2], gap="large")
     with left:
-        settings = controls()
+        settings, size = controls()
         groups_rule(settings)
-    x = channels.sample_input(settings.in_channels, S[key("in_shape")][1:])
+    x = channels.sample_input(settings.in_channels, size)  # (C_in, H, W)
     result = channels.convolve(x, settings)
     geometry = result.geometry
     with right:
