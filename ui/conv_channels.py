@@ -24,7 +24,7 @@ from core.i18n import Message
 from core.layer_settings import ConvSettings
 from core.tutorial_slips import flatten_shapes
 from core.urlstate import parse_pair
-from ui.conv_controls import formula, key, pair_input, section, start_section, walk
+from ui.conv_controls import SIDE, formula, key, pair_input, section, start_section, walk
 from ui.conv_derivation import derivation
 from ui.text import show, t
 from ui.urlstate import Param
@@ -91,7 +91,7 @@ def groups_rule(settings: ConvSettings) -> None:
 def section_body(remember: Callable[[], object]) -> None:
     """Draw the whole section; ``remember()`` writes the URL (also from the cell walk)."""
     start_section(MODE)
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
     with left:
         settings, size = controls()
         groups_rule(settings)

@@ -15,12 +15,15 @@ import dataclasses
 import numpy as np
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from core import ops
 from core.formatting import format_number
 from core.i18n import Message
+from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
 from core.layer_settings import ConvSettings
 from core.urlstate import parse_choice
+from ui.app import settings
 from ui.conv_controls import current_matrix, edit_matrix, key, section, start_section
 from ui.text import t
 from ui.urlstate import Param
@@ -39,13 +42,29 @@ KERNEL_CHOICES = ("same", *ops.IMAGE_KERNELS)  # "same": the kernel chosen above
 GRAY_MIX = ((1,), (-1,), (0.5,), (2,), (-0.5,), (1.5,), (-2,), (0.25,))
 
 
+@st.cache_resource(max_entries=4)
+def photo_tensor(name: str, gray: bool) -> torch.Tensor:
+    """Return a bundled photo as a (C, H, W) tensor, shared read-only by every session."""
+    image = sample_photos()[name]
+    return image_to_tensor(to_gray(image) if gray else image)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple]:
+    """Decode an uploaded photo safely; return its (C, H, W) pixels and the decoder's notes."""
+    decoded = decode_image(data, name, **upload_limits(settings()))
+    return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
+
+
 def default_mix(out_channels: int, in_channels: int) -> np.ndarray:
     """Return the first ``out_channels`` rows of the default mix for 1 (gray) or 3 (RGB) input channels."""
     bank = RGB_MIX if in_channels == 3 else GRAY_MIX
     return np.round(np.asarray(bank[:out_channels], dtype=float), 3)
 
 
-def channel_controls(settings: ConvSettings, kernel: np.ndarray) -> tuple[ConvSettings, np.ndarray | None, np.ndarray]:
+def channel_controls(
+    settings: ConvSettings, kernel: np.ndarray, wide: DeltaGenerator
+) -> tuple[ConvSettings, np.ndarray | None, np.ndarray]:
     """Draw how the channels are combined; return the layer's settings, the mix (None: per channel) and the kernels.
 
     The kernels are ``kernel`` itself, or one 3x3 kernel per colour channel, (C, 3, 3), when the
@@ -69,6 +88,7 @@ def channel_controls(settings: ConvSettings, kernel: np.ndarray) -> tuple[ConvSe
         "mix",
         current_matrix("mix", shape, default_mix(*shape)),
         t("conv.mix", names="R, G, B" if channels == 3 else t("conv.gray_channel")),
+        wide,
     )
     mix = np.clip(np.nan_to_num(mix, nan=0.0, posinf=MIX_LIMIT, neginf=-MIX_LIMIT), -MIX_LIMIT, MIX_LIMIT)
     st.caption(t("conv.mix_note"))
