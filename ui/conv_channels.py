@@ -127,6 +127,7 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
         f"x = torch.randn({n}, {c}, {h}, {w})\n"
         f"conv(x).shape       # torch.Size({list(out_shape)})",
         language="python",
+        wrap_lines=True,
     )
     params_text, params = channels.param_arithmetic(settings)
     macs_text, _ = channels.macs_arithmetic(settings, geometry.out_shape)
@@ -138,8 +139,8 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
         st.caption(t("conv.ch.macs"))
         st.code(macs_text, language=None, wrap_lines=True)
     with b.container(border=True):
-        st.metric(t("conv.ch.linear_params", i=in_features, o=out_features), f"{linear:,}")
-        st.code(linear_text, language=None, wrap_lines=True)
+        st.metric(t("conv.ch.linear_params"), f"{linear:,}")
+        st.code(f"nn.Linear({in_features}, {out_features})\n{linear_text}", language=None, wrap_lines=True)
         st.caption(t("conv.ch.sharing", ratio=format_number(round(linear / params, 1))))
     with st.expander(t("conv.slip.flatten_title")):
         flat, kept = flatten_shapes((64, *geometry.in_shape))
@@ -150,6 +151,7 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
             f"nn.Flatten()(x).shape       # torch.Size([64, {kept}])\n"
             f"torch.flatten(x, 1).shape   # torch.Size([64, {kept}])",
             language="python",
+            wrap_lines=True,
         )
 
 

@@ -22,7 +22,7 @@ TEXT = {
         "Multiply-accumulates (MACs) for one sample: output cells × products per cell",
         "单个样本的乘加次数（MACs）：输出单元数 × 每个单元的乘法次数",
     ),
-    "conv.ch.linear_params": ("Parameters of nn.Linear({i}, {o})", "nn.Linear({i}, {o}) 的参数量"),
+    "conv.ch.linear_params": ("Parameters of a Linear layer", "全连接层的参数量"),
     "conv.ch.sharing": (
         "A Linear layer from the same input to the same output size needs {ratio}× as many parameters: it has "
         "a weight for every input cell and every output cell. The convolution shares one small kernel across "
