@@ -1,10 +1,10 @@
 """Convolution explorer: move kernel, stride, padding and dilation and watch the output change.
 
-Sections (the `mode` URL parameter): matrix, image, pool, act, transposed. Each keeps its own
-settings and opens on its own example (ui.conv_controls.start_section).
-URL parameters: every setting of the section on screen (ui.conv_controls.page_url: mode, preset,
-size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, pool,
-ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
+Sections (the `mode` URL parameter): matrix, image, channels (ui.conv_channels), pool, act,
+transposed. Each keeps its own settings and opens on its own example (ui.conv_controls.start_section).
+URL parameters: every setting of the section on screen (ui.conv_url.page_url: mode, preset,
+size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, combine,
+cin, cout, groups, oc, mix, chk, pool, ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
 Session-state keys: "conv.mode", then "conv.<section>.<setting>" for each section's settings and
 editors, "conv.playing", "conv.fix", "conv.pin*". A section is a fragment: moving one of its sliders
 reruns that section only, and the section writes the URL itself.
@@ -24,11 +24,12 @@ from core.figures import curves_figure, matrix_figure
 from core.formatting import format_number
 from core.geometry import conv_geometry
 from core.i18n import UserError
-from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
+from core.images import sample_photos
 from core.layer_settings import ConvTransposeSettings, PoolSettings
 from core.urlstate import format_pair
-from ui.app import settings, start_page
+from ui.app import start_page
 from ui.classroom import viewer
+from ui.conv_channels import section_body
 from ui.conv_controls import (
     FILTERS,
     MODES,
@@ -49,13 +50,14 @@ from ui.conv_controls import (
     walk,
     window_figures,
 )
+from ui.conv_derivation import corr2d_slip, derivation, pool_slip
+from ui.conv_photo import channel_controls, photo_tensor, show_output, upload_tensor
 from ui.conv_url import page_url, pin_ui
 from ui.text import show
 from ui.widgets import file_uploader, matrix_table, plot
 
 t = start_page()
 S = st.session_state
-SETTINGS = settings()
 URL = page_url()
 
 
@@ -88,6 +90,7 @@ def matrix_section() -> None:
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
         formula(result.geometry)
+        derivation(result.geometry)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -115,6 +118,7 @@ def matrix_section() -> None:
             loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
             st.write(t("conv.corr2d_agree", diff=format_number(diff)))
+            corr2d_slip(result.padded, kernel)
         with st.expander(t("common.as_table")):
             st.caption(t("conv.padded_input"))
             st.table(matrix_table(result.padded))
@@ -123,18 +127,9 @@ def matrix_section() -> None:
     share()
 
 
-@st.cache_resource(max_entries=4)
-def photo_tensor(name: str, gray: bool) -> torch.Tensor:
-    """Return a bundled photo as a (C, H, W) tensor, shared read-only by every session."""
-    image = sample_photos()[name]
-    return image_to_tensor(to_gray(image) if gray else image)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple]:
-    """Decode an uploaded photo safely; return its (C, H, W) pixels and the decoder's notes."""
-    decoded = decode_image(data, name, **upload_limits(SETTINGS))
-    return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
+@st.fragment
+def channels_section() -> None:
+    section_body(share)
 
 
 @st.fragment
@@ -185,6 +180,7 @@ def image_section() -> None:
             == "gray"
         )
         settings = conv_controls(kernel.shape, channels=1 if gray else 3, bias=False)
+        settings, mix, kernel = channel_controls(settings, kernel, wide)
         mapping = st.radio(
             t("conv.mapping"),
             ["clip", "rescale"],
@@ -209,18 +205,11 @@ def image_section() -> None:
     geometry = conv_geometry(settings, tuple(image.shape))
     with right:
         formula(geometry)
+        derivation(geometry)
         if geometry.problem is not None:
             show_problem(geometry)
             return
-        out = ops.convolve_image(image, kernel, settings)
-        st.code(
-            f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}",
-            language="python",
-            wrap_lines=True,
-        )
-        a, b = st.columns(2)
-        a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
-        b.image(ops.to_pixels(out, mapping), caption=t("conv.image_out", shape=tuple(out.shape)), width="stretch")
+        out = show_output(image, kernel, settings, mix, mapping)
         st.caption(
             t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max())))
         )
@@ -258,6 +247,7 @@ def pool_section() -> None:
     result = ops.pool2d_matrix(x, settings)
     with right:
         formula(result.geometry, ceil_mode)
+        derivation(result.geometry, ceil_mode)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -269,6 +259,7 @@ def pool_section() -> None:
             wrap_lines=True,
         )
         st.caption(t("conv.pool_no_params"))
+        pool_slip(x, kind)
 
         def draw(row: int, col: int) -> None:
             window = ops.pool_window(result, settings, row, col)
@@ -333,6 +324,7 @@ def transposed_section() -> None:
     result = ops.conv_transpose_matrix(x, kernel, settings)
     with right:
         formula(result.geometry)
+        derivation(result.geometry, output_padding=output_padding)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -392,6 +384,7 @@ mode = st.segmented_control(
 )
 {
     "matrix": matrix_section,
+    "channels": channels_section,
     "image": image_section,
     "pool": pool_section,
     "act": activation_section,

@@ -29,13 +29,19 @@ from ui.text import show, t
 from ui.widgets import drop_impossible_edits, plot
 
 S = st.session_state
-MODES = ("matrix", "image", "pool", "act", "transposed")
+MODES = ("matrix", "image", "channels", "pool", "act", "transposed")
 PAD_KINDS = ("number", "same", "valid")
 FILTERS = (*ops.IMAGE_KERNELS, "custom")
 # (lowest, highest, default) of each "N or HxW" setting, per section: the sliders and shared links both use these
 _CONV = {"stride": (1, 4, (1, 1)), "padding": (0, 4, (0, 0)), "dilation": (1, 3, (1, 1))}
 RANGES: dict[str, dict[str, tuple[int, int, tuple[int, int]]]] = {
     "matrix": {"size": (1, 12, (5, 5)), "kernel": (1, 7, (3, 3)), **_CONV},
+    "channels": {
+        "size": (1, 10, (5, 5)),
+        "kernel": (1, 5, (3, 3)),
+        "stride": (1, 3, (1, 1)),
+        "padding": (0, 2, (0, 0)),
+    },
     "image": {"kernel": (1, 7, (3, 3)), **_CONV},
     "pool": {"size": (1, 12, (4, 4)), "kernel": (1, 7, (2, 2)), **_CONV},
     "act": {},
@@ -45,7 +51,16 @@ FIRST_EXAMPLE = {"matrix": "A", "pool": "P4", "transposed": "T"}  # what each se
 # every other setting a section starts from
 DEFAULTS = {
     "matrix": {"pad_kind": "number", "padding_mode": "zeros", "bias": 0.0},
-    "image": {"pad_kind": "number", "padding_mode": "zeros", "filter": "laplacian", "channels": "gray", "map": "clip"},
+    "channels": {"cin": 3, "cout": 2, "groups": 1, "oc": 0},
+    "image": {
+        "pad_kind": "number",
+        "padding_mode": "zeros",
+        "filter": "laplacian",
+        "channels": "rgb",
+        "map": "clip",
+        "combine": "conv2d",
+        "cout": 4,
+    },
     "pool": {"kind": "max", "stride_default": True, "ceil_mode": False},
     "act": {"acts": ["ReLU", "Sigmoid", "Tanh"], "alpha": 0.1, "x": [[1.0, -0.5], [-1.0, 3.0]]},
     "transposed": {},
