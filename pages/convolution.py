@@ -283,7 +283,13 @@ def activation_section() -> None:
     left, right = st.columns(SIDE, gap="large")
     wide = st.container()  # editors too wide for the side column
     with left:
-        chosen = st.multiselect(t("conv.act_choose"), ops.ACTIVATIONS, key=key("acts"), persist_state="session")
+        chosen = st.multiselect(
+            t("conv.act_choose"),
+            ops.ACTIVATIONS,
+            key=key("acts"),
+            persist_state="session",
+            placeholder=t("common.choose_options"),
+        )
         alpha = st.slider(t("conv.alpha"), 0.0, 1.0, step=0.01, key=key("alpha"), persist_state="session")
         held = np.asarray(get("x"), dtype=float)
         x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"), wide)

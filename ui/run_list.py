@@ -237,7 +237,12 @@ def compare_ui(store: RunStore, labels: dict[str, str], infos: dict) -> None:
     st.markdown(f"**{t('training.compare')}**")
     S["train.compare"] = [r for r in S.get("train.compare", []) if r in labels]
     chosen = st.multiselect(
-        t("training.compare_pick"), list(labels), format_func=labels.get, key="train.compare", max_selections=8
+        t("training.compare_pick"),
+        list(labels),
+        format_func=labels.get,
+        key="train.compare",
+        max_selections=8,
+        placeholder=t("common.choose_options"),
     )
     if len(chosen) < 2:
         st.caption(t("training.compare_help"))

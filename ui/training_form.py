@@ -367,6 +367,7 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
             key="train.milestones",
             help=t("training.milestones_help"),
             persist_state="session",
+            placeholder=t("common.choose_options"),
         )
     if schedule in ("step", "multistep"):
         gamma = right.slider(

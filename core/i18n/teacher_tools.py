@@ -62,7 +62,10 @@ TEXT.update(
             "是的，永久删除全部 {count} 个已结束的训练任务",
         ),
         "teacher.delete_ended": ("Delete ended runs", "删除已结束的训练任务"),
-        "teacher.export": ("Download the class's results (CSV, {count} runs)", "下载全班的结果（CSV，{count} 个训练任务）"),
+        "teacher.export": (
+            "Download the class's results (CSV, {count} runs)",
+            "下载全班的结果（CSV，{count} 个训练任务）",
+        ),
         "teacher.export_help": (
             "One row per run: student, data, model, epochs, validation and test accuracy, training time.",
             "每个训练任务一行：学生、数据、模型、epoch 数、验证与测试准确率、训练时间。",
