@@ -54,7 +54,6 @@ TEXT = {
         "Choose both files first: the weights and the model.json that describes them.",
         "请先选择两个文件：权重，以及描述它们的 model.json。",
     ),
-    "predict.dataset": ("Data set", "数据集"),
     "predict.classes": ("Classes", "类别数"),
     "predict.input_shape": ("Input (C × H × W)", "输入（C × H × W）"),
     "predict.input_shape_help": (
@@ -66,7 +65,7 @@ TEXT = {
         "On the held-out test split, measured when the model was saved",
         "在保留的测试集上的准确率，保存模型时测得",
     ),
-    "predict.class_names": ("Classes: {names}", "类别：{names}"),
+    "predict.trained_on": ("Data set: {data} · classes: {names}", "数据集：{data} · 类别：{names}"),
     "predict.still_training": (
         "This run is not finished: these are its weights after epoch {epoch}.",
         "该训练任务尚未完成：这是它在第 {epoch} 个 epoch 之后的权重。",
