@@ -74,6 +74,10 @@ class TrainConfig:
     init_from: str = ""  # "" = fresh weights (seeded); else a bundled model (models/<name>) whose matching tensors load
     frozen: tuple[str, ...] = ()  # layer names whose parameters keep their values: requires_grad False, not optimised
 
+    def __post_init__(self) -> None:
+        if isinstance(self.frozen, list):  # a form or JSON gives a list; the config keeps a tuple (hashable)
+            object.__setattr__(self, "frozen", tuple(self.frozen))
+
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["milestones"] = list(self.milestones)
