@@ -186,9 +186,10 @@ def _centered_values(text: str) -> list[float]:
 
 
 def _demo(source: str, code: str, output: str) -> None:
+    """Show a layer's source and the lines that use it, then what they print (full width: sources are wide)."""
     st.code(source + "\n\n" + code, language="python")
     st.caption(t("anatomy.output"))
-    st.code(output, language=None)
+    st.code(output, language=None, wrap_lines=True)
 
 
 def module_tab(spec: ModelSpec) -> None:
@@ -201,7 +202,7 @@ def module_tab(spec: ModelSpec) -> None:
     else:
         st.code(f"{CHILDREN_CODE}\n{MODULES_CODE}", language="python")
         st.caption(t("anatomy.output"))
-        st.code(f"{walked.children}\n{walked.modules}", language=None)
+        st.code(f"{walked.children}\n{walked.modules}", language=None, wrap_lines=True)
         st.caption(t("anatomy.walk_count", count=walked.module_count, children=walked.module_count - 1))
         st.markdown(f"##### {t('anatomy.first_conv_title')}")
         if walked.first_conv is None:
@@ -210,7 +211,7 @@ def module_tab(spec: ModelSpec) -> None:
             st.write(t("anatomy.first_conv_intro"))
             st.code(FIRST_CONV_CODE, language="python")
             st.caption(t("anatomy.output"))
-            st.code(walked.first_conv, language=None)
+            st.code(walked.first_conv, language=None, wrap_lines=True)
 
     st.markdown(f"##### {t('anatomy.custom_title')}")
     st.write(t("anatomy.custom_intro"))
@@ -229,7 +230,6 @@ def module_tab(spec: ModelSpec) -> None:
 
     st.markdown(f"##### {t('anatomy.containers_title')}")
     st.write(t("anatomy.containers_intro"))
-    for column, make in zip(st.columns(2), (MyListDense, MyDictDense), strict=True):
-        with column:
-            demo = container_demo(make)
-            _demo(demo.source, demo.code, demo.output)
+    for make in (MyListDense, MyDictDense):
+        demo = container_demo(make)
+        _demo(demo.source, demo.code, demo.output)

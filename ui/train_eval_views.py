@@ -90,22 +90,27 @@ def _vec(values: torch.Tensor) -> str:
 
 
 def modes_tab() -> None:
-    """Draw Dropout and BatchNorm side by side, each in train() and eval()."""
+    """Draw Dropout, then BatchNorm, each in train() and eval()."""
     for key, value in DEFAULTS.items():
         S.setdefault(key, value)
     st.write(t("modes.intro"))
-    left, right = st.columns(2, gap="large")
-    with left:
-        dropout_section()
-    with right:
-        batchnorm_section()
+    dropout_section()
+    batchnorm_section()
+
+
+def _code_and_output(code: str, output: str) -> None:
+    """Show the code on the left and what PyTorch printed for it on the right."""
+    left, right = st.columns(2)
+    left.code(code, language="python")
+    right.caption(t("anatomy.output"))
+    right.code(output, language=None, wrap_lines=True)
 
 
 def dropout_section() -> None:
     st.markdown(f"##### {t('modes.dropout_title')}")
     st.write(t("modes.dropout_intro"))
-    text = st.text_input(t("modes.x"), key="arch.drop_x", max_chars=MAX_TEXT)
-    p_col, seed_col = st.columns(2)
+    x_col, p_col, seed_col = st.columns([2, 1, 1])
+    text = x_col.text_input(t("modes.x"), key="arch.drop_x", max_chars=MAX_TEXT)
     p = p_col.slider(t("modes.p"), *DROPOUT_P_RANGE, step=0.05, key="arch.drop_p")
     seed = seed_col.number_input(t("modes.seed"), *SEED_RANGE, key="arch.drop_seed")
     try:
@@ -117,9 +122,7 @@ def dropout_section() -> None:
     code = [f"torch.manual_seed({int(seed)})", f"drop = nn.Dropout(p={p:g})", "drop.train()"]
     code += [f"print(drop(x))  # call {i + 1}" for i in range(len(demo.train_outputs))]
     code += ["drop.eval()", "print(drop(x))"]
-    st.code("\n".join(code), language="python")
-    st.caption(t("anatomy.output"))
-    st.code("\n".join(str(out) for out in (*demo.train_outputs, demo.eval_output)), language=None)
+    _code_and_output("\n".join(code), "\n".join(str(out) for out in (*demo.train_outputs, demo.eval_output)))
     st.markdown(t("modes.dropout_scale", p=f"{p:g}", scale=_n(demo.scale)))
     for i, (out, mask) in enumerate(zip(demo.train_outputs, demo.masks, strict=True)):
         st.caption(
@@ -138,8 +141,8 @@ def dropout_section() -> None:
 def batchnorm_section() -> None:
     st.markdown(f"##### {t('modes.bn_title')}")
     st.write(t("modes.bn_intro"))
-    text = st.text_input(t("modes.bn_x"), key="arch.bn_x", max_chars=MAX_TEXT)
-    m_col, calls_col = st.columns(2)
+    x_col, m_col, calls_col = st.columns([2, 1, 1])
+    text = x_col.text_input(t("modes.bn_x"), key="arch.bn_x", max_chars=MAX_TEXT)
     momentum = m_col.slider(t("modes.momentum"), 0.0, 1.0, step=0.05, key="arch.bn_momentum")
     calls = calls_col.number_input(t("modes.calls"), 1, MAX_CALLS, key="arch.bn_calls")
     try:
@@ -149,19 +152,20 @@ def batchnorm_section() -> None:
         return
     demo = batchnorm_demo(x, float(momentum), int(calls))
     code = [
-        f"bn = nn.BatchNorm1d({x.shape[1]}, momentum={momentum:g})  # running_mean 0, running_var 1",
-        "bn.train()",
+        f"bn = nn.BatchNorm1d({x.shape[1]}, momentum={momentum:g})",
+        "bn.train()  # normalise with the batch's statistics",
         f"for _ in range({int(calls)}):",
-        "    y = bn(x)  # (x - batch mean) / sqrt(batch var + eps)",
+        "    y = bn(x)",
         "print(y)",
-        "print(bn.running_mean, bn.running_var)",
-        "bn.eval()",
-        "print(bn(x))  # (x - running_mean) / sqrt(running_var + eps)",
+        "print(bn.running_mean)  # starts at 0",
+        "print(bn.running_var)  # starts at 1",
+        "bn.eval()  # normalise with the running ones",
+        "print(bn(x))",
     ]
-    st.code("\n".join(code), language="python")
-    st.caption(t("anatomy.output"))
     last = demo.steps[-1]
-    st.code(f"{demo.train_output}\n{last.running_mean} {last.running_var}\n{demo.eval_output}", language=None)
+    _code_and_output(
+        "\n".join(code), f"{demo.train_output}\n{last.running_mean}\n{last.running_var}\n{demo.eval_output}"
+    )
     rows = [
         {
             t("modes.col_call"): i + 1,

@@ -23,7 +23,7 @@ def _flatten(sample_shape: tuple[int, ...]) -> Slip:
 def _slip(slip: Slip) -> None:
     st.code(slip.code, language="python")
     st.caption(t("anatomy.output"))
-    st.code(slip.output, language=None)
+    st.code(slip.output, language=None, wrap_lines=True)
 
 
 def tutorial_notes(spec: ModelSpec, preset: str) -> None:
