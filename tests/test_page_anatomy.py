@@ -2,7 +2,6 @@
 train() vs eval(), the tutorials' slips, their URL parameters, and frozen layers carried to the training form."""
 
 import pytest
-import torch
 
 from core.i18n import t
 from core.train_eval import dropout_demo, parse_small_tensor

@@ -1,16 +1,21 @@
 """Training with frozen layers and from a bundled model's weights (transfer learning), on tiny runs."""
 
+import dataclasses
+
 import pytest
 import torch
 
+from core import worker
 from core.builder import build_model
 from core.config import TrainConfig
 from core.data import load_dataset
 from core.i18n import UserError
 from core.model_files import load_bundled
 from core.presets import PRESETS
+from core.runs import RunStore
 from core.train import train
 from core.transfer import load_start_weights, spec_plan
+from core.worker import run_here
 
 TINY = TrainConfig(dataset="digits", model="lenet", epochs=1, batch_size=32, lr=1e-2, max_samples=120)
 
@@ -110,3 +115,19 @@ def test_transfer_settings_round_trip_through_json():
     assert again == config and again.frozen == ("conv1", "conv2")
     with pytest.raises(UserError):
         TrainConfig.from_dict({"frozen": [1, 2]})
+
+
+def test_a_stored_run_with_frozen_features_resumes_and_saves_them_unchanged(tmp_path, monkeypatch, digits):
+    monkeypatch.setattr(worker, "load_training_data", lambda config, spec: digits)
+    store = RunStore(tmp_path / "runs")
+    config = dataclasses.replace(TINY, epochs=2, init_from="digits_lenet", frozen=("conv1", "conv2"))
+    run_id = store.create_run(config.to_dict()).run_id
+    stop_after_one = lambda: getattr(store.checkpoint_meta(run_id), "epoch", 0) == 1  # noqa: E731
+    assert run_here(store, run_id, should_stop=stop_after_one).state == "cancelled"
+    assert run_here(store, run_id).state == "finished"  # resumed: still frozen, still from the bundled weights
+    weights, _ = store.load_model(run_id)
+    bundled = load_bundled("digits_lenet").model.state_dict()
+    assert all(
+        torch.equal(weights[k], bundled[k]) for k in ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias")
+    )
+    assert not torch.equal(weights["fc1.weight"], bundled["fc1.weight"])
