@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from core.anatomy import CHILDREN_CODE, FIRST_CONV_CODE, MODULES_CODE, Anatomy, ModuleWalk, anatomy, module_walk
+from core.config import MAX_FROZEN
 from core.custom_layers import MyDictDense, MyListDense, centered_demo, container_demo, parameter_demo
 from core.formatting import format_count
 from core.i18n import Message, UserError
@@ -64,7 +65,7 @@ def frozen_layers() -> list[str]:
 
 
 def _read_frozen(raw: str) -> Message | None:
-    names = [n.strip() for n in raw[:MAX_URL_CHARS].split(",") if n.strip()]
+    names = list(dict.fromkeys(n.strip() for n in raw[:MAX_URL_CHARS].split(",") if n.strip()))[:MAX_FROZEN]
     bad = [n for n in names if not n.isidentifier()]
     S[FROZEN] = [n for n in names if n.isidentifier()]
     return (

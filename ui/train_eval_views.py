@@ -16,6 +16,7 @@ import torch
 
 from core.i18n import Message, UserError
 from core.train_eval import DROPOUT_P_RANGE, MAX_CALLS, batchnorm_demo, dropout_demo, parse_small_tensor
+from ui.app import STEP_PAGE
 from ui.text import show, t
 from ui.urlstate import Param
 
@@ -94,6 +95,7 @@ def modes_tab() -> None:
     for key, value in DEFAULTS.items():
         S.setdefault(key, value)
     st.write(t("modes.intro"))
+    st.page_link(STEP_PAGE, label=t("modes.see_step"), icon=":material/footprint:")
     dropout_section()
     batchnorm_section()
 

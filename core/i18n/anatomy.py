@@ -131,6 +131,10 @@ TEXT = {
         "`model.train()` 和 `model.eval()` 会改变两类层的计算方式。修改下面的数字，"
         "观察 PyTorch 在两种模式下的实际输出。",
     ),
+    "modes.see_step": (
+        "The same two layers inside a real model, during one training step",
+        "在真实模型的一个训练步骤中观察这两类层",
+    ),
     "modes.dropout_title": ("Dropout", "Dropout（丢弃层）"),
     "modes.dropout_intro": (
         "In `train()` every call draws a new random mask: each value is dropped with probability p, and the "
