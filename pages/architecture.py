@@ -2,7 +2,7 @@
 
 URL parameters (read and written here): preset (a key of core.presets.PRESETS, or `empty`), input
 (one sample's shape: `1x32x32` for images, `784` for vectors); freeze and centered (ui.anatomy_views),
-drop_x, drop_p, drop_seed, bn_x, bn_momentum, bn_calls (ui.train_eval_views).
+drop_x, drop_p, drop_seed, bn_x, bn_momentum, bn_calls (ui.train_eval_views); tab (the open tab's id).
 Session-state keys: widget keys start with "arch." and live only on this page ("arch.tabs" is the open
 tab's label); "arch.spec" holds the working model as a ModelSpec dict (edits survive reruns; choosing
 a preset replaces it); ui.layer_editor lists the editor's keys.
@@ -27,6 +27,7 @@ from core.modelspec import INIT_SCHEMES, ModelSpec
 from core.presets import PRESETS
 from core.spec_editing import parse_input_shape
 from core.summary import SAME_SHAPE, Summary, summarize
+from core.urlstate import parse_choice
 from ui import keys
 from ui.anatomy_views import URL_PARAMS as ANATOMY_PARAMS
 from ui.anatomy_views import frozen_layers, module_tab, parameter_anatomy, parameters_tab
@@ -50,7 +51,7 @@ from ui.text import lang, show
 from ui.train_eval_views import URL_PARAMS as MODES_PARAMS
 from ui.train_eval_views import modes_tab
 from ui.tutorial_notes import tutorial_notes
-from ui.urlstate import PageUrl
+from ui.urlstate import PageUrl, Param
 from ui.widgets import file_uploader, plot
 
 t = start_page()
@@ -62,7 +63,23 @@ TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
     "arch.col_index", "arch.col_name", "arch.col_layer", "arch.col_calculation", "arch.col_output",
     "arch.col_params", "arch.col_macs", "arch.col_rf", "arch.col_jump",
 ]  # fmt: skip
-INSIDE_URL = PageUrl("architecture_inside", [*ANATOMY_PARAMS, *MODES_PARAMS])  # the settings of the tabs
+TABS = {"print": "arch.print_tab", "code": "arch.code_tab", "params": "arch.params_tab", "module": "arch.module_tab",
+        "modes": "arch.modes_tab", "weights": "arch.weights_tab"}  # fmt: skip
+
+
+def read_tab(raw: str) -> Message | None:
+    """`tab`: the open tab, by its id (the widget holds its label, in the reader's language)."""
+    tab, problem = parse_choice(raw, "tab", list(TABS), "print")
+    S["arch.tabs"] = t(TABS[tab])
+    return problem
+
+
+def open_tab() -> str | None:
+    tab = next((tab for tab, key in TABS.items() if t(key) == S.get("arch.tabs")), "print")
+    return None if tab == "print" else tab
+
+
+INSIDE_URL = PageUrl("architecture_inside", [Param("tab", read_tab, open_tab), *ANATOMY_PARAMS, *MODES_PARAMS])
 
 
 # --- the working spec ------------------------------------------------------------------------------
@@ -345,9 +362,8 @@ layer_table(summary)
 tutorial_notes(spec, S["arch.preset"])
 
 # lazy tabs: only the open one runs, so the weights are built only for a reader who looks at them
-TABS = ["arch.print_tab", "arch.code_tab", "arch.params_tab", "arch.module_tab", "arch.modes_tab", "arch.weights_tab"]
 print_tab, code_tab, params_tab, module_tab_, modes_tab_, weights_tab = st.tabs(
-    [t(key) for key in TABS], key="arch.tabs", on_change="rerun"
+    [t(key) for key in TABS.values()], key="arch.tabs", on_change="rerun"
 )
 if print_tab.open:
     with print_tab:

@@ -143,3 +143,14 @@ def test_every_new_tab_renders_in_chinese(app, tab, label):
     at.segmented_control(key="lang").set_value("zh").run()
     assert not at.exception
     assert label in [w.label for w in (*at.button, *at.text_input, *at.slider)]
+
+
+def test_the_open_tab_is_in_the_link_so_a_shared_setting_opens_where_it_shows(app):
+    at = app(PAGE, preset="lenet", tab="modes", drop_p="0.3")
+    assert at.slider(key="arch.drop_p").value == 0.3  # the tab is open: its widgets are drawn
+    assert at.query_params["tab"] == "modes"
+    at = _open_tab(at, "arch.params_tab")
+    assert at.query_params["tab"] == "params"
+    at = app(PAGE, preset="lenet", tab="modul")
+    assert at.text_input(key="arch.centered").value == "1, 2, 3, 4, 5"  # "did you mean: module"
+    assert any("modul" in w.value for w in at.warning)
