@@ -171,3 +171,42 @@ def test_alexnet_as_written_fails_with_pytorchs_own_words_at_each_typo():
 def test_torch_flatten_without_start_dim_merges_the_batch_into_196608_features():
     lines = flatten_slip((3, 32, 32)).output.splitlines()
     assert lines == ["torch.Size([196608])", "torch.Size([10])", "torch.Size([64, 3072])", "torch.Size([64, 10])"]
+
+
+# --- a hostile student's most expensive inputs ------------------------------------------------------------------
+
+HOSTILE = """
+import resource, sys, time
+import torch
+torch.set_num_threads(1)
+from core.anatomy import anatomy, module_walk
+from core.modelspec import LayerSpec, ModelSpec
+from core.train_eval import batchnorm_demo, dropout_demo, parse_small_tensor
+from core.tutorial_slips import flatten_slip
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+# the biggest model the layer editor allows, as far as parameters go: 200 Linear layers near the 2 GB cap
+layers = tuple(LayerSpec("Linear", {"in_features": 1 << 20, "out_features": 2}) for _ in range(200))
+spec = ModelSpec(layers, (1 << 20,))
+parts = anatomy(spec, [f"fc{i}" for i in range(1, 201)])
+walk = module_walk(spec)
+flatten_slip((3, 2048, 2048))
+x = parse_small_tensor("; ".join([", ".join(["1e300"] * 8)] * 8), "x", min_rows=2)
+dropout_demo(x, 0.9, 9999, calls=5)
+batchnorm_demo(x, 1.0, calls=5)
+print(parts.frozen, walk.module_count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, time.perf_counter() - started)
+"""
+
+
+def test_the_most_expensive_model_and_tensors_cost_no_memory_behind_their_parameters():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", HOSTILE], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    frozen, modules, rss_kb, seconds = done.stdout.split()
+    assert int(frozen) == 200 * ((1 << 20) * 2 + 2) and int(modules) == 201  # 419 M parameters, counted on meta
+    assert int(rss_kb) < 200_000  # not the 1.7 GB those parameters would take
+    print(f"hostile anatomy: {int(rss_kb) / 1024:.0f} MB more RSS, {float(seconds):.2f} s")

@@ -32,6 +32,7 @@ FROZEN = "arch.frozen"
 CENTERED = "arch.centered"
 CENTERED_DEFAULT = "1, 2, 3, 4, 5"  # the tutorial's input: gives [-2, -1, 0, 1, 2]
 MAX_CENTERED = 16  # numbers in the custom layer's input
+CENTERED_CHARS = 200  # characters of its text box
 MAX_URL_CHARS = 2_000  # a longer parameter is refused unread
 
 
@@ -74,12 +75,13 @@ def _read_frozen(raw: str) -> Message | None:
 
 
 def _read_centered(raw: str) -> Message | None:
+    text = raw[:CENTERED_CHARS]  # what the text box holds at most
     try:
-        _centered_values(raw[:MAX_URL_CHARS])
+        _centered_values(text)
     except UserError as exc:
         S[CENTERED] = CENTERED_DEFAULT
         return exc.message
-    S[CENTERED] = raw
+    S[CENTERED] = text
     return None
 
 
@@ -217,7 +219,7 @@ def module_tab(spec: ModelSpec) -> None:
     st.markdown(f"##### {t('anatomy.custom_title')}")
     st.write(t("anatomy.custom_intro"))
     S.setdefault(CENTERED, CENTERED_DEFAULT)
-    text = st.text_input(t("anatomy.custom_input"), key=CENTERED, max_chars=200)
+    text = st.text_input(t("anatomy.custom_input"), key=CENTERED, max_chars=CENTERED_CHARS)
     try:
         demo = centered_demo(_centered_values(text))
         _demo(demo.source, demo.code, demo.output)
