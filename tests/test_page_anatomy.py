@@ -154,3 +154,14 @@ def test_the_open_tab_is_in_the_link_so_a_shared_setting_opens_where_it_shows(ap
     at = app(PAGE, preset="lenet", tab="modul")
     assert at.text_input(key="arch.centered").value == "1, 2, 3, 4, 5"  # "did you mean: module"
     assert any("modul" in w.value for w in at.warning)
+
+
+def test_try_transfer_fills_the_training_form_with_frozen_bundled_features_ready_to_start(app):
+    at = _open_tab(app(PAGE, preset="mlp"), "arch.params_tab")
+    at.button(key="arch.try_transfer").click().run()
+    assert not at.exception
+    assert at.title[0].value == t("training.title")
+    assert at.selectbox(key="train.dataset").value == "digits"
+    assert at.selectbox(key="train.init_from").value == "digits_lenet"
+    assert at.multiselect(key=keys.TRAIN_FROZEN).value == ["conv1", "conv2"]
+    assert not at.error and not at.button(key="train.start").disabled

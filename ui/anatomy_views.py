@@ -24,6 +24,9 @@ from core.formatting import format_count
 from core.i18n import Message, UserError
 from core.loss_calculator import parse_numbers
 from core.modelspec import ModelSpec
+from core.presets import PRESETS
+from ui import keys
+from ui.app import TRAINING_PAGE
 from ui.text import show, t
 from ui.urlstate import Param
 
@@ -34,6 +37,9 @@ CENTERED_DEFAULT = "1, 2, 3, 4, 5"  # the tutorial's input: gives [-2, -1, 0, 1,
 MAX_CENTERED = 16  # numbers in the custom layer's input
 CENTERED_CHARS = 200  # characters of its text box
 MAX_URL_CHARS = 2_000  # a longer parameter is refused unread
+# The tutorials' transfer learning on what is bundled: LeNet's features learnt on mixed digits, kept
+# frozen, a classifier retrained on scikit-learn's 8x8 digits (another data set of the same classes)
+TRANSFER_RECIPE = {"preset": "lenet", "init_from": "digits_lenet", "frozen": ("conv1", "conv2"), "dataset": "digits"}
 
 
 # --- computing (cached by the spec's JSON) ---------------------------------------------------------------
@@ -107,6 +113,15 @@ def _set_frozen(names: list[str]) -> None:
     S[FROZEN] = names
 
 
+def _try_transfer() -> None:
+    """Callback: fill the training form with the tutorials' transfer recipe on the bundled digits model."""
+    S[keys.TRAIN_SPEC] = PRESETS[TRANSFER_RECIPE["preset"]].spec.to_dict()
+    S[keys.TRAIN_FROZEN] = list(TRANSFER_RECIPE["frozen"])
+    S["train.init_from"] = TRANSFER_RECIPE["init_from"]
+    S["train.dataset"] = TRANSFER_RECIPE["dataset"]
+    S["arch.transfer_sent"] = True
+
+
 # --- the "Parameters" tab ------------------------------------------------------------------------------
 
 
@@ -161,7 +176,10 @@ def parameters_tab(spec: ModelSpec) -> None:
     st.code(freezing_code([layer.layer for layer in parts.layers if layer.frozen]), language="python")
     if any(layer.frozen for layer in parts.layers) and any(layer_type == "BatchNorm2d" for layer_type in _types(spec)):
         st.caption(t("anatomy.bn_frozen"))
-    st.info(t("anatomy.transfer"), icon=":material/swap_horiz:")
+    st.info(t("anatomy.transfer", button=t("arch.train")), icon=":material/swap_horiz:")
+    st.button(t("anatomy.try_transfer"), key="arch.try_transfer", on_click=_try_transfer, icon=":material/bolt:")
+    if S.pop("arch.transfer_sent", False):
+        st.switch_page(TRAINING_PAGE)
 
 
 def _types(spec: ModelSpec) -> list[str]:

@@ -45,12 +45,16 @@ TEXT = {
     ),
     "anatomy.transfer": (
         "Transfer learning, as the tutorials do it with VGG16: keep the layers that learnt features, freeze "
-        "them, and retrain the classifier on new data. “Train this model” below takes the ticked layers to the "
+        "them, and retrain the classifier on new data. “{button}” below takes the ticked layers to the "
         "Training page, where a run can also start from a bundled model's weights. ImageNet weights are not "
         "bundled (Stride works offline): the bundled models learnt handwritten digits and shapes.",
         "迁移学习（教程里用 VGG16 演示）：保留已学到特征的层并冻结它们，再用新数据重新训练分类器。"
-        "下方的“训练此模型”会把勾选的层带到训练页面，在那里还可以从内置模型的权重开始训练。"
+        "下方的“{button}”会把勾选的层带到训练页面，在那里还可以从内置模型的权重开始训练。"
         "本应用不附带 ImageNet 权重（它可离线使用）：内置模型学的是手写数字和形状。",
+    ),
+    "anatomy.try_transfer": (
+        "Try it: LeNet with the bundled digits model's conv layers, frozen; only fc1-fc3 learn, on the 8×8 digits",
+        "试一试：LeNet 使用内置数字模型的卷积层并冻结它们；只有 fc1–fc3 在 8×8 数字上学习",
     ),
     "anatomy.unknown_layer": (
         "There is no layer `{name}` to freeze in this model; layers with that kind of name: {close}.",
