@@ -27,9 +27,9 @@ class ScaleShift(nn.Module):
 
     def __init__(self, n: int):
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(n))  # learned: in parameters() and state_dict()
-        self.register_buffer("calls", torch.zeros(()))  # saved, not learned: in state_dict() only
-        self.shift = torch.zeros(n)  # a plain tensor: in neither, and .to(device) leaves it behind
+        self.weight = nn.Parameter(torch.ones(n))  # learned and saved
+        self.register_buffer("calls", torch.zeros(()))  # saved, not learned
+        self.shift = torch.zeros(n)  # neither; .to(device) leaves it behind
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls += 1

@@ -208,7 +208,7 @@ def _centered_values(text: str) -> list[float]:
 
 def _demo(source: str, code: str, output: str) -> None:
     """Show a layer's source and the lines that use it, then what they print (full width: sources are wide)."""
-    st.code(source + "\n\n" + code, language="python")
+    st.code(source + "\n\n" + code, language="python", wrap_lines=True)
     st.caption(t("anatomy.output"))
     st.code(output, language=None, wrap_lines=True)
 

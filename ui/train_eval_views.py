@@ -155,13 +155,13 @@ def batchnorm_section() -> None:
     demo = batchnorm_demo(x, float(momentum), int(calls))
     code = [
         f"bn = nn.BatchNorm1d({x.shape[1]}, momentum={momentum:g})",
-        "bn.train()  # normalise with the batch's statistics",
+        "bn.train()  # batch statistics",
         f"for _ in range({int(calls)}):",
         "    y = bn(x)",
         "print(y)",
         "print(bn.running_mean)  # starts at 0",
         "print(bn.running_var)  # starts at 1",
-        "bn.eval()  # normalise with the running ones",
+        "bn.eval()  # running statistics",
         "print(bn(x))",
     ]
     last = demo.steps[-1]
