@@ -370,11 +370,11 @@ if print_tab.open:
         if isinstance(printed, Message):
             show(printed)
         else:
-            st.code(printed, language=None)
+            st.code(printed, language=None, wrap_lines=True)
 if code_tab.open:
     with code_tab:
         st.caption(t("arch.code_caption"))
-        st.code(code, language="python")
+        st.code(code, language="python", wrap_lines=True)
 if params_tab.open:
     with params_tab:
         parameters_tab(spec)

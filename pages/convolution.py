@@ -32,6 +32,7 @@ from ui.classroom import viewer
 from ui.conv_controls import (
     FILTERS,
     MODES,
+    SIDE,
     arithmetic,
     conv_controls,
     current_matrix,
@@ -71,7 +72,8 @@ def share() -> None:
 @st.fragment
 def matrix_section() -> None:
     start_section("matrix")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         example_select("matrix")
         rect_toggle()
@@ -80,8 +82,8 @@ def matrix_section() -> None:
         settings = conv_controls(kernel_size)
         bias = st.number_input(t("conv.bias"), -10.0, 10.0, step=1.0, key=key("bias"), persist_state="session")
         x_default, k_default = default_matrices("matrix", size, kernel_size)
-        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
-        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"), wide)
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"), wide)
 
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
@@ -96,18 +98,19 @@ def matrix_section() -> None:
             f"x = torch.randn(1, 1, {size[0]}, {size[1]})   # (N, C_in, H, W)\n"
             f"conv(x).shape                   # torch.Size([1, 1, {out_h}, {out_w}])",
             language="python",
+            wrap_lines=True,
         )
 
         def draw(row: int, col: int) -> None:
             window = ops.conv_window(result, settings, kernel, bias, row, col)
             window_figures(result, window)
             st.markdown(t("conv.cell", row=row, col=col))
-            st.code(arithmetic(window, kernel), language=None)
+            st.code(arithmetic(window, kernel), language=None, wrap_lines=True)
 
         walk(out_h, out_w, draw, "conv.step", URL.write)
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
-            st.code(inspect.getsource(ops.corr2d), language="python")
+            st.code(inspect.getsource(ops.corr2d), language="python", wrap_lines=True)
             loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), settings.stride, settings.dilation)
             loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
@@ -137,7 +140,8 @@ def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple
 @st.fragment
 def image_section() -> None:
     start_section("image")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         source = st.selectbox(
             t("conv.photo"),
@@ -165,7 +169,7 @@ def image_section() -> None:
             kernel_size = pair_input("kernel", t("conv.kernel"))
             identity = np.zeros(kernel_size)
             identity[kernel_size[0] // 2, kernel_size[1] // 2] = 1
-            kernel = edit_matrix("k", current_matrix("k", kernel_size, identity), t("conv.kernel_matrix"))
+            kernel = edit_matrix("k", current_matrix("k", kernel_size, identity), t("conv.kernel_matrix"), wide)
         else:
             kernel = np.asarray(ops.IMAGE_KERNELS[kernel_name])
             st.table(matrix_table(kernel))
@@ -212,6 +216,7 @@ def image_section() -> None:
         st.code(
             f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}",
             language="python",
+            wrap_lines=True,
         )
         a, b = st.columns(2)
         a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
@@ -224,7 +229,8 @@ def image_section() -> None:
 @st.fragment
 def pool_section() -> None:
     start_section("pool")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         example_select("pool")
         kind = st.radio(
@@ -244,7 +250,7 @@ def pool_section() -> None:
         dilation = pair_input("dilation", t("conv.dilation")) if kind == "max" else (1, 1)
         ceil_mode = st.checkbox("ceil_mode", key=key("ceil_mode"), persist_state="session")
         x = edit_matrix(
-            "x", current_matrix("x", size, default_matrices("pool", size, (1, 1))[0]), t("conv.input_matrix")
+            "x", current_matrix("x", size, default_matrices("pool", size, (1, 1))[0]), t("conv.input_matrix"), wide
         )
     settings = PoolSettings(
         kind=kind, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
@@ -260,6 +266,7 @@ def pool_section() -> None:
         st.code(
             f"pool = {settings.code()}\npool(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {out_h}, {out_w})",
             language="python",
+            wrap_lines=True,
         )
         st.caption(t("conv.pool_no_params"))
 
@@ -267,7 +274,7 @@ def pool_section() -> None:
             window = ops.pool_window(result, settings, row, col)
             window_figures(result, window)
             values = ", ".join(format_number(v) for v in window.patch.ravel())
-            st.code(f"{kind}({values}) = {format_number(window.value)}", language=None)
+            st.code(f"{kind}({values}) = {format_number(window.value)}", language=None, wrap_lines=True)
 
         walk(out_h, out_w, draw, "conv.step", URL.write)
         if kind == "avg":
@@ -282,12 +289,13 @@ def pool_section() -> None:
 @st.fragment
 def activation_section() -> None:
     start_section("act")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         chosen = st.multiselect(t("conv.act_choose"), ops.ACTIVATIONS, key=key("acts"), persist_state="session")
         alpha = st.slider(t("conv.alpha"), 0.0, 1.0, step=0.01, key=key("alpha"), persist_state="session")
         held = np.asarray(get("x"), dtype=float)
-        x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"))
+        x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"), wide)
     with right:
         xs = torch.linspace(-5, 5, 201)
         curves = {name: ops.activate(name, xs, alpha).numpy() for name in chosen if name != "Softmax"}
@@ -306,7 +314,8 @@ def activation_section() -> None:
 @st.fragment
 def transposed_section() -> None:
     start_section("transposed")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         rect_toggle()
         size = pair_input("size", t("conv.size"))
@@ -316,8 +325,8 @@ def transposed_section() -> None:
         output_padding = pair_input("output", t("conv.output_padding"))
         dilation = pair_input("dilation", t("conv.dilation"))
         x_default, k_default = default_matrices("transposed", size, kernel_size)
-        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
-        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"), wide)
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"), wide)
     settings = ConvTransposeSettings(
         kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
@@ -332,10 +341,15 @@ def transposed_section() -> None:
         st.code(
             f"up = {settings.code()}\nup(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {result.output.shape[0]}, {result.output.shape[1]})",
             language="python",
+            wrap_lines=True,
         )
 
         def draw(row: int, col: int) -> None:
-            a, b, c = st.columns([max(size[1], 2), result.full.shape[1], max(result.output.shape[1], 2)])
+            # input and scatter side by side, the output under them: three heatmaps in a row cut the input's columns
+            a, b = st.columns([max(size[1], 3) + 1, result.full.shape[1] + 1])
+            c = st.columns(
+                [result.output.shape[1] + 1, max(result.full.shape[1] - result.output.shape[1], 0) + size[1] + 2]
+            )[0]
             with a:
                 plot(matrix_figure(x, title=t("conv.input_matrix"), highlight=[(row, col)]), key="conv.fig_tin")
             with b:

@@ -165,3 +165,13 @@ def test_try_transfer_fills_the_training_form_with_frozen_bundled_features_ready
     assert at.selectbox(key="train.init_from").value == "digits_lenet"
     assert at.multiselect(key=keys.TRAIN_FROZEN).value == ["conv1", "conv2"]
     assert not at.error and not at.button(key="train.start").disabled
+
+
+def test_the_training_forms_link_carries_the_start_weights_and_the_frozen_layers(app):
+    at = app("pages/training.py", init_from="digits_lenet", frozen="conv1,conv2")
+    assert at.selectbox(key="train.init_from").value == "digits_lenet"
+    assert at.multiselect(key=keys.TRAIN_FROZEN).value == ["conv1", "conv2"]
+    assert at.query_params["init_from"] == "digits_lenet" and at.query_params["frozen"] == "conv1,conv2"
+    at = app("pages/training.py", frozen="conv1,../x")
+    assert at.multiselect(key=keys.TRAIN_FROZEN).value == ["conv1"]
+    assert any("../x" in w.value for w in at.warning)

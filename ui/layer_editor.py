@@ -199,9 +199,11 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
         height="content" if len(S["arch.rows"]) <= EDITOR_MAX_ROWS else EDITOR_MAX_ROWS * 35,
         column_config={
             "type": st.column_config.SelectboxColumn(
-                t("arch.col_type"), options=list(LAYER_TYPES), required=True, width=120
+                t("arch.col_type"), options=list(LAYER_TYPES), required=True, width=110
             ),
-            "args": st.column_config.TextColumn(t("arch.col_args"), help=t("arch.col_args_help"), width=370),
+            "args": st.column_config.TextColumn(
+                t("arch.col_args"), help=t("arch.col_args_help"), width=280
+            ),  # the three fit the column at 1280 px
             "name": st.column_config.TextColumn(t("arch.col_name"), help=t("arch.col_name_help"), width=80),
         },
     )

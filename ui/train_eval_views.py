@@ -8,8 +8,6 @@ Session-state keys (the page lists them all), each also a URL parameter of the s
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 import torch
@@ -18,7 +16,7 @@ from core.i18n import Message, UserError
 from core.train_eval import DROPOUT_P_RANGE, MAX_CALLS, batchnorm_demo, dropout_demo, parse_small_tensor
 from ui.app import STEP_PAGE
 from ui.text import show, t
-from ui.urlstate import Param
+from ui.urlstate import Param, number_param
 
 S = st.session_state
 DEFAULTS = {
@@ -50,21 +48,10 @@ def _text_param(name: str, key: str, min_rows: int) -> Param:
 
 
 def _number_param(name: str, key: str, low: float, high: float, step: float) -> Param:
-    """A number on the widget's grid (``step``), clamped to ``low..high`` with a message when it had to change."""
-
-    def read(raw: str) -> Message | None:
-        try:
-            value = float(raw[:20])
-        except ValueError:
-            value = math.nan
-        used = DEFAULTS[key] if not math.isfinite(value) else min(max(round(value / step) * step, low), high)
-        used = int(used) if isinstance(DEFAULTS[key], int) else round(used, 4)
-        S[key] = used
-        if math.isfinite(value) and abs(used - value) < 1e-9:
-            return None
-        return Message("url.out_of_range", {"name": name, "value": raw[:40], "low": low, "high": high, "used": used})
-
-    return Param(name, read, lambda: str(S[key]) if S.get(key, DEFAULTS[key]) != DEFAULTS[key] else None)
+    """The shared number parameter (clamped, on the widget's grid), written only while it differs from the default."""
+    cast = int if isinstance(DEFAULTS[key], int) else float
+    param = number_param(name, key, low, high, DEFAULTS[key], cast, step=0 if cast is int else step)
+    return Param(name, param.read, lambda: param.write() if S.get(key, DEFAULTS[key]) != DEFAULTS[key] else None)
 
 
 URL_PARAMS = [

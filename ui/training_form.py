@@ -351,7 +351,6 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
         persist_state="session",
     )
     right.caption(t(f"training.loss_semantics_{loss}"))
-    right.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
     if spec_dict is not None and (warning := loss_warning(loss, ModelSpec.from_dict(spec_dict))) is not None:
         show(warning, "warning")
     step_size, milestones, gamma = S["train.step_size"], S["train.milestones"], S["train.gamma"]
@@ -422,6 +421,7 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
         help=t("training.device_help"),
         persist_state="session",
     )
+    st.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")  # too long for half a column
     transfer = transfer_ui(spec_dict)  # start from a bundled model's weights, freeze layers
     return {
         **transfer,
