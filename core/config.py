@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +27,13 @@ DEVICES = ("auto", "cpu", "cuda")
 _ALSO_ALLOWED = {"model": dict, "max_samples": int}  # types besides the default's own
 
 
-def _fits(value: Any, default: Any, also: type | None) -> bool:
-    """Return whether a JSON value has the type of a field whose default is ``default``."""
+_TUPLE_ITEMS = {"milestones": int, "frozen": str}  # what the tuple fields hold
+MAX_FROZEN = 200  # layer names in ``frozen``: a model has at most core.modelspec.MAX_LAYERS layers
+_BUNDLED_NAME = re.compile(r"[a-z0-9_]{1,60}")  # a folder of models/; core.transfer checks that it exists
+
+
+def _fits(value: Any, default: Any, also: type | None, item: type = int) -> bool:
+    """Return whether a JSON value has the type of a field whose default is ``default`` (tuples hold ``item``)."""
     if also is not None and isinstance(value, also) and not isinstance(value, bool):
         return True
     if isinstance(value, bool) or isinstance(default, bool):
@@ -35,7 +41,7 @@ def _fits(value: Any, default: Any, also: type | None) -> bool:
     if isinstance(default, float):
         return isinstance(value, int | float)
     if isinstance(default, tuple):
-        return isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        return isinstance(value, tuple) and all(isinstance(v, item) and not isinstance(v, bool) for v in value)
     return isinstance(value, type(default))
 
 
@@ -64,10 +70,18 @@ class TrainConfig:
     device: str = "auto"  # "auto" = cuda when available, else cpu
     threads: int = 0  # torch CPU threads; 0 = as many as the job queue gives a run
     max_samples: int | None = None  # use at most this many samples of the data set (None = all)
+    # transfer learning (core.transfer): start from a bundled model's weights, train only what is not frozen
+    init_from: str = ""  # "" = fresh weights (seeded); else a bundled model (models/<name>) whose matching tensors load
+    frozen: tuple[str, ...] = ()  # layer names whose parameters keep their values: requires_grad False, not optimised
+
+    def __post_init__(self) -> None:
+        if isinstance(self.frozen, list):  # a form or JSON gives a list; the config keeps a tuple (hashable)
+            object.__setattr__(self, "frozen", tuple(self.frozen))
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["milestones"] = list(self.milestones)
+        data["frozen"] = list(self.frozen)
         return data
 
     @classmethod
@@ -81,10 +95,12 @@ class TrainConfig:
                 close = closest(key, names)
                 raise UserError(Message("train.unknown_setting", {"name": key, "close": ", ".join(close) or "-"}))
         values = dict(data)
-        if isinstance(values.get("milestones"), list):
-            values["milestones"] = tuple(values["milestones"])
+        for name in _TUPLE_ITEMS:
+            if isinstance(values.get(name), list):
+                values[name] = tuple(values[name])
         for f in dataclasses.fields(cls):
-            if f.name in values and not _fits(values[f.name], f.default, _ALSO_ALLOWED.get(f.name)):
+            item = _TUPLE_ITEMS.get(f.name, int)
+            if f.name in values and not _fits(values[f.name], f.default, _ALSO_ALLOWED.get(f.name), item):
                 raise UserError(Message("train.bad_type", {"name": f.name, "value": repr(values[f.name])[:60]}))
             if f.name in values and isinstance(f.default, float):
                 values[f.name] = float(values[f.name])  # 1 and 1.0 mean the same rate; store one form
@@ -135,6 +151,10 @@ class TrainConfig:
             not self.milestones or list(self.milestones) != sorted(set(self.milestones)) or self.milestones[0] < 1
         ):
             found.append(Message("train.bad_milestones", {"value": list(self.milestones)}))
+        if self.init_from and not _BUNDLED_NAME.fullmatch(self.init_from):
+            found.append(Message("train.bad_init_from", {"value": self.init_from[:60]}))
+        if len(self.frozen) > MAX_FROZEN or any(not name.isidentifier() or len(name) > 60 for name in self.frozen):
+            found.append(Message("train.bad_frozen", {"value": ", ".join(self.frozen)[:80], "max": MAX_FROZEN}))
         return found
 
     def check(self) -> TrainConfig:

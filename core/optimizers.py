@@ -22,8 +22,12 @@ RMSPROP_ALPHA, RMSPROP_EPS = 0.99, 1e-8
 
 
 def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    """Return the optimizer of ``config`` over ``model``'s parameters (PyTorch's defaults for everything else)."""
-    params = model.parameters()
+    """Return the optimizer of ``config`` over ``model``'s trainable parameters (PyTorch's defaults for everything else).
+
+    Frozen parameters (``requires_grad=False``) are left out, as the transfer-learning recipe does,
+    so not even weight decay can move them.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     if config.optimizer == "adam":

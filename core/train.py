@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from core.anatomy import freeze_layers
 from core.augment import augment, epoch_seed
 from core.builder import build_model, first_layer_filters
 from core.checkpoints import Checkpoint
@@ -51,6 +52,7 @@ from core.optimizers import make_optimizer, make_schedule
 from core.pictures import png_base64
 from core.presets import resolve_spec
 from core.splits import LoadedData
+from core.transfer import load_start_weights
 
 # Log points per epoch: enough for a smooth live curve, few enough that logging costs nothing.
 LOG_POINTS_PER_EPOCH = 20
@@ -228,6 +230,11 @@ def train(
     spec = resolve_spec(config)
     device = pick_device(config.device)
     model = build_model(spec, seed=config.seed)
+    if config.init_from:  # transfer learning: the bundled model's matching tensors replace the fresh ones
+        load_start_weights(model, config.init_from)
+    frozen = freeze_layers(model, config.frozen)  # requires_grad False: no gradient, left out of the optimizer
+    if frozen and not any(p.requires_grad for p in model.parameters()):
+        raise UserError(Message("anatomy.all_frozen", {"layers": ", ".join(config.frozen)[:200]}))
     check_fit(model, spec, data, config.loss)
 
     x_train, y_train = data.x_train.to(device), data.y_train.to(device)

@@ -1,11 +1,13 @@
 """Architecture: pick or build a model and see what every layer does to the shape of the data.
 
 URL parameters (read and written here): preset (a key of core.presets.PRESETS, or `empty`), input
-(one sample's shape: `1x32x32` for images, `784` for vectors).
+(one sample's shape: `1x32x32` for images, `784` for vectors); freeze and centered (ui.anatomy_views),
+drop_x, drop_p, drop_seed, bn_x, bn_momentum, bn_calls (ui.train_eval_views); tab (the open tab's id).
 Session-state keys: widget keys start with "arch." and live only on this page ("arch.tabs" is the open
 tab's label); "arch.spec" holds the working model as a ModelSpec dict (edits survive reruns; choosing
 a preset replaces it); ui.layer_editor lists the editor's keys.
-``ui.keys.TRAIN_SPEC``: set here by "Train this model" (a ModelSpec dict) and read by the training page.
+``ui.keys.TRAIN_SPEC``: set here by "Train this model" (a ModelSpec dict) and read by the training page, with
+``ui.keys.TRAIN_FROZEN`` (the layers ticked to freeze). ui.anatomy_views and ui.train_eval_views list their keys.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from core.modelspec import INIT_SCHEMES, ModelSpec
 from core.presets import PRESETS
 from core.spec_editing import parse_input_shape
 from core.summary import SAME_SHAPE, Summary, summarize
+from core.urlstate import parse_choice
 from ui import keys
+from ui.anatomy_views import URL_PARAMS as ANATOMY_PARAMS
+from ui.anatomy_views import frozen_layers, module_tab, parameter_anatomy, parameters_tab
 from ui.app import TRAINING_PAGE, start_page
 from ui.layer_editor import (
     ALEXNET_AS_WRITTEN,
@@ -43,6 +48,10 @@ from ui.layer_editor import (
     working_spec,
 )
 from ui.text import lang, show
+from ui.train_eval_views import URL_PARAMS as MODES_PARAMS
+from ui.train_eval_views import modes_tab
+from ui.tutorial_notes import tutorial_notes
+from ui.urlstate import PageUrl, Param
 from ui.widgets import file_uploader, plot
 
 t = start_page()
@@ -54,6 +63,23 @@ TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
     "arch.col_index", "arch.col_name", "arch.col_layer", "arch.col_calculation", "arch.col_output",
     "arch.col_params", "arch.col_macs", "arch.col_rf", "arch.col_jump",
 ]  # fmt: skip
+TABS = {"print": "arch.print_tab", "code": "arch.code_tab", "params": "arch.params_tab", "module": "arch.module_tab",
+        "modes": "arch.modes_tab", "weights": "arch.weights_tab"}  # fmt: skip
+
+
+def read_tab(raw: str) -> Message | None:
+    """`tab`: the open tab, by its id (the widget holds its label, in the reader's language)."""
+    tab, problem = parse_choice(raw, "tab", list(TABS), "print")
+    S["arch.tabs"] = t(TABS[tab])
+    return problem
+
+
+def open_tab() -> str | None:
+    tab = next((tab for tab, key in TABS.items() if t(key) == S.get("arch.tabs")), "print")
+    return None if tab == "print" else tab
+
+
+INSIDE_URL = PageUrl("architecture_inside", [Param("tab", read_tab, open_tab), *ANATOMY_PARAMS, *MODES_PARAMS])
 
 
 # --- the working spec ------------------------------------------------------------------------------
@@ -62,6 +88,7 @@ TABLE_COLUMNS = [  # the per-layer table's columns (text keys)
 def send_to_training(spec: dict) -> None:
     """Callback: hand the model to the training page (a callback, so a rerun cannot lose the click)."""
     S[keys.TRAIN_SPEC] = spec
+    S[keys.TRAIN_FROZEN] = frozen_layers()
     S["arch.train_sent"] = True
 
 
@@ -171,8 +198,8 @@ def shape_problem(summary: Summary, preset: str) -> None:
         )
 
 
-def totals(summary: Summary) -> None:
-    """Show the model's size as metrics: parameters, multiply-accumulates, memory, output shape.
+def totals(summary: Summary, frozen: int) -> None:
+    """Show the model's size as metrics: parameters (``frozen`` of them ticked to freeze), MACs, memory, output shape.
 
     Parameters come from the layers' arguments, so they are known even when a layer does not fit;
     the costs of running the model are not ("—").
@@ -181,8 +208,8 @@ def totals(summary: Summary) -> None:
     runs = summary.problem is None
     metrics = [
         (t("arch.params"), format_count(summary.total_params), t("arch.params_help")),
-        (t("arch.trainable"), format_count(summary.trainable_params), None),
-        (t("arch.frozen"), format_count(summary.frozen_params), t("arch.frozen_help")),
+        (t("arch.trainable"), format_count(summary.total_params - frozen), None),
+        (t("arch.frozen"), format_count(frozen), t("arch.frozen_help")),
         (t("arch.macs"), format_count(summary.total_macs) if runs else "—", t("arch.macs_help")),
         (t("arch.param_memory"), format_bytes(summary.param_bytes), t("arch.param_memory_help")),
         (
@@ -307,7 +334,7 @@ def files_section(spec: ModelSpec, code: str, fits: bool) -> None:
 
 st.title(t("arch.title"))
 st.write(t("arch.intro"))
-for problem in URL.read():
+for problem in [*URL.read(), *INSIDE_URL.read()]:
     show(problem, "warning")
 S.setdefault("arch.preset", DEFAULT_PRESET)
 if "arch.spec" not in S:
@@ -326,15 +353,17 @@ with add:
 with results:
     if summary.problem is not None:
         shape_problem(summary, S["arch.preset"])
-    totals(summary)
+    parts = parameter_anatomy(spec.to_json(), tuple(frozen_layers()))
+    totals(summary, 0 if isinstance(parts, Message) else parts.frozen)
 
 st.subheader(t("arch.table"))
 shapes_diagram(spec)
 layer_table(summary)
+tutorial_notes(spec, S["arch.preset"])
 
 # lazy tabs: only the open one runs, so the weights are built only for a reader who looks at them
-print_tab, code_tab, weights_tab = st.tabs(
-    [t("arch.print_tab"), t("arch.code_tab"), t("arch.weights_tab")], key="arch.tabs", on_change="rerun"
+print_tab, code_tab, params_tab, module_tab_, modes_tab_, weights_tab = st.tabs(
+    [t(key) for key in TABS.values()], key="arch.tabs", on_change="rerun"
 )
 if print_tab.open:
     with print_tab:
@@ -346,6 +375,15 @@ if code_tab.open:
     with code_tab:
         st.caption(t("arch.code_caption"))
         st.code(code, language="python", wrap_lines=True)
+if params_tab.open:
+    with params_tab:
+        parameters_tab(spec)
+if module_tab_.open:
+    with module_tab_:
+        module_tab(spec)
+if modes_tab_.open:
+    with modes_tab_:
+        modes_tab()
 if weights_tab.open:
     with weights_tab:
         weights_section(spec, summary)
@@ -353,3 +391,4 @@ if weights_tab.open:
 st.subheader(t("arch.files"))
 files_section(spec, code, fits=summary.problem is None)
 URL.write()
+INSIDE_URL.write()

@@ -56,6 +56,10 @@ WIDEST = [  # (path and query, widths): each page at its widest
     ("convolution?mode=image&cout=8&chk=sobel_x,same,emboss", (1280,)),
     ("architecture?preset=vgg16", (1280, 1920)),
     ("architecture?preset=alexnet_as_written&lang=zh", (1280,)),
+    ("architecture?preset=vgg16&tab=params&freeze=conv1", (1280,)),  # the look inside a model (issue 15)
+    ("architecture?preset=cifar10_simple_v3&tab=module&lang=zh", (1280,)),
+    ("architecture?preset=lenet&tab=modes&lang=zh&drop_x=-1.5,2,3,4,5,6,7,8&bn_x=100,-2;3,6;5,10", (1280,)),
+    ("training?init_from=digits_lenet&frozen=conv1,conv2&lang=zh", (1280,)),
     ("predict?model=bundled:shapes_small_cnn", (1280, 1920)),
     ("predict?lang=zh", (1280,)),
     ("step?lang=zh", (1280,)),

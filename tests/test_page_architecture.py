@@ -182,8 +182,8 @@ def test_initialisation_choice_is_recorded_in_the_spec_and_the_code(app):
 
 def test_generated_code_and_print_of_the_model_are_shown(app):
     at = app(PAGE, preset="lenet")
-    assert at.code[0].value.startswith("Sequential(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5)")
-    code = _open_tab(at, "arch.code_tab").code[0].value
+    assert at.code[-1].value.startswith("Sequential(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5)")  # the open tab
+    code = _open_tab(at, "arch.code_tab").code[-1].value
     assert "class Net(nn.Module):" in code and "x = self.conv1(x)  # (N, 6, 28, 28)" in code
 
 

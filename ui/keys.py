@@ -13,3 +13,4 @@ CLASS_TEACHER = "_class_teacher"  # True once this tab unlocked teacher mode; ne
 CLASS_PROBLEM = "_class_problem"  # why a name or key from the URL was changed, shown once
 
 TRAIN_SPEC = "train.spec"  # a ModelSpec dict: set by Architecture's "Train this model", read by Training
+TRAIN_FROZEN = "train.frozen"  # layer names to freeze: set with TRAIN_SPEC by Architecture, the Training form's box

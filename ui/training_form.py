@@ -35,6 +35,7 @@ from ui import keys
 from ui.app import ARCHITECTURE_PAGE, LOSSES_PAGE, PIPELINE_PAGE, STEP_PAGE
 from ui.text import show, t
 from ui.training_upload import upload_info, upload_ui
+from ui.transfer_form import transfer_ui
 
 S = st.session_state
 DEFAULTS = TrainConfig()  # every control starts at the trainer's own default
@@ -59,6 +60,8 @@ FORM_DEFAULTS = {
     "zoom": DEFAULTS.zoom,
     "seed": DEFAULTS.seed,
     "device": DEFAULTS.device,
+    "init_from": DEFAULTS.init_from,
+    "frozen": list(DEFAULTS.frozen),  # the transfer-learning controls: ui.transfer_form
 }
 
 
@@ -420,7 +423,9 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
         persist_state="session",
     )
     st.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")  # too long for half a column
+    transfer = transfer_ui(spec_dict)  # start from a bundled model's weights, freeze layers
     return {
+        **transfer,
         "epochs": int(epochs),
         "batch_size": int(batch_size),
         "optimizer": optimizer,

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.config import DEVICES, FORM_BOUNDS, LOSSES, LR_CHOICES, OPTIMIZERS, SCHEDULES, WEIGHT_DECAY_CHOICES
+from core.config import (
+    DEVICES,
+    FORM_BOUNDS,
+    LOSSES,
+    LR_CHOICES,
+    MAX_FROZEN,
+    OPTIMIZERS,
+    SCHEDULES,
+    WEIGHT_DECAY_CHOICES,
+)
 from core.datasets import DATASETS, UPLOAD_KINDS
 from core.i18n import Message, UserError
+from core.model_files import list_bundled
 from core.modelspec import ModelSpec
 from core.spec_parsing import spec_from_link, spec_to_link
 from ui import keys
@@ -68,6 +78,19 @@ def _milestones() -> Param:
     return Param("milestones", read, lambda: ",".join(map(str, S.get("train.milestones", []))))
 
 
+def _frozen() -> Param:
+    """`frozen`: the layers to freeze, as "conv1,conv2" (the form keeps those of its model: ui.transfer_form)."""
+
+    def read(raw: str) -> Message | None:
+        names = list(dict.fromkeys(n.strip() for n in raw[:2_000].split(",") if n.strip()))
+        S[keys.TRAIN_FROZEN] = [n for n in names if n.isidentifier()][:MAX_FROZEN]
+        if len(S[keys.TRAIN_FROZEN]) == len(names):
+            return None
+        return Message("train.bad_frozen", {"value": raw[:80], "max": MAX_FROZEN})
+
+    return Param("frozen", read, lambda: ",".join(S.get(keys.TRAIN_FROZEN, [])))
+
+
 def _spec() -> Param:
     """`spec`: a model sent by the Architecture page (the form trains it instead of a preset)."""
 
@@ -111,6 +134,10 @@ def form_params() -> list[Param]:
             param = number_param("flip", "train.flip", 0, 1, 0, bool)
         elif field == "milestones":
             param = _milestones()
+        elif field == "init_from":  # "" (fresh weights) or a bundled model: ui.transfer_form
+            param = choice_param("init_from", "train.init_from", lambda: ["", *list_bundled()], "")
+        elif field == "frozen":
+            param = _frozen()
         else:
             param = _number(field)
         params.append(_unless_default(param, field))
