@@ -147,7 +147,7 @@ TEXT = {
         "在 `train()` 模式下，每次调用都会重新随机生成掩码：每个值以概率 p 被置零，保留下来的值乘以 1 / (1 - p)，"
         "使总和的期望保持不变。在 `eval()` 模式下，输入原样通过：没有掩码，也没有缩放。",
     ),
-    "modes.x": ("x (rows separated by ;)", "x（行之间用 ; 分隔）"),
+    "modes.x": ("x (rows separated by ;)", "x（行之间用 `;` 分隔）"),
     "modes.p": ("p (drop probability)", "p（丢弃概率）"),
     "modes.seed": ("Seed", "随机种子"),
     "modes.dropout_scale": (
@@ -194,7 +194,7 @@ TEXT = {
         "`{field}` has {rows} row; BatchNorm in train() needs at least {min} samples to measure a variance. "
         "Add a row after a ;, e.g. 1, 2; 3, 4.",
         "`{field}` 只有 {rows} 行；BatchNorm 在 train() 模式下至少需要 {min} 个样本才能计算方差。"
-        "请在 ; 后面再加一行，例如 1, 2; 3, 4。",
+        "请在 `;` 后面再加一行，例如 `1, 2; 3, 4`。",
     ),
     # --- the tutorials' slips ---
     "slips.title": ("The tutorial says …; PyTorch does …", "教程这样写……；PyTorch 实际这样做……"),
