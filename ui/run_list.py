@@ -145,6 +145,7 @@ def run_table(room: Classroom, scope: str) -> None:
         st.caption(t("training.no_runs"))
         return
     show_owner = viewer.class_mode and (scope == "class" or viewer.teacher)
+    queue = any(job.position is not None for job in jobs)  # the queue column only while someone waits
     rows = []
     for job in jobs:
         config = infos[job.run_id].config
@@ -154,7 +155,7 @@ def run_table(room: Classroom, scope: str) -> None:
                 **({t("classroom.col_owner"): infos[job.run_id].owner or ""} if show_owner else {}),
                 t("training.col_label"): run_label(infos[job.run_id]),
                 t("training.col_status"): t(f"training.status_{job.state}"),
-                t("training.col_queue"): "" if job.position is None else str(job.position),
+                **({t("training.col_queue"): "" if job.position is None else str(job.position)} if queue else {}),
                 t("training.col_epochs"): f"{meta.epoch if meta else 0}/{config.get('epochs', '?')}",
                 t("training.col_val_acc"): f"{meta.val_acc:.1%}" if meta else "",
                 t("training.col_created"): time.strftime("%m-%d %H:%M", time.localtime(infos[job.run_id].created_at)),
