@@ -63,7 +63,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE TABLE IF NOT EXISTS answers ("
             " answer_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, name TEXT NOT NULL, set_id TEXT NOT NULL,"
             " kind TEXT NOT NULL, question TEXT NOT NULL, typed TEXT NOT NULL, understood TEXT NOT NULL,"
-            " correct BIGINT NOT NULL, attempt BIGINT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+            " mistake TEXT NOT NULL, correct BIGINT NOT NULL, attempt BIGINT NOT NULL, at DOUBLE PRECISION NOT NULL)",
             "CREATE INDEX IF NOT EXISTS answers_by_owner ON answers (owner_id, set_id)",
             "CREATE INDEX IF NOT EXISTS answers_by_kind ON answers (kind, correct)",
             "CREATE TABLE IF NOT EXISTS practice_sets ("
