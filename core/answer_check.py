@@ -97,10 +97,8 @@ def _comparable(numbers: tuple[float, ...], expected: Expected) -> tuple[float, 
         if expected.channels is not None and n == 4:
             return numbers[2:] if numbers[:2] == (1, expected.channels) else (math.nan, math.nan)
         return None
-    if expected.form == "shape":
-        if n == want:
-            return numbers
-        return (1.0, *numbers) if n == want - 1 else None
+    if expected.form == "shape":  # any shape is understood; one dimension short is read as the batch left out
+        return (1.0, *numbers) if n == want - 1 else numbers
     if expected.form == "layer_fix":
         return numbers if n == 2 else None
     return numbers if n == 1 else None
@@ -123,8 +121,9 @@ def check(text: object, expected: Expected) -> Verdict:
         return Verdict("right", understood, "", None)
     if expected.form == "size" and numbers is not None and len(numbers) > 2 and any(math.isnan(n) for n in typed):
         return Verdict("wrong", shown(numbers, "size"), "exercise.hint.channels", Message("exercise.hint.channels"))
+    readings = [typed, (1.0, *typed)] if expected.form == "shape" else [typed]  # a slip's shape without its batch
     for slip, key in expected.mistakes:
-        if _same(typed, slip, expected.tolerance):
+        if any(_same(reading, slip, expected.tolerance) for reading in readings):
             return Verdict("wrong", understood, key, Message(key))
     return Verdict("wrong", understood, expected.hint, Message(expected.hint))
 
