@@ -208,15 +208,17 @@ class PublishedSet:
     practice: PracticeSet
 
 
+def _published(item: object) -> PublishedSet | None:
+    try:
+        return PublishedSet(str(item["item_id"])[:16], _title(item["title"]), parse_set(item["set"]))  # type: ignore[index]
+    except (UserError, TypeError, KeyError):
+        return None
+
+
 def published_sets(state: ClassState) -> list[PublishedSet]:
     """Return the sets on the board, oldest first; a damaged entry is left out."""
-    found = []
-    for item in state.read_doc(SETS_DOC) or []:
-        try:
-            found.append(PublishedSet(str(item["item_id"])[:16], _title(item["title"]), parse_set(item["set"])))
-        except (UserError, TypeError, KeyError):
-            continue
-    return found
+    items = state.read_doc(SETS_DOC)
+    return [p for item in (items if isinstance(items, list) else []) if (p := _published(item)) is not None]
 
 
 def _title(raw: object) -> str:
@@ -231,9 +233,9 @@ def publish_set(state: ClassState, title: object, practice: PracticeSet) -> list
     item = {"item_id": secrets.token_hex(8), "title": _title(title), "set": practice.set_id}
 
     def add(items: object) -> list:
-        items = items if isinstance(items, list) else []
+        items = [i for i in items if _published(i) is not None] if isinstance(items, list) else []  # damage goes
         if len(items) >= MAX_PUBLISHED_SETS:
-            raise UserError(Message("class.board_full", {"limit": MAX_PUBLISHED_SETS}))
+            raise UserError(Message("exercise.sets_full", {"limit": MAX_PUBLISHED_SETS}))
         return [*items, item]
 
     state.update_doc(SETS_DOC, add)

@@ -319,6 +319,10 @@ TEXT = {
         "`{value}` is not a seed: use a whole number from 0.",
         "`{value}` 不是种子：请用从 0 开始的整数。",
     ),
+    "exercise.sets_full": (
+        "The home page holds at most {limit} exercise sets; withdraw one first.",
+        "首页最多放 {limit} 组练习题；请先撤下一组。",
+    ),
     "exercise.bad_set": (
         "`{value}` is not a set: a set reads `topic-size-seed`, e.g. `convolution-5-1234`.",
         "`{value}` 不是题组：题组的写法是 `主题-题数-种子`，例如 `convolution-5-1234`。",
