@@ -1,8 +1,10 @@
 """Check yourself: a set of questions (mixed or one topic) with a score, answers kept per identity.
 
-URL parameters: ``set`` (``topic-size-seed``: the same link gives the same questions), and ``topic``
+URL parameters: ``set`` (``topic-size-seed``: the same link gives the same questions), ``q`` (the
+question shown, from 1; one at a time, so a check reruns one question's widgets), and ``topic``
 on the links from other pages and the sidebar (a new set of that topic; then replaced by ``set``).
-Session-state keys: "practice.set" (the set id shown), "practice.topic" and "practice.size" (the
+Session-state keys: "practice.set" (the set id shown), "practice.q" (its question shown, from 0),
+"practice.topic" and "practice.size" (the
 controls), and those of :mod:`ui.practice`. Without a set in the URL, the page carries on with the
 set this identity answered last (kept in the class database), or draws a mixed one.
 """
@@ -23,6 +25,17 @@ S = st.session_state
 
 def _use_set(chosen: practice.PracticeSet) -> None:
     S["practice.set"], S["practice.topic"], S["practice.size"] = chosen.set_id, chosen.topic, chosen.size
+    S["practice.q"] = 0
+
+
+def read_question(raw: str) -> Message | None:
+    """``q``: the question shown, from 1; anything else shows the first."""
+    size = S.get("practice.size", 5)
+    if raw.isdigit() and 1 <= int(raw) <= size:
+        S["practice.q"] = int(raw) - 1
+        return None
+    S["practice.q"] = 0
+    return Message("url.bad_question", {"value": raw[:20], "size": size})
 
 
 def read_set(raw: str) -> Message | None:
@@ -42,13 +55,32 @@ def read_topic(raw: str) -> Message | None:
 
 
 URL = PageUrl(
-    "practice", [Param("topic", read_topic, lambda: None), Param("set", read_set, lambda: S.get("practice.set"))]
+    "practice",
+    [
+        Param("topic", read_topic, lambda: None),
+        Param("set", read_set, lambda: S.get("practice.set")),
+        Param("q", read_question, lambda: str(S.get("practice.q", 0) + 1)),
+    ],
 )
 
 
 def try_again() -> None:
     """Callback: new numbers for the chosen topic and size."""
     _use_set(practice.new_set(S["practice.topic"], S["practice.size"]))
+
+
+def next_question(after: int) -> None:
+    """Callback: show the next question not done yet (after ``after``, wrapping round)."""
+    size = CURRENT.size
+    S["practice.q"] = next(
+        (i for i in (*range(after + 1, size), *range(after)) if not DONE[i].done), (after + 1) % size
+    )
+
+
+def question_label(index: int) -> str:
+    done = DONE[index]
+    mark = " ✓" if done.right else " ·" if done.revealed else " ✗" if done.tries else ""
+    return f"{index + 1}{mark}"
 
 
 def topic_name(topic: str) -> str:
@@ -86,7 +118,16 @@ st.caption(t("practice.set_caption", set_id=CURRENT.set_id))
 if finished == total:
     st.success(t("practice.all_done", first=first, total=total), icon=":material/celebration:")
 
-for index, done in enumerate(DONE):
-    question_ui(CURRENT, index, done)
+if S.get("practice.q") not in range(CURRENT.size):
+    S["practice.q"] = 0
+st.segmented_control(
+    t("practice.questions"), range(CURRENT.size), key="practice.q", format_func=question_label, required=True
+)
+INDEX = S["practice.q"]
+question_ui(CURRENT, INDEX, DONE[INDEX])
+if DONE[INDEX].done and finished < total:
+    st.button(
+        t("practice.next"), key="practice.next", on_click=next_question, args=(INDEX,), icon=":material/arrow_forward:"
+    )
 
 URL.write()

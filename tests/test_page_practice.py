@@ -22,6 +22,9 @@ def _answer_key(practice_set, index: int) -> str:
 
 
 def _check(at, practice_set, index: int, typed: str):
+    """Show question ``index`` (one at a time), type ``typed`` and press Check."""
+    if at.segmented_control(key="practice.q").value != index:
+        at.segmented_control(key="practice.q").set_value(index).run()
     at.text_input(key=_answer_key(practice_set, index)).input(typed)
     form = f"FormSubmitter:practice.form_{practice_set.set_id}_{index}-"
     submit = next(b for b in at.button if b.key.startswith(form))
@@ -78,9 +81,14 @@ def test_a_reload_keeps_the_progress_and_show_answer_reveals_it(app):
     at.button(key=f"practice.reveal_{chosen.set_id}_0").click().run()
     assert any(i.value.startswith("The answer is") for i in at.info)
 
-    again = app(PAGE, set=chosen.set_id)  # a new session: what it shows comes from the database
+    again = app(PAGE, set=chosen.set_id, q="2")  # a new session: what it shows comes from the database
     assert again.get("progress")[0].proto.text == t("practice.score", first=1, right=1, done=2, total=3)
     assert len([c for c in again.code if c.value == "\n".join(chosen.question(1).reveal)]) == 1
+    assert again.segmented_control(key="practice.q").value == 1
+    again.button(key="practice.next").click().run()
+    assert again.segmented_control(key="practice.q").value == 2 and again.query_params["q"] == "3"  # the one not done
+    odd = app(PAGE, set=chosen.set_id, q="99")
+    assert odd.segmented_control(key="practice.q").value == 0 and any("99" in w.value for w in odd.warning)
 
 
 def test_new_questions_draw_new_numbers_and_a_bad_set_in_the_link_names_the_form(app):

@@ -30,6 +30,12 @@ TEXT = {
         "Set `{set_id}`: the same link gives the same questions.",
         "题组 `{set_id}`：同一个链接给出同样的题目。",
     ),
+    "practice.questions": ("Question", "题目"),
+    "practice.next": ("Next question", "下一题"),
+    "url.bad_question": (
+        "The link's question `{value}` is not one of 1 to {size}; showing the first.",
+        "链接中的题号 `{value}` 不在 1 到 {size} 之间；显示第一题。",
+    ),
     "practice.question": ("Question {number} of {total} · {kind}", "第 {number} 题（共 {total} 题）· {kind}"),
     "practice.answer": ("Your answer", "你的答案"),
     "practice.example": ("e.g. {example}", "例如 {example}"),
