@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from core.answer_check import Expected
-from core.exercises import Question, slips, kind
+from core.exercises import Question, kind, slips
 from core.geometry import conv_geometry
 from core.i18n import Message
 from core.layer_settings import ConvSettings
