@@ -138,10 +138,11 @@ def class_results_ui() -> None:
         st.caption(t("results.none"))
     else:
         st.dataframe(kinds_table(results), hide_index=True)
-        mistakes_ui(results)
+        rows = class_results.student_rows(state, which or None)
+        st.caption(t("results.total", answers=sum(r.answers for r in rows), students=len(rows)))
         st.markdown(f"**{t('results.per_student')}**")
-        kinds = [r.kind for r in results]
-        st.dataframe(students_table(class_results.student_rows(state, which or None), kinds), hide_index=True)
+        st.dataframe(students_table(rows, [r.kind for r in results]), hide_index=True)
+        mistakes_ui(results)
     publish_ui(published)
 
 

@@ -79,6 +79,7 @@ TEXT = {
     "results.which": ("Answers of", "统计范围"),
     "results.all": ("every set", "所有题组"),
     "results.none": ("No answers yet.", "还没有答案。"),
+    "results.total": ("{answers} answers from {students} student(s).", "共 {students} 位学生的 {answers} 个答案。"),
     "results.kind": ("Exercise", "练习"),
     "results.students": ("Students", "学生数"),
     "results.first_tries": ("Questions tried", "尝试的题数"),
