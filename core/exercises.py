@@ -42,6 +42,8 @@ class Question:
     tables: tuple[tuple[str, np.ndarray], ...] = field(default=(), compare=False)  # (caption key, matrix) to show
     image: np.ndarray | None = field(default=None, compare=False)  # a picture to classify (kind "predict_class")
     listing: str = ""  # a model's layers, numbered, to read the question by
+    bars: tuple[tuple[str, float], ...] = ()  # kind "predict_class": the model's most likely classes, shown after
+    true_label: str | None = None  # and what the picture really shows
 
     @property
     def answer(self) -> str:

@@ -242,4 +242,8 @@ def _predict_class(rng: random.Random) -> Question:
         "print(predict_inputs(model, sample.x[None])[0].label)"
     )
     image = np.asarray(sample.picture.convert("L")) if sample.picture is not None else None
-    return Question("", 0, Message("exercise.ask.predict_class"), expected, reveal, truth, code, image=image)
+    bars = tuple((name, p) for _, name, p in prediction.top)
+    return Question(
+        "", 0, Message("exercise.ask.predict_class"), expected, reveal, truth, code, image=image, bars=bars,
+        true_label=loaded.classes[sample.label],
+    )  # fmt: skip

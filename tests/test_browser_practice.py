@@ -54,6 +54,6 @@ def test_a_wrong_then_right_answer_and_the_teacher_counts_both(browser, class_se
     wait_idle(teacher)
     teacher.get_by_text(t("results.total", answers=2, students=1)).wait_for(timeout=10_000)
     typed = "x".join(f"{v:g}" for v in slip)  # the wrong answer, grouped under its slip with its count
-    lines = [text for text in teacher.get_by_test_id("stMarkdownContainer").all_inner_texts() if "(1 answers)" in text]
+    lines = [text for text in teacher.get_by_test_id("stMarkdownContainer").all_inner_texts() if "(1×)" in text]
     assert len(lines) == 1 and t("exercise.kind.conv_size") in lines[0] and f"{typed} (1)" in lines[0]
     teacher.context.close()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import practice
+from core import figures, practice
 from core.answer_check import MAX_ANSWER_CHARS
 from core.class_state import ClassState, open_class_state
 from core.exercises import Question
@@ -23,6 +23,7 @@ from core.practice import PracticeSet, Progress
 from ui.app import PRACTICE_PAGE, settings
 from ui.classroom import viewer
 from ui.text import lang, t
+from ui.widgets import plot
 
 S = st.session_state
 SOLO = "solo"  # the owner id of everything outside class mode: one user, no key
@@ -113,6 +114,11 @@ def worked_answer(question: Question, done: Progress) -> None:
         )
     else:
         st.info(t("practice.revealed", answer=answer), icon=":material/lightbulb:")
+    if question.bars:  # the model's choice, as the Predict page draws it
+        top = figures.probabilities_figure(
+            question.bars, true_label=question.true_label, x_title=t("practice.probability")
+        )
+        plot(top, key=f"practice.bars_{question.seed}")
     st.caption(t("practice.worked"))
     st.code("\n".join(question.reveal), language=None, wrap_lines=True)
     st.markdown(question.explain.text(lang(), markdown=True))

@@ -45,7 +45,8 @@ TEXT = {
     "practice.right_first": ("Right at the first try: **{answer}**.", "首次就答对了：**{answer}**。"),
     "practice.revealed": ("The answer is **{answer}**.", "答案是 **{answer}**。"),
     "practice.wrong": ("You answered `{understood}`. {hint}", "你的答案是 `{understood}`。{hint}"),
-    "practice.tries": ("{tries} tries so far", "已尝试 {tries} 次"),
+    "practice.tries": ("Tries so far: {tries}", "已尝试 {tries} 次"),
+    "practice.probability": ("Probability", "概率"),
     "practice.worked": ("Worked answer", "完整解答"),
     "practice.code": ("The PyTorch that gives it", "得出答案的 PyTorch 代码"),
     "practice.input": ("Input", "输入"),
@@ -85,7 +86,7 @@ TEXT = {
     "results.first_tries": ("Questions tried", "尝试的题数"),
     "results.success": ("Right at the first try", "首次答对率"),
     "results.mistakes": ("Most common wrong answers", "最常见的错误答案"),
-    "results.mistake_line": ("**{kind}**: {hint} ({count} answers)", "**{kind}**：{hint}（{count} 个答案）"),
+    "results.mistake_line": ("**{kind}** ({count}×): {hint}", "**{kind}**（{count} 次）：{hint}"),
     "results.answers_seen": ("typed most: {answers}", "最常见：{answers}"),
     "results.per_student": (
         "Per student (right at the first try / questions tried)",
