@@ -115,53 +115,62 @@ class _SqliteTx:
 class SqliteBackend:
     """One SQLite file in WAL mode: readers never wait for the writer; writers take turns.
 
-    A connection per thread (Streamlit runs each session's script in a thread of its own); every
-    writing transaction starts with ``BEGIN IMMEDIATE``, so two writers queue instead of one
-    failing when it upgrades a read lock.
+    Connections are pooled, not kept per thread: Streamlit runs every rerun in a new thread, and a
+    connection per thread would leave one open file behind per rerun. A transaction borrows an idle
+    connection (or opens one) and gives it back; at most ``MAX_IDLE`` wait. Every writing
+    transaction starts with ``BEGIN IMMEDIATE``, so two writers queue (``BUSY_TIMEOUT_S``) instead
+    of one failing when it upgrades a read lock.
     """
 
     dialect = "sqlite"
+    MAX_IDLE = 8
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self.transaction(write=True):  # creates the file, in WAL mode from the start
             pass
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives an app crash
-            self._local.connection = connection
-            with self._lock:
-                self._all.append(connection)
+    def _borrow(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives an app crash
         return connection
+
+    def _give_back(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False, exclusive: bool = False) -> Iterator[Tx]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE" if write or exclusive else "BEGIN")
+        connection = self._borrow()
         try:
-            yield _SqliteTx(connection)
+            connection.execute("BEGIN IMMEDIATE" if write or exclusive else "BEGIN")
+            try:
+                yield _SqliteTx(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            connection.close()  # in an unknown state: not reused
             raise
-        connection.execute("COMMIT")
+        self._give_back(connection)
 
     def close(self) -> None:
         with self._lock:
-            for connection in self._all:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.close()
-            self._all.clear()
-        self._local = threading.local()
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
 
 
 def connect(url: str) -> SqliteBackend:

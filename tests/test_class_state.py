@@ -1,12 +1,13 @@
 """The class database: schema migration, documents changed by several processes, the board file moved in.
 
 The contract tests take a ``state`` fixture; a new backend (PostgreSQL) adds its URL to
-``backend_urls`` (skipped where that server is not reachable) and must pass them all.
+``BACKEND_URLS`` (skipped where that server is not reachable) and must pass them all.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -31,13 +32,23 @@ from core.runs import RunStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def backend_urls(tmp_path) -> list[str]:
-    return [database_url(tmp_path)]
+def sqlite_url(tmp_path) -> str:
+    return database_url(tmp_path)
+
+
+# A new backend adds a function here that returns the URL of an empty database (pytest.skip where
+# its server is not reachable); every test that takes ``url`` or ``state`` then runs against it too.
+BACKEND_URLS = {"sqlite": sqlite_url}
+
+
+@pytest.fixture(params=sorted(BACKEND_URLS))
+def url(request, tmp_path) -> str:
+    return BACKEND_URLS[request.param](tmp_path)
 
 
 @pytest.fixture
-def state(tmp_path):
-    opened = ClassState(backend_for(backend_urls(tmp_path)[0]))
+def state(url):
+    opened = ClassState(backend_for(url))
     opened.migrate()
     yield opened
     opened.close()
@@ -90,8 +101,7 @@ for _ in range(int(sys.argv[2])):
 """
 
 
-def test_processes_changing_one_document_at_once_lose_no_change(tmp_path, state):
-    url = backend_urls(tmp_path)[0]
+def test_processes_changing_one_document_at_once_lose_no_change(url, state):
     workers = [subprocess.Popen([sys.executable, "-c", COUNT_UP, url, "25"], cwd=ROOT) for _ in range(4)]
     assert [w.wait(60) for w in workers] == [0, 0, 0, 0]
     assert state.read_doc("counter") == 100
@@ -173,3 +183,25 @@ def test_a_damaged_old_board_file_starts_an_empty_board(tmp_path):
     legacy.write_bytes(b"\x00\xff not json")
     assert read_board(RunStore(tmp_path)).pins == ()
     assert publish_pin(RunStore(tmp_path), "Fresh", {"size": "3"}).pins[0].title == "Fresh"
+
+
+def test_transactions_from_many_threads_leave_a_few_connections_open_not_one_each(state):
+    """Streamlit runs each rerun in a new thread: the connections are pooled, not kept per thread."""
+    import threading
+
+    def work(i: int) -> None:
+        state.update_doc(f"doc-{i % 3}", lambda old: (old or 0) + 1)
+
+    for i in range(60):
+        thread = threading.Thread(target=work, args=(i,))
+        thread.start()
+        thread.join()
+    assert [state.read_doc(f"doc-{i}") for i in range(3)] == [20, 20, 20]
+    assert len(state.backend._idle) <= state.backend.MAX_IDLE
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    for i in range(60):
+        thread = threading.Thread(target=work, args=(i,))
+        thread.start()
+        thread.join()
+    if fds:
+        assert len(os.listdir("/proc/self/fd")) <= fds + 2  # no file left open per thread
