@@ -177,3 +177,21 @@ def test_a_published_set_shows_on_home_and_is_marked_when_finished(app, class_mo
     home = app(HOME, me="alice", key=KEY_A)
     (link,) = [link for link in home.get("page_link") if "set=" in link.proto.query_string]
     assert link.proto.label.endswith(t("results.finished"))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "**28**" * 40, "<img src=x onerror=alert(1)>", "[link](javascript:alert(1))", "🙂" * 100, "9" * 10_000_000],
+    ids=["empty", "markdown", "html", "link", "emoji", "10 MB"],
+)
+def test_a_hostile_answer_is_not_understood_not_kept_and_never_shown(app, tmp_path, typed):
+    """A client may send any string past the field's max_chars; the page answers with the expected form only."""
+    chosen = make_set("conv_size", 3, 5)
+    at = _check(app(PAGE, set=chosen.set_id), chosen, 0, typed)
+    assert not at.exception
+    (info,) = at.info
+    assert info.value.startswith("Not understood") and "`7x7`" in info.value
+    shown = [e.value for e in (*at.markdown, *at.warning, *at.info, *at.code, *at.caption)]
+    assert typed == "" or not any(typed[:30] in text for text in shown)
+    with open_class_state(tmp_path / "runs").transaction() as tx:
+        assert tx.rows("SELECT COUNT(*) FROM answers") == [(0,)]
