@@ -18,7 +18,13 @@ How another backend (PostgreSQL) plugs in
 1. Write a class with the ``Backend`` protocol below: ``dialect`` (a name), ``transaction(write,
    exclusive)`` yielding a ``Tx`` (``rows(sql, params)`` and ``change(sql, params)``), and ``close()``.
    ``exclusive=True`` must serialise with every other exclusive transaction of every process (on
-   PostgreSQL: ``SELECT pg_advisory_xact_lock(...)`` first); it guards migrations.
+   PostgreSQL: ``SELECT pg_advisory_xact_lock(...)`` first); it guards migrations. A ``write=True``
+   transaction may read before it writes (a student's tries are counted, then one is added):
+   SQLite's ``BEGIN IMMEDIATE`` runs writers one at a time; a backend whose writers overlap runs
+   them at SERIALIZABLE and retries a serialization failure, or accepts that two tries of one
+   student in the same instant may share an attempt number (no answer is lost either way).
+   When the database cannot be reached (gone, locked past the timeout, disk full) it raises
+   :class:`StateUnavailable`, which the pages report instead of failing.
 2. The SQL in Stride uses qmark placeholders (``?``) only, never a literal ``?`` or ``%``: a driver
    with the format style (psycopg: ``%s``) passes each statement through :func:`format_placeholders`.
 3. Give the module a ``connect(url: str) -> Backend`` function and name it in ``BACKENDS`` under
@@ -73,6 +79,10 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class StateUnavailable(Exception):
+    """The class database could not be used just now; the message says why (for the server's log)."""
 
 
 class Tx(Protocol):
@@ -151,7 +161,10 @@ class SqliteBackend:
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False, exclusive: bool = False) -> Iterator[Tx]:
-        connection = self._borrow()
+        try:
+            connection = self._borrow()
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"{self.path}: {exc}") from exc
         try:
             connection.execute("BEGIN IMMEDIATE" if write or exclusive else "BEGIN")
             try:
@@ -160,6 +173,9 @@ class SqliteBackend:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # locked past the timeout, disk full, file gone
+            connection.close()
+            raise StateUnavailable(f"{self.path}: {exc}") from exc
         except BaseException:
             connection.close()  # in an unknown state: not reused
             raise

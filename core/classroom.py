@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from core.class_state import ClassState, open_class_state
+from core.class_state import ClassState, StateUnavailable, open_class_state
 from core.config import TrainConfig
 from core.i18n import Message, UserError
 from core.jobs import Job, JobBackend
@@ -269,7 +269,7 @@ def read_board(store: RunStore | ClassState) -> Board:
     try:
         data = class_state(store).read_doc(BOARD)
         return Board.from_dict(data if isinstance(data, dict) else {})
-    except (ValueError, AttributeError, TypeError) as exc:
+    except (ValueError, AttributeError, TypeError, StateUnavailable) as exc:
         logger.warning("the class board is unreadable (%s); showing an empty one", exc)
         return Board()
 

@@ -9,18 +9,22 @@ controls), and those of :mod:`ui.practice`. Without a set in the URL, the page c
 set this identity answered last (kept in the class database), or draws a mixed one.
 """
 
+import logging
+
 import streamlit as st
 
 from core import practice
+from core.class_state import StateUnavailable
 from core.i18n import Message, UserError
 from core.practice import MIXED, SET_SIZES, TOPIC_CHOICES
 from ui.app import start_page
-from ui.practice import class_state, question_ui, who
+from ui.practice import PROBLEM, class_state, question_ui, who
 from ui.text import lang
 from ui.urlstate import PageUrl, Param
 
 t = start_page()
 S = st.session_state
+logger = logging.getLogger(__name__)
 
 
 def _use_set(chosen: practice.PracticeSet) -> None:
@@ -91,11 +95,19 @@ st.title(t("nav.practice"))
 st.write(t("practice.intro"))
 for problem in URL.read():
     st.warning(problem.text(lang(), markdown=True))
-STATE = class_state()
 OWNER, NAME = who()
-if "practice.set" not in S:
-    _use_set(practice.last_set(STATE, OWNER) or practice.new_set(MIXED, 5))
-CURRENT = practice.parse_set(S["practice.set"])
+if S.get(PROBLEM) is not None:
+    st.error(S.pop(PROBLEM).text(lang(), markdown=True))
+try:
+    STATE = class_state()
+    if "practice.set" not in S:
+        _use_set(practice.last_set(STATE, OWNER) or practice.new_set(MIXED, 5))
+    CURRENT = practice.parse_set(S["practice.set"])
+    DONE = practice.progress(STATE, OWNER, CURRENT)
+except StateUnavailable as exc:  # the questions need their progress: nothing else to show
+    logger.warning("the class database is unavailable: %s", exc)
+    st.error(t("exercise.unavailable"))
+    st.stop()
 
 controls = st.container(horizontal=True, vertical_alignment="bottom")
 controls.selectbox(
@@ -110,7 +122,6 @@ controls.button(
     icon=":material/refresh:",
 )
 
-DONE = practice.progress(STATE, OWNER, CURRENT)
 first, right, total = practice.score(DONE)
 finished = sum(p.done for p in DONE)
 st.progress(finished / total, text=t("practice.score", first=first, right=right, done=finished, total=total))

@@ -195,3 +195,24 @@ def test_a_hostile_answer_is_not_understood_not_kept_and_never_shown(app, tmp_pa
     assert typed == "" or not any(typed[:30] in text for text in shown)
     with open_class_state(tmp_path / "runs").transaction() as tx:
         assert tx.rows("SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+def test_an_unreachable_class_database_is_reported_and_the_pages_still_open(app, class_mode, monkeypatch):
+    import sqlite3
+
+    from core import class_state
+
+    def unreachable(self):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    chosen = make_set("conv_size", 3, 5)
+    at = app(PAGE, set=chosen.set_id, me="alice", key=KEY_A)
+    monkeypatch.setattr(class_state.SqliteBackend, "_borrow", unreachable)
+    at = _check(at, chosen, 0, chosen.question(0).answer)
+    assert not at.exception and [e.value for e in at.error] == [t("exercise.unavailable")] * 2
+    home = app(HOME, me="alice", key=KEY_A)
+    assert not home.exception
+    teacher = app(CLASS, me="mrs-smith", key="c3" * 8)
+    teacher.text_input(key="class.password").input(PASSWORD)
+    teacher.button(key="class.unlock").click().run()
+    assert not teacher.exception and t("exercise.unavailable") in [e.value for e in teacher.error]

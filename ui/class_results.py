@@ -9,12 +9,14 @@ state keys: "results.which" (whose answers: every set, or one published set), "r
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import pandas as pd
 import streamlit as st
 
 from core import class_results, practice
+from core.class_state import ClassState, StateUnavailable
 from core.exercises import KINDS
 from core.i18n import UserError, escape_markdown
 from core.practice import SET_SIZES, TOPIC_CHOICES
@@ -22,6 +24,7 @@ from ui.app import PRACTICE_PAGE
 from ui.practice import class_state, who
 from ui.text import lang, t
 
+logger = logging.getLogger(__name__)
 S = st.session_state
 ALL = ""
 
@@ -121,8 +124,16 @@ def publish_ui(published: list[practice.PublishedSet]) -> None:
 
 def class_results_ui() -> None:
     """Teacher mode on the Class page: per kind, per student, and the published sets."""
-    state = class_state()
     st.subheader(t("results.title"), anchor=False)
+    try:
+        _results(class_state())
+    except StateUnavailable as exc:
+        logger.warning("the class database is unavailable: %s", exc)
+        st.error(t("exercise.unavailable"))
+
+
+def _results(state: ClassState) -> None:
+    """The results of the answers chosen in "results.which", then the publish form and the published sets."""
     if S.get("results._problem") is not None:
         st.error(S.pop("results._problem").text(lang(), markdown=True))
     published = practice.published_sets(state)
@@ -147,7 +158,12 @@ def class_results_ui() -> None:
 
 
 def teacher_sets() -> list[practice.PublishedSet]:
-    return practice.published_sets(class_state())
+    """The published sets; none when the class database cannot be reached (the home page still opens)."""
+    try:
+        return practice.published_sets(class_state())
+    except StateUnavailable as exc:
+        logger.warning("the class database is unavailable: %s", exc)
+        return []
 
 
 def teacher_sets_home(published: list[practice.PublishedSet]) -> None:

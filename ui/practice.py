@@ -5,10 +5,12 @@ Who answers is the browser session's identity (:func:`ui.classroom.viewer`): its
 of its secret key, is the only one answers are written and read under, so no one can answer as
 someone else or read their answers. Outside class mode (a laptop) everything is the one user's.
 Session-state keys: "practice.answer_<set>_<n>" (the typed text), "practice._verdict_<set>_<n>" (the
-last check's verdict, shown on the next run).
+last check's verdict, shown on the next run), PROBLEM.
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
@@ -16,16 +18,18 @@ import streamlit as st
 
 from core import figures, practice
 from core.answer_check import MAX_ANSWER_CHARS
-from core.class_state import ClassState, open_class_state
+from core.class_state import ClassState, StateUnavailable, open_class_state
 from core.exercises import Question
-from core.i18n import UserError, escape_markdown
+from core.i18n import Message, UserError, escape_markdown
 from core.practice import PracticeSet, Progress
 from ui.app import PRACTICE_PAGE, settings
 from ui.classroom import viewer
 from ui.text import lang, t
 from ui.widgets import plot
 
+logger = logging.getLogger(__name__)
 S = st.session_state
+PROBLEM = "practice._problem"  # why the last answer could not be kept, shown on the next run
 SOLO = "solo"  # the owner id of everything outside class mode: one user, no key
 
 
@@ -73,16 +77,27 @@ def _answer_key(practice_set: PracticeSet, index: int) -> str:
     return f"practice.answer_{practice_set.set_id}_{index}"
 
 
+def _unavailable(exc: StateUnavailable) -> None:
+    logger.warning("the class database is unavailable: %s", exc)
+    S[PROBLEM] = Message("exercise.unavailable")
+
+
 def _check(practice_set: PracticeSet, index: int) -> None:
     """Callback: check the typed answer, keep it, and leave the verdict for the next run."""
     owner, name = who()
     typed = S.get(_answer_key(practice_set, index), "")
-    S[_verdict_key(practice_set, index)] = practice.answer(class_state(), owner, name, practice_set, index, typed)
+    try:
+        S[_verdict_key(practice_set, index)] = practice.answer(class_state(), owner, name, practice_set, index, typed)
+    except StateUnavailable as exc:
+        _unavailable(exc)
 
 
 def _reveal(practice_set: PracticeSet, index: int) -> None:
     owner, name = who()
-    practice.reveal(class_state(), owner, name, practice_set, index)
+    try:
+        practice.reveal(class_state(), owner, name, practice_set, index)
+    except StateUnavailable as exc:
+        _unavailable(exc)
     S.pop(_verdict_key(practice_set, index), None)
 
 

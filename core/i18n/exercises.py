@@ -319,6 +319,11 @@ TEXT = {
         "`{value}` is not a seed: use a whole number from 0.",
         "`{value}` 不是种子：请用从 0 开始的整数。",
     ),
+    "exercise.unavailable": (
+        "Answers cannot be checked and kept just now: the class's database is not reachable. "
+        "Try again in a minute; if it stays, tell your teacher.",
+        "暂时无法检查和保存答案：班级数据库无法访问。请过一分钟再试；如果问题持续，请告诉老师。",
+    ),
     "exercise.sets_full": (
         "The home page holds at most {limit} exercise sets; withdraw one first.",
         "首页最多放 {limit} 组练习题；请先撤下一组。",
