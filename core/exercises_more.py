@@ -149,7 +149,7 @@ def _broken_layer(rng: random.Random) -> Question:
     right = (float(number), float(fixed.args[arg]))
     mistakes = slips((number, fixed.args[arg]), [((number, broken.args[arg]), "exercise.hint.broken_value")])
     expected = Expected("layer_fix", right, "5: 400", mistakes=mistakes, hint="exercise.hint.broken_layer")
-    prompt = Message("exercise.ask.broken_layer", {"model": title, "input": _shape(spec.input_shape)})
+    prompt = Message("exercise.ask.broken_layer", {"model": title, "input": _shape((1, *spec.input_shape))})
     reveal = (f"{number}: {broken.code()}", f"{number}: {fixed.code()}")
     code = "from core.summary import summarize\n\nprint(summarize(spec).problem.text())"
     return Question("", 0, prompt, expected, reveal, problem.message, code, listing=_listing(spec))

@@ -84,7 +84,7 @@ def test_the_broken_layer_is_where_pytorch_fails_and_the_fix_runs(seed):
     shape = eval(question.prompt.params["input"])
     with torch.device("meta"):
         layers = [eval(line.split(None, 2)[2], {"nn": nn}) for line in question.listing.splitlines()]
-        x = torch.zeros(1, *shape)
+        x = torch.zeros(*shape)
         for i, layer in enumerate(layers, 1):
             if i == number:
                 with pytest.raises(RuntimeError):
