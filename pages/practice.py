@@ -53,8 +53,9 @@ def read_set(raw: str) -> Message | None:
 def read_topic(raw: str) -> Message | None:
     if raw not in TOPIC_CHOICES:
         return Message("exercise.bad_topic", {"value": raw[:40], "choices": ", ".join(TOPIC_CHOICES)})
-    if "set" not in st.query_params:  # a link from a page: a new set of its topic
-        _use_set(practice.new_set(raw, S.get("practice.size", 5)))
+    current = S.get("practice.set")
+    if "set" not in st.query_params and not (current and current.startswith(f"{raw}-")):
+        _use_set(practice.new_set(raw, S.get("practice.size", 5)))  # a link from a page: a set of its topic
     return None
 
 

@@ -101,6 +101,13 @@ def test_new_questions_draw_new_numbers_and_a_bad_set_in_the_link_names_the_form
     assert at.query_params["set"] != first and at.query_params["set"].startswith("architecture-5-")
     at = app(PAGE, topic="training")
     assert at.query_params["set"].startswith("training-5-") and "topic" not in at.query_params
+    started = at.query_params["set"]
+    at.switch_page("pages/losses.py").run()
+    at.switch_page(PAGE)
+    at.query_params.clear()
+    at.query_params["topic"] = "training"  # the sidebar's link again: the set under way goes on
+    at.run()
+    assert at.query_params["set"] == started
 
 
 def test_every_page_links_to_practice_on_its_topic(app):
