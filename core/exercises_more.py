@@ -30,6 +30,7 @@ from core.summary import Summary, summarize
 SHAPE_MODELS = ("lenet", "net_three_elements", "cnn_typical", "cifar10_sequential", "alexnet", "small_cnn", "vgg16")
 BREAKABLE = ("lenet", "net_three_elements", "cnn_typical", "cifar10_sequential", "small_cnn")
 PREDICT_MODEL = "digits_lenet"
+PREDICT_POOL = 200  # test pictures the digit questions are drawn from
 
 
 @functools.lru_cache(maxsize=32)
@@ -222,14 +223,26 @@ def _iterations(rng: random.Random) -> Question:
 # --- predict --------------------------------------------------------------------------------------------
 
 
-@kind("predict_class", "predict")
-def _predict_class(rng: random.Random) -> Question:
+@functools.lru_cache(maxsize=1)
+def digit_pool() -> tuple:
+    """Return the bundled digits model, ``PREDICT_POOL`` samples of its test split and its prediction for each.
+
+    Made once per process (building the digits' test split takes about a second); each question
+    then picks one of them by its seed.
+    """
     from core.inference import predict_inputs, test_samples  # the model and its data load on first use
     from core.model_files import load_bundled
 
     loaded = load_bundled(PREDICT_MODEL)
-    sample = test_samples(loaded, 1, seed=rng.randrange(2**31))[0]
-    prediction = predict_inputs(loaded, sample.x[None])[0]
+    samples = test_samples(loaded, PREDICT_POOL, seed=0)
+    return loaded, samples, predict_inputs(loaded, torch.stack([sample.x for sample in samples]))
+
+
+@kind("predict_class", "predict")
+def _predict_class(rng: random.Random) -> Question:
+    loaded, samples, predictions = digit_pool()
+    chosen = rng.randrange(len(samples))
+    sample, prediction = samples[chosen], predictions[chosen]
     mistakes = () if prediction.index == sample.label else (((float(sample.label),), "exercise.hint.model_wrong"),)
     expected = Expected("int", (float(prediction.index),), "7", mistakes=mistakes, hint="exercise.hint.predict")
     reveal = tuple(f"{name}: {p:.1%}" for _, name, p in prediction.top)
@@ -237,9 +250,8 @@ def _predict_class(rng: random.Random) -> Question:
         "exercise.explain.predict_class", {"label": loaded.classes[sample.label], "test_index": sample.index}
     )
     code = (
-        "from core.inference import predict_inputs, test_samples\nfrom core.model_files import load_bundled\n\n"
-        f"model = load_bundled({PREDICT_MODEL!r})\nsample = test_samples(model, 1, seed=...)[0]\n"
-        "print(predict_inputs(model, sample.x[None])[0].label)"
+        "from core.exercises_more import digit_pool\n\n"
+        f"model, samples, predictions = digit_pool()\nprint(predictions[{chosen}].label)  # test sample {sample.index}"
     )
     image = np.asarray(sample.picture.convert("L")) if sample.picture is not None else None
     bars = tuple((name, p) for _, name, p in prediction.top)
