@@ -205,3 +205,16 @@ def test_transactions_from_many_threads_leave_a_few_connections_open_not_one_eac
         thread.join()
     if fds:
         assert len(os.listdir("/proc/self/fd")) <= fds + 2  # no file left open per thread
+
+
+def test_the_database_url_setting_is_checked_before_a_server_starts(monkeypatch, tmp_path):
+    from core.settings import Settings
+
+    monkeypatch.setenv("STRIDE_DATABASE_URL", "class.db")
+    with pytest.raises(ValueError, match="not a database URL"):
+        Settings.from_env()
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setenv("STRIDE_DATABASE_URL", url)
+    assert Settings.from_env().database_url == url
+    publish_pin(RunStore(tmp_path / "runs"), "Kept elsewhere", {"size": "3"})
+    assert (tmp_path / "elsewhere.db").is_file() and not (tmp_path / "runs" / class_state.DEFAULT_FILE).exists()
