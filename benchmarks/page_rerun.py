@@ -26,6 +26,11 @@ MATRIX_STRIDES = ((2, "2 × 2"), (1, "3 × 3"))
 PHOTO = "china.jpg"
 IMAGE_KERNELS = ("gaussian", "sobel_x")
 IMAGE_OUTPUT = "425 × 638"
+# issue 15: the channels section at C_in=3, C_out=8 on a 7x7 input (kernel 3 keeps 5 x 5), moving the
+# output channel shown (every figure and sum is redone); the photo through a real Conv2d(3, 8, 3)
+CHANNELS_LINK = {"mode": "channels", "cin": "3", "cout": "8", "groups": "1", "size": "7", "kernel": "3"}
+CHANNELS_OUTPUT = "5 × 5"
+OUT_CHANNELS = (0, 7)
 
 
 @contextmanager
@@ -46,16 +51,18 @@ def bytecode_cached_like_a_server() -> Iterator[None]:
         app_test.ScriptCache, local_script_runner.ScriptCache = saved
 
 
-def open_page(mode: str):
-    """Return an AppTest that has run the app and switched to the convolution page in this mode."""
+def open_page(section: str, **link: str):
+    """Return an AppTest that has run the app and switched to the convolution page in this mode (or link)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params.update(link)
     at.run()
     at.switch_page(PAGE)
+    at.query_params.update(link)
     at.run()
-    if mode != "matrix":
-        at.segmented_control(key="conv.mode").set_value(mode).run()
+    if section != "matrix" and not link:
+        at.segmented_control(key="conv.mode").set_value(section).run()
     check(at)
     return at
 
@@ -110,6 +117,19 @@ def kernel_rerun(at) -> Callable[[int], float]:
     return rerun
 
 
+def out_channel_rerun(at) -> Callable[[int], float]:
+    """Return a measurement: one timed rerun after moving the channels section's output channel."""
+
+    def rerun(i: int) -> float:
+        start = time.perf_counter_ns()
+        at.slider(key="conv.channels.oc").set_value(OUT_CHANNELS[i % 2]).run()
+        elapsed = stopwatch_ms(start)
+        check(at, CHANNELS_OUTPUT)
+        return elapsed
+
+    return rerun
+
+
 def run(repeats: int) -> list[Comparison]:
     """Time the page's reruns in matrix and image mode, each next to the empty-script baseline."""
     results = []
@@ -125,7 +145,19 @@ def run(repeats: int) -> list[Comparison]:
             image = open_page("image")
             if image.selectbox(key="conv.image.photo").value != PHOTO:
                 raise RuntimeError(f"the image section no longer opens on {PHOTO}; update this benchmark")
+            conv2d = open_page("image")  # the default since issue 15: a real Conv2d(3, C_out, 3); here C_out = 8
+            conv2d.slider(key="conv.image.cout").set_value(8).run()
+            image.radio(key="conv.image.channels").set_value("gray").run()  # as measured before issue 15
+            image.radio(key="conv.image.combine").set_value("depthwise").run()
             times = interleaved(kernel_rerun(image), baseline, repeats)
             name = f"server: image mode ({PHOTO}, gray), kernel {'↔'.join(IMAGE_KERNELS)}{how}"
             results.append(Comparison(name, BASELINE, 120, *times))
+            times = interleaved(kernel_rerun(conv2d), baseline, repeats)
+            name = f"server: image mode ({PHOTO}, RGB), Conv2d(3, 8, 3), kernel {'↔'.join(IMAGE_KERNELS)}{how}"
+            results.append(Comparison(name, BASELINE, 150, *times))
+
+            channels = open_page("channels", **CHANNELS_LINK)
+            times = interleaved(out_channel_rerun(channels), baseline, repeats)
+            name = f"server: channels mode, Conv2d(3, 8, 3) on 7x7, output channel 0↔7{how}"
+            results.append(Comparison(name, BASELINE, 60, *times))
     return results

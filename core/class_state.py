@@ -96,6 +96,8 @@ class Tx(Protocol):
 class Backend(Protocol):
     dialect: str
 
+    def replaced(self) -> bool: ...  # the database was swapped under the app (a server's: always False)
+
     def transaction(self, write: bool = False, exclusive: bool = False) -> contextlib.AbstractContextManager[Tx]: ...
 
     def close(self) -> None: ...
@@ -142,6 +144,30 @@ class SqliteBackend:
         self._lock = threading.Lock()
         with self.transaction(write=True):  # creates the file, in WAL mode from the start
             pass
+        self._file = self._file_id()
+
+    def _file_id(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def replaced(self) -> bool:
+        """Whether the file was deleted or replaced since it was opened (``make reset-class``, a restore).
+
+        Then the pooled connections, which still point at the old file, are closed: the next
+        transaction opens the file now at the path (a new, empty one when it was deleted).
+        """
+        now = self._file_id()
+        if now == self._file:
+            return False
+        self.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a cleared store has no .class/ folder
+        with self.transaction(write=True):
+            pass
+        self._file = self._file_id()
+        return True
 
     def _borrow(self) -> sqlite3.Connection:
         with self._lock:
@@ -215,12 +241,16 @@ class ClassState:
 
     def __init__(self, backend: Backend):
         self.backend = backend
+        self._legacy_board: Path | None = None
 
     def transaction(self, write: bool = False) -> contextlib.AbstractContextManager[Tx]:
+        if self.backend.replaced():  # cleared or restored under a running app: migrate the new one
+            self.migrate(self._legacy_board)
         return self.backend.transaction(write=write)
 
     def migrate(self, legacy_board: Path | None = None) -> int:
         """Bring the schema to SCHEMA_VERSION and import a board file once; return the version found."""
+        self._legacy_board = legacy_board
         with self.backend.transaction(exclusive=True) as tx:
             tx.change("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             found = (tx.rows("SELECT MAX(version) FROM schema_version")[0][0]) or 0
@@ -237,7 +267,7 @@ class ClassState:
 
     def read_doc(self, name: str) -> Any:
         """Return the JSON document ``name``; None when there is none (or it is damaged)."""
-        with self.backend.transaction() as tx:
+        with self.transaction() as tx:
             found = tx.rows("SELECT body FROM class_docs WHERE name = ?", (name,))
         return _loads(found[0][0]) if found else None
 
@@ -248,7 +278,7 @@ class ClassState:
         version it read (``WHERE version = ?``), and the loser reads again and re-applies.
         """
         for _ in range(MAX_DOC_RETRIES):
-            with self.backend.transaction(write=True) as tx:
+            with self.transaction(write=True) as tx:
                 found = tx.rows("SELECT body, version FROM class_docs WHERE name = ?", (name,))
                 data = change(_loads(found[0][0]) if found else None)
                 body, now = json.dumps(data, ensure_ascii=False), time.time()
@@ -290,6 +320,17 @@ def _import_board(tx: Tx, path: Path) -> None:
     with contextlib.suppress(OSError):
         os.replace(path, path.with_name(path.name + ".migrated"))  # kept for a look, never read again
     logger.info("moved the class board from %s into the class database", path)
+
+
+def snapshot_sqlite(source: Path, target: Path) -> None:
+    """Write a consistent copy of the SQLite database ``source`` (its WAL folded in) to ``target``.
+
+    What a backup holds instead of the file itself: a copy of a file in WAL mode taken while the app
+    writes could miss the commits still in the ``-wal`` file, or catch one half-written.
+    """
+    live, copy = sqlite3.connect(source, timeout=BUSY_TIMEOUT_S), sqlite3.connect(target)
+    with contextlib.closing(live), contextlib.closing(copy):
+        live.backup(copy)
 
 
 # --- one ClassState per database and process ----------------------------------------------------------

@@ -6,16 +6,31 @@ are written, :mod:`core.formatting`.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
+import plotly.io
 
 from core.formatting import format_number
 
 WINDOW_COLOUR = "#e4572e"  # the window on the input and its cell on the output share this colour
 PAD_COLOUR = "#d9d9d9"  # padding cells: grey, never on the colour scale
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    """Return a named colorscale as Python plotly means it: plotly.js reads some names (Blues) the other way."""
+    return plotly.colors.get_colorscale(name)
+
+
+@functools.cache
+def _no_template() -> dict:
+    """Return plotly's "none" template as the object the browser needs (the name is Python-side only)."""
+    return plotly.io.templates["none"].to_plotly_json()
 
 
 def matrix_figure(
@@ -26,12 +41,14 @@ def matrix_figure(
     highlight: Iterable[tuple[int, int]] = (),
     colorscale: str = "Blues",
     cell_px: int = 42,
+    box: tuple[int, int, int, int] | None = None,
 ) -> go.Figure:
     """Return a heatmap of a matrix with every value written in its cell.
 
     Padding cells (pad_mask True) are drawn grey with their values; highlighted cells get a
-    thick outline; infinite values (max pooling's padding) are written as -∞. Row 0 is at the
-    top, as in a printed matrix.
+    thick outline, and ``box`` (row, col, rows, cols) one outline around a whole block (a
+    window without dilation: one shape where per-cell outlines take a shape each); infinite
+    values (max pooling's padding) are written as -∞. Row 0 is at the top, as in a printed matrix.
     """
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
@@ -49,7 +66,7 @@ def matrix_figure(
         "ygap": 2,
         "hovertemplate": "row %{y}, col %{x}: %{text}<extra></extra>",
     }
-    traces = [{"type": "heatmap", "z": z, "colorscale": colorscale, **cell}]
+    traces = [{"type": "heatmap", "z": z, "colorscale": _colorscale(colorscale), **cell}]
     if pad_mask is not None and pad_mask.any():
         # padding cells as a second, single-colour layer, so they never take a colour of the scale
         pad_text = [
@@ -61,6 +78,7 @@ def matrix_figure(
             {"type": "heatmap", "z": pad, "colorscale": [[0, PAD_COLOUR], [1, PAD_COLOUR]], **cell, "text": pad_text}
         )
     outline = {"color": WINDOW_COLOUR, "width": 4}
+    blocks = [(r, c, 1, 1) for r, c in highlight] + ([box] if box else [])  # (row, col, rows, cols)
     layout = {
         "xaxis": {
             "range": [-0.5, cols - 0.5],
@@ -84,16 +102,17 @@ def matrix_figure(
         "plot_bgcolor": "rgba(0,0,0,0)",
         # no plotly template: the page's Streamlit theme styles the chart in the browser, and building,
         # copying and sending the default one cost 3 of the figure's 4.4 ms and 6.5 of its 8 kB
-        "template": "none",
+        "template": _no_template(),
         "shapes": [
-            {"type": "rect", "x0": c - 0.5, "x1": c + 0.5, "y0": r - 0.5, "y1": r + 0.5, "line": outline}
-            for r, c in highlight
+            {"type": "rect", "x0": c - 0.5, "x1": c + w - 0.5, "y0": r - 0.5, "y1": r + h - 0.5, "line": outline}
+            for r, c, h, w in blocks
         ],
         "margin": {"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
         "height": max(160, rows * cell_px + (90 if title else 60)),
     }
-    # one constructor call: plotly validates each update_* call separately, and that dominated reruns
-    fig = go.Figure(data=traces, layout=layout)
+    # one constructor call, unvalidated: plotly validates every property (most of a figure's 6 ms) and
+    # st.plotly_chart would again; this fixed layout is validated once by tests/test_channels.py
+    fig = go.Figure(data=traces, layout=layout, _validate=False)
     return fig
 
 

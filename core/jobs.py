@@ -24,8 +24,9 @@ Failure handling:
   checkpoint kept.
 - a worker that dies without reporting (SIGKILL, out of memory, power cut): its pid is gone, a
   zombie or reused, so the run becomes "interrupted", resumable from its last checkpoint.
-- on server start, :meth:`LocalJobs.reconcile` does the same for every run of this host; workers
-  run in their own session, so a restarted server usually finds them alive. Queued runs stay queued.
+- on server start, :meth:`LocalJobs.reconcile` does the same for every run this host may judge
+  (:func:`core.reconcile.judged_here`: all of them, unless the store is shared); workers run in their
+  own session, so a restarted server usually finds them alive. Queued runs stay queued.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from core.job_backend import Job, JobBackend
 from core.limits import Limits
 from core.processes import end_process, process_alive, worker_environment
 from core.queue_policy import admit, make_room, queue_order
+from core.reconcile import judged_here
 from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
 from core.runs import RunStore
 from core.settings import Settings
@@ -76,8 +78,9 @@ class LocalJobs(JobBackend):
         worker_command: Sequence[str] | None = None,
         limits: Limits | None = None,
         worker_nice: int = 0,
+        shared_store: bool = False,
     ):
-        self.store = RunStore(Path(runs_dir))
+        self.store = RunStore(Path(runs_dir), shared=shared_store)
         self.max_concurrent_runs = max_concurrent_runs
         self.torch_threads_per_run = torch_threads_per_run
         self.limits = limits or Limits()
@@ -99,6 +102,7 @@ class LocalJobs(JobBackend):
             torch_threads_per_run=settings.torch_threads_per_run,
             limits=Limits.from_settings(settings),
             worker_nice=settings.worker_nice,
+            shared_store=settings.shared_store,
         )
 
     def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
@@ -185,7 +189,7 @@ class LocalJobs(JobBackend):
         return self.status(run_id)
 
     def reconcile(self) -> list[str]:
-        """Judge only the runs of this host: pids mean nothing on another machine."""
+        """Judge the runs this host may (all, unless the store is shared: pids mean nothing on another machine)."""
         with self._locked():
             return self._reconcile_locked()
 
@@ -196,7 +200,7 @@ class LocalJobs(JobBackend):
             claimed_at = self.store.claimed_at(info.run_id) if status.state == "queued" else None
             if claimed_at is not None and time.time() - claimed_at > CLAIM_TIMEOUT_S:
                 self.store.release_claim(info.run_id)  # its launcher died between claiming and starting
-            if status.state != "running" or status.host not in (None, self.store.host) or self._alive(status):
+            if status.state != "running" or not judged_here(self.store, status) or self._alive(status):
                 continue
             status = self.store.read_status(info.run_id)  # it may have reported just before exiting
             if status.state != "running" or self._alive(status):
@@ -227,7 +231,7 @@ class LocalJobs(JobBackend):
                 runs = self.store.list_runs()
             running_here = 0
             for info in runs:
-                if info.status.state == "running" and info.status.host == self.store.host:
+                if info.status.state == "running" and judged_here(self.store, info.status):
                     self._enforce_time_limit(info)
                     self._enforce_cancel(info.run_id, force=False)
                     running_here += 1

@@ -266,14 +266,23 @@ IMAGE_KERNELS: dict[str, list[list[float]]] = {
 }
 
 
-def convolve_image(image: torch.Tensor, kernel: Matrix, settings: ConvSettings) -> torch.Tensor:
-    """Return the kernel applied to every channel of a (C, H, W) image in [0, 1], as (C, H_out, W_out).
+def convolve_image(
+    image: torch.Tensor, kernel: Matrix, settings: ConvSettings, mix: np.ndarray | None = None
+) -> torch.Tensor:
+    """Return a convolution of a (C, H, W) image in [0, 1]: (C, H_out, W_out), or (C_out, H_out, W_out) with ``mix``.
 
-    The same 2-D kernel is used for each channel separately: a depthwise convolution, written as
-    nn.Conv2d(C, C, k, groups=C) with one weight (C, 1, kH, kW). Invalid settings raise ValueError.
+    Without ``mix`` the same 2-D kernel is used for each channel separately: a depthwise
+    convolution, written as nn.Conv2d(C, C, k, groups=C) with one weight (C, 1, kH, kW).
+    With ``mix`` (C_out, C) it is a real nn.Conv2d(C, C_out, k): output channel o's kernel on
+    input channel c is ``mix[o, c] * kernel`` (or ``mix[o, c] * kernel[c]`` for one kernel per
+    channel, (C, kH, kW)), and each output sums over all C input channels.
     """
     channels = image.shape[0]
-    weight = torch.as_tensor(np.asarray(kernel, dtype=np.float32)).expand(channels, 1, *np.shape(kernel))
+    kernel_t = torch.as_tensor(np.asarray(kernel, dtype=np.float32))
+    if mix is None:
+        weight, groups = kernel_t.expand(channels, 1, *kernel_t.shape), channels  # (C, 1, kH, kW)
+    else:  # (C_out, C, 1, 1) * (kH, kW) or (C, kH, kW) -> (C_out, C, kH, kW)
+        weight, groups = torch.as_tensor(np.asarray(mix, dtype=np.float32))[:, :, None, None] * kernel_t, 1
     x = image[None].float()  # (1, C, H, W)
     padding = settings.padding
     if settings.padding_mode != "zeros":
@@ -287,9 +296,9 @@ def convolve_image(image: torch.Tensor, kernel: Matrix, settings: ConvSettings) 
         x = F.pad(x, pads, mode=_PAD_MODES[settings.padding_mode])
         padding = 0
     out = F.conv2d(
-        x, weight.contiguous(), stride=settings.stride, padding=padding, dilation=settings.dilation, groups=channels
+        x, weight.contiguous(), stride=settings.stride, padding=padding, dilation=settings.dilation, groups=groups
     )
-    return out[0]  # (C, H_out, W_out)
+    return out[0]  # (C or C_out, H_out, W_out)
 
 
 def to_pixels(t: torch.Tensor, mapping: str) -> np.ndarray:

@@ -32,6 +32,23 @@ def worker_environment(environ: Mapping[str, str], threads: int, python_path: st
     return {**kept, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "PYTHONPATH": path}
 
 
+# How much likelier than the app a training worker is to be ended when memory runs out (-1000..1000).
+# The kernel's OOM killer ends the process with the highest score: a worker (its run is interrupted,
+# resumable from its checkpoint) rather than the server that every student's page lives in.
+WORKER_OOM_SCORE_ADJ = 500
+
+
+def prefer_for_oom_kill(adj: int = WORKER_OOM_SCORE_ADJ, proc_file: Path = Path("/proc/self/oom_score_adj")) -> bool:
+    """Raise this process's OOM score adjustment to ``adj`` (raising needs no privilege); return whether it took."""
+    try:
+        current = int(proc_file.read_text())
+        if current < adj:
+            proc_file.write_text(str(adj))
+        return True
+    except (OSError, ValueError):  # not Linux, or a read-only /proc
+        return False
+
+
 def process_start_ticks(pid: int) -> int | None:
     """Return when process ``pid`` started (clock ticks since boot; Linux only), else None."""
     try:

@@ -107,6 +107,7 @@ class RunStore:
 
     root: Path
     host: str = field(default_factory=socket.gethostname)
+    shared: bool = False  # other hosts use this store too: each judges only its own runs (core.reconcile)
 
     def run_dir(self, run_id: str) -> Path:
         """Return the directory of ``run_id`` (checked against RUN_ID_PATTERN, never joined raw)."""

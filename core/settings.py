@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.cpus import usable_cores
+
 
 def _int(name: str, default: int, low: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
@@ -24,11 +26,34 @@ def _int(name: str, default: int, low: int = 1) -> int:
 MIN_TEACHER_PASSWORD_CHARS = 10  # class mode refuses to start with a shorter one: it is what guessing faces
 
 
+MAX_PASSWORD_FILE_BYTES = 4096  # a password file is one line; anything bigger is the wrong file
+
+
 def _teacher_password() -> str | None:
-    password = os.environ.get("STRIDE_TEACHER_PASSWORD") or None
+    """Return the teacher password from STRIDE_TEACHER_PASSWORD or the file STRIDE_TEACHER_PASSWORD_FILE names.
+
+    The file (a Compose secret, mounted at /run/secrets/...) keeps the password out of the
+    container's environment, which ``docker inspect`` shows to anyone allowed to run docker.
+    """
+    password, name = os.environ.get("STRIDE_TEACHER_PASSWORD") or None, "STRIDE_TEACHER_PASSWORD"
+    path = os.environ.get("STRIDE_TEACHER_PASSWORD_FILE") or None
+    if path is not None:
+        if password is not None:
+            raise ValueError("both STRIDE_TEACHER_PASSWORD and STRIDE_TEACHER_PASSWORD_FILE are set; unset one of them")
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_PASSWORD_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ValueError(f"STRIDE_TEACHER_PASSWORD_FILE={path!r} cannot be read ({exc.strerror})") from exc
+        if len(raw) > MAX_PASSWORD_FILE_BYTES:
+            raise ValueError(
+                f"STRIDE_TEACHER_PASSWORD_FILE={path!r} is over {MAX_PASSWORD_FILE_BYTES} bytes; "
+                "it should hold the password alone, on one line"
+            )
+        password, name = raw.decode("utf-8", errors="replace").strip("\r\n") or None, path
     if password is not None and len(password) < MIN_TEACHER_PASSWORD_CHARS:
         raise ValueError(
-            f"STRIDE_TEACHER_PASSWORD has {len(password)} characters; class mode needs at least "
+            f"{name} has {len(password)} characters; class mode needs at least "
             f"{MIN_TEACHER_PASSWORD_CHARS}, so that guessing it is hopeless. Choose a longer one."
         )
     return password
@@ -44,12 +69,13 @@ def _database_url() -> str | None:
     return url
 
 
-def _usable_cores() -> int:
-    """Return the cores this process may run on (a container's CPU set, not the whole machine)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name}={raw!r} is not a yes or no; use 1 or 0 (unset: 0)")
 
 
 @dataclass(frozen=True)
@@ -62,10 +88,15 @@ class Settings:
     app_torch_threads: int = 1
     data_dir: Path = Path("data")  # torchvision data sets (MNIST, CIFAR-10) when present
     runs_dir: Path = Path("runs")  # the run store
+    # Whether other machines (app replicas, cluster workers) use the same run store. When not, every
+    # "running" run's worker was started on this machine, whatever host name it recorded: a recreated
+    # container has a new name, and its old runs must still be judged (and found dead) here.
+    shared_store: bool = False
+    # Cores: the CPU set, capped by a container's CPU quota (core.cpus).
     # Training runs at once; more wait in the queue (fair: core.queue_policy). Two cores per run: one run per core pair
     # keeps each run's matrix multiplies fast instead of every run crawling.
-    max_concurrent_runs: int = max(1, _usable_cores() // 2)
-    torch_threads_per_run: int = max(1, _usable_cores() // max(1, _usable_cores() // 2))  # cores / runs
+    max_concurrent_runs: int = max(1, usable_cores() // 2)
+    torch_threads_per_run: int = max(1, usable_cores() // max(1, usable_cores() // 2))  # cores / runs
     # Workers run at a lower CPU priority (nice), so page reruns stay quick while a run trains.
     worker_nice: int = 10
     # A class on one server. Setting a teacher password turns class mode on: every browser
@@ -88,6 +119,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        cores = usable_cores()  # when the settings are read (the field defaults above were read at import)
         return cls(
             max_upload_mb=_int("STRIDE_MAX_UPLOAD_MB", cls.max_upload_mb),
             max_image_pixels=_int("STRIDE_MAX_IMAGE_PIXELS", cls.max_image_pixels),
@@ -95,8 +127,9 @@ class Settings:
             app_torch_threads=_int("STRIDE_APP_TORCH_THREADS", cls.app_torch_threads),
             data_dir=Path(os.environ.get("STRIDE_DATA_DIR") or cls.data_dir),
             runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
-            max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", cls.max_concurrent_runs)),
-            torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, _usable_cores() // runs)),
+            shared_store=_flag("STRIDE_SHARED_STORE"),
+            max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", max(1, cores // 2))),
+            torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, cores // runs)),
             worker_nice=_int("STRIDE_WORKER_NICE", cls.worker_nice, low=0),
             teacher_password=_teacher_password(),
             max_runs_per_student=_int("STRIDE_MAX_RUNS_PER_STUDENT", cls.max_runs_per_student),
@@ -118,7 +151,12 @@ def main() -> int:
     except ValueError as exc:
         print(f"stride: {exc}", file=sys.stderr)
         return 2
-    print(f"stride: settings valid; class mode {'on' if settings.class_mode else 'off'}")
+    print(
+        f"stride: settings valid; class mode {'on' if settings.class_mode else 'off'}; "
+        f"{usable_cores()} usable core(s): {settings.max_concurrent_runs} run(s) at once, "
+        f"{settings.torch_threads_per_run} torch thread(s) each; run store {settings.runs_dir} "
+        f"({'shared with other hosts' if settings.shared_store else 'used by this host only'})"
+    )
     return 0
 
 

@@ -24,6 +24,7 @@ from core.data import load_training_data
 from core.i18n import UserError
 from core.metrics import EndRecord, EpochRecord, Record, StartRecord, StepRecord
 from core.presets import resolve_spec
+from core.processes import prefer_for_oom_kill
 from core.runs import RunStore, check_run_id
 from core.settings import Settings
 from core.train import train
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     if args.nice:
         os.nice(args.nice)  # the job queue's workers yield the CPU to page reruns
+    if args.run is not None:
+        prefer_for_oom_kill()  # short of memory, the kernel ends a queue's worker before the app
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     runs_dir = args.runs_dir or Settings.from_env().runs_dir
     try:

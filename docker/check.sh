@@ -5,7 +5,13 @@
 #  2. start docker/entrypoint.sh from that copy with the image's ENV, as a non-root user when run as
 #     root, the run store on a temporary "volume" owned by that user;
 #  3. check the health check, the page, the app script, the upload cap, the user, and that every page
-#     renders, the bundled models load and a tiny training run lands in the run store.
+#     renders, the bundled models load and a tiny training run lands in the run store;
+#  and what a class server's operation needs (issue 16): compose.yaml's shape and its variables against
+#  docker/env.example, .env kept out of the image, the password read from a file (a $ in it), a home
+#  folder the app cannot write (the read-only root), Streamlit refusing websockets for other host names,
+#  and torch threads sized by a simulated cgroup CPU quota.
+# What it cannot check without an engine: the image build itself (the base digest, the CPU wheels, the
+# hashed lock), Compose's own parsing, tini, log rotation, the tmpfs, oom_score_adj and the limits.
 # Usage: bash docker/check.sh    (CHECK_PYTHON: an interpreter with requirements.txt installed)
 set -euo pipefail
 
@@ -133,6 +139,47 @@ note "staged $(find "$ROOT" -type f | wc -l) files into $APP (Dockerfile COPYs m
 # Streamlit runs without its config too (upload cap, no file watcher, error details hidden): insist on it
 [ -f "$APP/.streamlit/config.toml" ] || fail ".streamlit/config.toml is missing from the copy"
 
+# --- 1b. compose.yaml and the .env template, read as Compose would; .env never in the image ----------
+[ -z "$(find "$ROOT" -name .env -o -name 'stride-runs-*.tar.gz')" ] || fail "a .env file or a backup was copied into the image"
+compose_summary=$("$PY" - "$REPO" <<'PYEOF'
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+repo = Path(sys.argv[1])
+text = (repo / "compose.yaml").read_text()
+compose = yaml.safe_load(text)
+stride, proxy = compose["services"]["stride"], compose["services"]["proxy"]
+problems = []
+if compose.get("name") != "stride":
+    problems.append("no fixed project name")
+for key, want in (("hostname", "stride"), ("init", True), ("read_only", True)):
+    if stride.get(key) != want:
+        problems.append(f"stride: {key} is {stride.get(key)!r}, expected {want!r}")
+if not all(str(p).startswith("127.0.0.1:") for p in stride.get("ports", [])):
+    problems.append("stride publishes a port beyond the loopback")
+for name, service in (("stride", stride), ("proxy", proxy)):
+    if "max-size" not in service.get("logging", {}).get("options", {}):
+        problems.append(f"{name}: no log rotation")
+required = set(re.findall(r"\$\{(\w+):\?", text))
+env = {}
+for line in (repo / "docker" / "env.example").read_text().splitlines():
+    if line.strip() and not line.startswith("#"):
+        key, _, value = line.partition("=")
+        if "$" in value and not (value.startswith("'") and value.endswith("'")):
+            problems.append(f"env.example: {key} has a $ outside single quotes")
+        env[key] = value
+if required - set(env):
+    problems.append(f"env.example lacks {sorted(required - set(env))}")
+if problems:
+    sys.exit("; ".join(problems))
+print(f"project {compose['name']}, {len(compose['services'])} services, required {', '.join(sorted(required))} in env.example")
+PYEOF
+) || fail "compose.yaml or docker/env.example: $compose_summary"
+note "compose: $compose_summary"
+
 # --- 2. who runs the server, with which interpreter ---------------------------------------------------
 RUN_AS=()
 USER_PY=$PY
@@ -180,13 +227,24 @@ fi
 mkdir -p "$VOL/runs" "$VOL/datasets" "$WORK/tmp"
 [ ${#RUN_AS[@]} -eq 0 ] || chown -R "$APP_USER:" "$VOL" "$WORK/tmp"
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if [ ${#RUN_AS[@]} -gt 0 ]; then HOME_DIR=$(getent passwd "$APP_USER" | cut -d: -f6); else HOME_DIR=$HOME; fi
+# The image's root file system is read-only (compose.yaml): the app's home folder is not writable
+# either; only TMPDIR (compose's tmpfs) and the volume are.
+HOME_DIR=$WORK/home
+mkdir -p "$HOME_DIR"
+chmod 555 "$HOME_DIR"
+# The teacher password from a file, as a bind-mounted secret would give it: owned by the app user, private.
+mkdir -p "$WORK/secret"
+printf '%s\n' 'check-pa$$word-teacher' >"$WORK/secret/teacher_password"
+chmod 600 "$WORK/secret/teacher_password"
+[ ${#RUN_AS[@]} -eq 0 ] || chown -R "$APP_USER:" "$WORK/secret"
+SITE=check.stride.example
 # TMPDIR: torch's caches (e.g. /tmp/torchinductor_<user>) go where cleanup removes them
 ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME_DIR" LANG=C.UTF-8 TMPDIR="$WORK/tmp")
 mapfile -t IMAGE_ENV <"$WORK/image.env"
 ENV+=("${IMAGE_ENV[@]}")
 ENV+=(STRIDE_RUNS_DIR="$VOL/runs" STRIDE_DATA_DIR="$VOL/datasets" PORT="$PORT" ADDRESS=127.0.0.1
-    STRIDE_TEACHER_PASSWORD=check-teacher STRIDE_MAX_UPLOAD_MB="$UPLOAD_MB" PYTHON="$USER_PY")
+    STRIDE_TEACHER_PASSWORD_FILE="$WORK/secret/teacher_password" STRIDE_SITE="$SITE"
+    STRIDE_MAX_UPLOAD_MB="$UPLOAD_MB" PYTHON="$USER_PY")
 as_app() { "${RUN_AS[@]}" env -i "${ENV[@]}" "$@"; }  # a clean environment, like a container's
 
 # --- 4. start the entry point from the copy, in its own process group (killed on exit) -------------
@@ -240,7 +298,31 @@ else
         fail "the server was not started with --server.maxUploadSize $UPLOAD_MB"
     UPLOAD_HOW="on the server's command line (host-config does not expose it)"
 fi
-! grep -q "class mode is off" "$WORK/server.log" || fail "class-mode warning printed although a password is set"
+! grep -q "class mode is off" "$WORK/server.log" || fail "class-mode warning printed although a password file is set"
+password_read=$(cd "$APP" && as_app "$USER_PY" -c 'from core.settings import Settings; print(Settings.from_env().teacher_password)')
+[ "$password_read" = 'check-pa$$word-teacher' ] || fail "the password file was read as '$password_read'"
+
+# --- 7b. websockets only for the site's name (server.allowedHosts), and localhost ---------------------
+ws_status() {  # print the HTTP status of a websocket upgrade to /_stcore/stream sent with Host: $1
+    "$PY" - "$PORT" "$1" <<'PYEOF'
+import base64
+import http.client
+import os
+import sys
+
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+key = base64.b64encode(os.urandom(16)).decode()
+connection.request("GET", "/_stcore/stream", headers={
+    "Host": sys.argv[2], "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": key,
+    "Sec-WebSocket-Version": "13", "Sec-WebSocket-Protocol": "streamlit"})  # fmt: skip
+print(connection.getresponse().status)
+PYEOF
+}
+[ "$(ws_status "$SITE")" = 101 ] || fail "a websocket for $SITE was refused"
+[ "$(ws_status localhost)" = 101 ] || fail "a websocket for localhost was refused"
+evil=$(ws_status evil.example)
+[ "$evil" != 101 ] || fail "a websocket for another host name (evil.example) was accepted"
+HOSTS="websocket for $SITE and localhost: 101; for evil.example: $evil"
 
 # --- 8. the user: the app runs as it, and it can write the run store ------------------------------
 app_uid=$(ps -o uid= -p "$APP_PID" | tr -d ' ')
@@ -293,6 +375,22 @@ smoke=$(cd "$APP" && as_app "$USER_PY" - <"$WORK/smoke.py" 2>"$WORK/smoke.log") 
 run_owner=$(stat -c %u "$VOL/runs/${smoke##* }")
 [ "$run_owner" = "$RUN_UID" ] || fail "the run's folder belongs to uid $run_owner, expected $RUN_UID"
 
+# --- 10. torch threads under a simulated cgroup CPU quota (docker's --cpus 2 on a bigger host) -------
+mkdir -p "$WORK/cgroup"
+echo "cpuset cpu io memory pids" >"$WORK/cgroup/cgroup.controllers"
+echo "200000 100000" >"$WORK/cgroup/cpu.max"
+echo "0::/" >"$WORK/proc_self_cgroup"
+sizing=$(cd "$APP" && as_app "$USER_PY" -c '
+import os, sys
+from pathlib import Path
+from core.cpus import cpu_quota, usable_cores
+root, proc = Path(sys.argv[1]), Path(sys.argv[2])
+cores = usable_cores(root, proc)
+expected = min(2, len(os.sched_getaffinity(0)))
+assert cpu_quota(root, proc) == 2.0 and cores == expected, (cpu_quota(root, proc), cores, expected)
+print(f"quota 2.0 cores -> {cores} core(s) for {len(os.sched_getaffinity(0))} in the CPU set")
+' "$WORK/cgroup" "$WORK/proc_self_cgroup") || fail "thread sizing under a simulated CPU quota: $sizing"
+
 # --- summary -------------------------------------------------------------------------------------
 echo
 echo "docker-check: OK"
@@ -302,3 +400,9 @@ echo "  page           GET / is Streamlit's page; streamlit_app.py runs (script-
 echo "  upload cap     --server.maxUploadSize $UPLOAD_MB $UPLOAD_HOW"
 echo "  user           uid $RUN_UID ($(id -un "$RUN_UID" 2>/dev/null || echo "?")); run store writable, $CODE"
 echo "  smoke          $smoke (run folder owned by uid $run_owner)"
+echo "  compose        $compose_summary"
+echo "  secrets        password read from STRIDE_TEACHER_PASSWORD_FILE (with a \$); no .env in the image"
+echo "  read-only home the app ran with HOME=$HOME_DIR not writable (mode 555)"
+echo "  allowed hosts  $HOSTS"
+echo "  cpu quota      $sizing"
+echo "  not checked    (no engine) image build, base digest, CPU wheels, hashed lock, tini, log rotation, tmpfs, oom_score_adj, limits"

@@ -341,11 +341,11 @@ if print_tab.open:
         if isinstance(printed, Message):
             show(printed)
         else:
-            st.code(printed, language=None)
+            st.code(printed, language=None, wrap_lines=True)
 if code_tab.open:
     with code_tab:
         st.caption(t("arch.code_caption"))
-        st.code(code, language="python")
+        st.code(code, language="python", wrap_lines=True)
 if weights_tab.open:
     with weights_tab:
         weights_section(spec, summary)

@@ -18,6 +18,7 @@ from ui import keys
 from ui.app import TRAINING_PAGE, settings, start_page
 from ui.class_results import class_results_ui
 from ui.classroom import disk_used_mb, open_classroom
+from ui.teacher_tools import teacher_tools_ui
 from ui.text import show
 
 t = start_page()
@@ -138,4 +139,5 @@ else:
     st.button(t("classroom.lock"), key="class.lock", on_click=lock, icon=":material/lock:")
     st.page_link(TRAINING_PAGE, label=t("classroom.all_runs"), icon=":material/model_training:")
     board_ui()
+    teacher_tools_ui(ROOM)
     class_results_ui()

@@ -1,10 +1,10 @@
 """Convolution explorer: move kernel, stride, padding and dilation and watch the output change.
 
-Sections (the `mode` URL parameter): matrix, image, pool, act, transposed. Each keeps its own
-settings and opens on its own example (ui.conv_controls.start_section).
-URL parameters: every setting of the section on screen (ui.conv_controls.page_url: mode, preset,
-size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, pool,
-ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
+Sections (the `mode` URL parameter): matrix, image, channels (ui.conv_channels), pool, act,
+transposed. Each keeps its own settings and opens on its own example (ui.conv_controls.start_section).
+URL parameters: every setting of the section on screen (ui.conv_url.page_url: mode, preset,
+size, kernel, stride, padding, dilation, output, pmode, bias, photo, filter, channels, map, combine,
+cin, cout, groups, oc, mix, chk, pool, ceil, acts, alpha, x, k, cell), clamped to the section's slider ranges.
 Session-state keys: "conv.mode", then "conv.<section>.<setting>" for each section's settings and
 editors, "conv.playing", "conv.fix", "conv.pin*". A section is a fragment: moving one of its sliders
 reruns that section only, and the section writes the URL itself.
@@ -24,14 +24,16 @@ from core.figures import curves_figure, matrix_figure
 from core.formatting import format_number
 from core.geometry import conv_geometry
 from core.i18n import UserError
-from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
+from core.images import sample_photos
 from core.layer_settings import ConvTransposeSettings, PoolSettings
 from core.urlstate import format_pair
-from ui.app import settings, start_page
+from ui.app import start_page
 from ui.classroom import viewer
+from ui.conv_channels import section_body
 from ui.conv_controls import (
     FILTERS,
     MODES,
+    SIDE,
     arithmetic,
     conv_controls,
     current_matrix,
@@ -48,13 +50,14 @@ from ui.conv_controls import (
     walk,
     window_figures,
 )
+from ui.conv_derivation import corr2d_slip, derivation, pool_slip
+from ui.conv_photo import channel_controls, photo_tensor, show_output, upload_tensor
 from ui.conv_url import page_url, pin_ui
 from ui.text import show
 from ui.widgets import file_uploader, matrix_table, plot
 
 t = start_page()
 S = st.session_state
-SETTINGS = settings()
 URL = page_url()
 
 
@@ -71,7 +74,8 @@ def share() -> None:
 @st.fragment
 def matrix_section() -> None:
     start_section("matrix")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         example_select("matrix")
         rect_toggle()
@@ -80,12 +84,13 @@ def matrix_section() -> None:
         settings = conv_controls(kernel_size)
         bias = st.number_input(t("conv.bias"), -10.0, 10.0, step=1.0, key=key("bias"), persist_state="session")
         x_default, k_default = default_matrices("matrix", size, kernel_size)
-        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
-        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"), wide)
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"), wide)
 
     result = ops.conv2d_matrix(x, kernel, settings, bias)
     with right:
         formula(result.geometry)
+        derivation(result.geometry)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -96,22 +101,24 @@ def matrix_section() -> None:
             f"x = torch.randn(1, 1, {size[0]}, {size[1]})   # (N, C_in, H, W)\n"
             f"conv(x).shape                   # torch.Size([1, 1, {out_h}, {out_w}])",
             language="python",
+            wrap_lines=True,
         )
 
         def draw(row: int, col: int) -> None:
             window = ops.conv_window(result, settings, kernel, bias, row, col)
             window_figures(result, window)
             st.markdown(t("conv.cell", row=row, col=col))
-            st.code(arithmetic(window, kernel), language=None)
+            st.code(arithmetic(window, kernel), language=None, wrap_lines=True)
 
         walk(out_h, out_w, draw, "conv.step", URL.write)
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
-            st.code(inspect.getsource(ops.corr2d), language="python")
+            st.code(inspect.getsource(ops.corr2d), language="python", wrap_lines=True)
             loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), settings.stride, settings.dilation)
             loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
             st.write(t("conv.corr2d_agree", diff=format_number(diff)))
+            corr2d_slip(result.padded, kernel)
         with st.expander(t("common.as_table")):
             st.caption(t("conv.padded_input"))
             st.table(matrix_table(result.padded))
@@ -120,24 +127,16 @@ def matrix_section() -> None:
     share()
 
 
-@st.cache_resource(max_entries=4)
-def photo_tensor(name: str, gray: bool) -> torch.Tensor:
-    """Return a bundled photo as a (C, H, W) tensor, shared read-only by every session."""
-    image = sample_photos()[name]
-    return image_to_tensor(to_gray(image) if gray else image)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple]:
-    """Decode an uploaded photo safely; return its (C, H, W) pixels and the decoder's notes."""
-    decoded = decode_image(data, name, **upload_limits(SETTINGS))
-    return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
+@st.fragment
+def channels_section() -> None:
+    section_body(share)
 
 
 @st.fragment
 def image_section() -> None:
     start_section("image")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         source = st.selectbox(
             t("conv.photo"),
@@ -165,7 +164,7 @@ def image_section() -> None:
             kernel_size = pair_input("kernel", t("conv.kernel"))
             identity = np.zeros(kernel_size)
             identity[kernel_size[0] // 2, kernel_size[1] // 2] = 1
-            kernel = edit_matrix("k", current_matrix("k", kernel_size, identity), t("conv.kernel_matrix"))
+            kernel = edit_matrix("k", current_matrix("k", kernel_size, identity), t("conv.kernel_matrix"), wide)
         else:
             kernel = np.asarray(ops.IMAGE_KERNELS[kernel_name])
             st.table(matrix_table(kernel))
@@ -181,6 +180,7 @@ def image_section() -> None:
             == "gray"
         )
         settings = conv_controls(kernel.shape, channels=1 if gray else 3, bias=False)
+        settings, mix, kernel = channel_controls(settings, kernel, wide)
         mapping = st.radio(
             t("conv.mapping"),
             ["clip", "rescale"],
@@ -205,17 +205,11 @@ def image_section() -> None:
     geometry = conv_geometry(settings, tuple(image.shape))
     with right:
         formula(geometry)
+        derivation(geometry)
         if geometry.problem is not None:
             show_problem(geometry)
             return
-        out = ops.convolve_image(image, kernel, settings)
-        st.code(
-            f"conv = {settings.code()}   # one {kernel.shape[0]}x{kernel.shape[1]} kernel per channel\n# {tuple(image.shape)} -> {tuple(out.shape)}",
-            language="python",
-        )
-        a, b = st.columns(2)
-        a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
-        b.image(ops.to_pixels(out, mapping), caption=t("conv.image_out", shape=tuple(out.shape)), width="stretch")
+        out = show_output(image, kernel, settings, mix, mapping)
         st.caption(
             t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max())))
         )
@@ -224,7 +218,8 @@ def image_section() -> None:
 @st.fragment
 def pool_section() -> None:
     start_section("pool")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         example_select("pool")
         kind = st.radio(
@@ -244,7 +239,7 @@ def pool_section() -> None:
         dilation = pair_input("dilation", t("conv.dilation")) if kind == "max" else (1, 1)
         ceil_mode = st.checkbox("ceil_mode", key=key("ceil_mode"), persist_state="session")
         x = edit_matrix(
-            "x", current_matrix("x", size, default_matrices("pool", size, (1, 1))[0]), t("conv.input_matrix")
+            "x", current_matrix("x", size, default_matrices("pool", size, (1, 1))[0]), t("conv.input_matrix"), wide
         )
     settings = PoolSettings(
         kind=kind, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
@@ -252,6 +247,7 @@ def pool_section() -> None:
     result = ops.pool2d_matrix(x, settings)
     with right:
         formula(result.geometry, ceil_mode)
+        derivation(result.geometry, ceil_mode)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -260,14 +256,16 @@ def pool_section() -> None:
         st.code(
             f"pool = {settings.code()}\npool(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {out_h}, {out_w})",
             language="python",
+            wrap_lines=True,
         )
         st.caption(t("conv.pool_no_params"))
+        pool_slip(x, kind)
 
         def draw(row: int, col: int) -> None:
             window = ops.pool_window(result, settings, row, col)
             window_figures(result, window)
             values = ", ".join(format_number(v) for v in window.patch.ravel())
-            st.code(f"{kind}({values}) = {format_number(window.value)}", language=None)
+            st.code(f"{kind}({values}) = {format_number(window.value)}", language=None, wrap_lines=True)
 
         walk(out_h, out_w, draw, "conv.step", URL.write)
         if kind == "avg":
@@ -282,12 +280,19 @@ def pool_section() -> None:
 @st.fragment
 def activation_section() -> None:
     start_section("act")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
-        chosen = st.multiselect(t("conv.act_choose"), ops.ACTIVATIONS, key=key("acts"), persist_state="session")
+        chosen = st.multiselect(
+            t("conv.act_choose"),
+            ops.ACTIVATIONS,
+            key=key("acts"),
+            persist_state="session",
+            placeholder=t("common.choose_options"),
+        )
         alpha = st.slider(t("conv.alpha"), 0.0, 1.0, step=0.01, key=key("alpha"), persist_state="session")
         held = np.asarray(get("x"), dtype=float)
-        x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"))
+        x = edit_matrix("x", current_matrix("x", held.shape, held), t("conv.input_matrix"), wide)
     with right:
         xs = torch.linspace(-5, 5, 201)
         curves = {name: ops.activate(name, xs, alpha).numpy() for name in chosen if name != "Softmax"}
@@ -306,7 +311,8 @@ def activation_section() -> None:
 @st.fragment
 def transposed_section() -> None:
     start_section("transposed")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns(SIDE, gap="large")
+    wide = st.container()  # editors too wide for the side column
     with left:
         rect_toggle()
         size = pair_input("size", t("conv.size"))
@@ -316,14 +322,15 @@ def transposed_section() -> None:
         output_padding = pair_input("output", t("conv.output_padding"))
         dilation = pair_input("dilation", t("conv.dilation"))
         x_default, k_default = default_matrices("transposed", size, kernel_size)
-        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"))
-        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"))
+        x = edit_matrix("x", current_matrix("x", size, x_default), t("conv.input_matrix"), wide)
+        kernel = edit_matrix("k", current_matrix("k", kernel_size, k_default), t("conv.kernel_matrix"), wide)
     settings = ConvTransposeSettings(
         kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
     result = ops.conv_transpose_matrix(x, kernel, settings)
     with right:
         formula(result.geometry)
+        derivation(result.geometry, output_padding=output_padding)
         if result.output is None:
             show_problem(result.geometry)
             share()
@@ -332,10 +339,15 @@ def transposed_section() -> None:
         st.code(
             f"up = {settings.code()}\nup(x)   # (1, 1, {size[0]}, {size[1]}) -> (1, 1, {result.output.shape[0]}, {result.output.shape[1]})",
             language="python",
+            wrap_lines=True,
         )
 
         def draw(row: int, col: int) -> None:
-            a, b, c = st.columns([max(size[1], 2), result.full.shape[1], max(result.output.shape[1], 2)])
+            # input and scatter side by side, the output under them: three heatmaps in a row cut the input's columns
+            a, b = st.columns([max(size[1], 3) + 1, result.full.shape[1] + 1])
+            c = st.columns(
+                [result.output.shape[1] + 1, max(result.full.shape[1] - result.output.shape[1], 0) + size[1] + 2]
+            )[0]
             with a:
                 plot(matrix_figure(x, title=t("conv.input_matrix"), highlight=[(row, col)]), key="conv.fig_tin")
             with b:
@@ -378,6 +390,7 @@ mode = st.segmented_control(
 )
 {
     "matrix": matrix_section,
+    "channels": channels_section,
     "image": image_section,
     "pool": pool_section,
     "act": activation_section,

@@ -137,7 +137,7 @@ with left:
 
 with right:
     st.markdown(f"**{t('losses.formula')}**")
-    st.code(FORMULAS[name], language=None)
+    st.code(FORMULAS[name], language=None, wrap_lines=True)
     try:
         result = calculate(
             name,
@@ -154,7 +154,11 @@ with right:
         for warning in result.warnings:
             show(warning, "warning")
         st.markdown(f"**{t('losses.terms')}**")
-        st.code("\n".join([*result.terms, result.reduced] if result.reduced else result.terms), language=None)
+        st.code(
+            "\n".join([*result.terms, result.reduced] if result.reduced else result.terms),
+            language=None,
+            wrap_lines=True,
+        )
         shown = ", ".join(f"{v:.4f}" for v in result.value)
         by_torch = ", ".join(f"{v:.4f}" for v in result.torch_value)
         formula_col, torch_col = st.columns(2)
@@ -165,7 +169,7 @@ with right:
         else:
             st.error(t("losses.disagree"))
         st.markdown(f"**{t('losses.code')}**")
-        st.code(result.code, language="python")
+        st.code(result.code, language="python", wrap_lines=True)
 
 st.divider()
 st.subheader(t("losses.training_title"))

@@ -2,7 +2,8 @@
 augmentation as the trainer draws it, and the same pipeline as runnable code.
 
 URL parameters: dataset (a key of core.datasets.DATASETS), batch_size, shuffle and drop_last (0 or 1), seed,
-epoch, iteration (1 .. iterations per epoch), padding (crop padding, px) and flip (0 or 1).
+epoch, iteration (1 .. iterations per epoch), padding (crop padding, px), zoom (percent), flip (0 or 1), and
+the pixel section's sample (its place in the iteration), row and col.
 Session-state keys: every widget key starts with "pipe." and lives only on this page.
 """
 
@@ -23,7 +24,7 @@ from core.splits import LoadedData
 from ui.app import STEP_PAGE, TRAINING_PAGE, start_page
 from ui.step_views import unit_pictures
 from ui.text import lang, show
-from ui.urlstate import PageUrl, Param, choice_param
+from ui.urlstate import PageUrl, Param, choice_param, number_param
 from ui.widgets import valid_index
 
 t = start_page()
@@ -33,6 +34,7 @@ SEED_MAX = 2**31 - 1
 PADDING_MAX = 8
 SHOWN = 64  # pictures of one iteration drawn at most
 AUGMENT_SHOWN = 16  # pictures of the augmentation preview
+MAX_SAMPLE_INDEX = 4096  # past any batch and picture size; the page then keeps them inside this one's
 DEFAULTS = {"pipe.batch": 64, "pipe.shuffle": True, "pipe.drop_last": False, "pipe.seed": 0, "pipe.epoch": 1}
 
 
@@ -51,28 +53,9 @@ def batches(n: int, batch_size: int, shuffle: bool, drop_last: bool, seed: int, 
 # --- URL state -------------------------------------------------------------------------------------------
 
 
-def int_param(name: str, key: str, low: int, high: int) -> Param:
-    """A whole number clamped to [low, high], with a warning naming the value used."""
-
-    def read(raw: str) -> Message | None:
-        try:
-            value = int(float(raw))
-        except ValueError:
-            value = None
-        used = DEFAULTS.get(key, low) if value is None else min(max(value, low), high)
-        S[key] = bool(used) if key in ("pipe.shuffle", "pipe.drop_last", "pipe.flip") else used
-        if value != used:
-            return Message(
-                "url.out_of_range", {"name": name, "value": raw[:20], "low": low, "high": high, "used": used}
-            )
-        return None
-
-    return Param(name, read, lambda: str(int(S[key])) if key in S else None)
-
-
 def zoom_param() -> Param:
     """The preview's random zoom, in the URL as whole percent: zoom=20 is ±0.20, rounded to the slider's steps."""
-    percent = int_param("zoom", "pipe._zoom_percent", 0, round(FORM_BOUNDS["zoom"][1] * 100))
+    percent = number_param("zoom", "pipe._zoom_percent", 0, round(FORM_BOUNDS["zoom"][1] * 100), 0)
 
     def read(raw: str) -> Message | None:
         problem = percent.read(raw)
@@ -86,19 +69,22 @@ URL = PageUrl(
     "pipeline",
     [
         choice_param("dataset", "pipe.dataset", lambda: list(DATASETS), "digits"),
-        int_param("batch_size", "pipe.batch", *BATCH_RANGE),
-        int_param("shuffle", "pipe.shuffle", 0, 1),
-        int_param("drop_last", "pipe.drop_last", 0, 1),
-        int_param("seed", "pipe.seed", 0, SEED_MAX),
-        int_param("epoch", "pipe.epoch", 1, MAX_EPOCH),
+        number_param("batch_size", "pipe.batch", *BATCH_RANGE, DEFAULTS["pipe.batch"]),
+        number_param("shuffle", "pipe.shuffle", 0, 1, DEFAULTS["pipe.shuffle"], bool),
+        number_param("drop_last", "pipe.drop_last", 0, 1, DEFAULTS["pipe.drop_last"], bool),
+        number_param("seed", "pipe.seed", 0, SEED_MAX, DEFAULTS["pipe.seed"]),
+        number_param("epoch", "pipe.epoch", 1, MAX_EPOCH, DEFAULTS["pipe.epoch"]),
         Param(
             "iteration",
-            int_param("iteration", "pipe._iteration", 1, 10**6).read,
+            number_param("iteration", "pipe._iteration", 1, 10**6, 1).read,
             lambda: str(iteration) if iteration else None,
         ),
-        int_param("padding", "pipe.padding", 0, PADDING_MAX),
+        number_param("padding", "pipe.padding", 0, PADDING_MAX, 0),
         zoom_param(),
-        int_param("flip", "pipe.flip", 0, 1),
+        number_param("flip", "pipe.flip", 0, 1, False, bool),
+        number_param("sample", "pipe.sample", 0, MAX_SAMPLE_INDEX, 0),  # the pixel section's sample, row and column
+        number_param("row", "pipe.row", 0, MAX_SAMPLE_INDEX, 0),
+        number_param("col", "pipe.col", 0, MAX_SAMPLE_INDEX, 0),
     ],
 )
 
@@ -176,8 +162,10 @@ def pixel_section(data: LoadedData, rows: list[int]) -> None:
     unit = unit_pictures(data, data.x_train[rows[sample] : rows[sample] + 1])[0]  # (C, H, W) in [0, 1]
     picture = as_hwc_picture(torch.as_tensor(unit))  # (H, W, C) uint8: what a photo file decodes to
     h, w = picture.shape[:2]
-    row = left.slider(t("pipe.row"), 0, h - 1, h // 2, key="pipe.row")
-    col = left.slider(t("pipe.col"), 0, w - 1, w // 2, key="pipe.col")
+    for key, size in (("pipe.row", h), ("pipe.col", w)):  # the middle pixel; a link's, inside this picture
+        S[key] = min(S.get(key, size // 2), size - 1)
+    row = left.slider(t("pipe.row"), 0, h - 1, key="pipe.row")
+    col = left.slider(t("pipe.col"), 0, w - 1, key="pipe.col")
     left.image(pictures.marked_pixel(picture[..., 0] if picture.shape[2] == 1 else picture, row, col))
     walk = pixel_walk(picture, row, col, data.preprocessing.mean, data.preprocessing.std)
     lines = [
@@ -189,12 +177,13 @@ def pixel_section(data: LoadedData, rows: list[int]) -> None:
     ):
         lines.append(f"  channel {c}:  {raw} / 255 = {unit_v:.4f}")
         lines.append(f"Normalize:    ({unit_v:.4f} − {mean}) / {std} = {z:.4f}")
-    right.code("\n".join(lines), language=None)
+    right.code("\n".join(lines), language=None, wrap_lines=True)
     right.code(
         "transforms.Compose([\n    transforms.ToTensor(),\n"
         f"    transforms.Normalize({list(walk.mean)}, {list(walk.std)}),\n])(picture)[:, {row}, {col}]\n"
         f"# {[round(v, 4) for v in walk.torchvision]}",
         language="python",
+        wrap_lines=True,
     )
     (right.success if walk.agrees else right.error)(t("pipe.pixel_agree" if walk.agrees else "pipe.pixel_disagree"))
     right.caption(t("pipe.normalize_note"))
@@ -264,7 +253,7 @@ script = pipeline_script(
     key, info.input_shape[-1] if info.kind == "image" else None, int(S["pipe.batch"]), S["pipe.shuffle"],
     S["pipe.drop_last"], int(S["pipe.seed"]), int(S["pipe.epoch"]),
 )  # fmt: skip
-st.code(script, language="python")
+st.code(script, language="python", wrap_lines=True)
 st.download_button(
     t("pipe.download"), script, file_name="data_pipeline.py", mime="text/x-python", icon=":material/download:"
 )

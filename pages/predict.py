@@ -113,7 +113,7 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
             width="stretch",
         )
     with columns[-1]:
-        title = f"{t(tensor_key)} · x.shape = {tuple(x.shape)}"
+        title = f"{t(tensor_key)}<br>x.shape = {tuple(x.shape)}"  # two lines: a narrow column cuts one long one
         plot(figures.tensor_heatmap_figure(x.numpy(), title=title), key="predict.fig_tensor")
         st.caption(t("predict.tensor_caption", shape=tuple(x.shape), batched=(1, *x.shape)))
     return x

@@ -29,7 +29,7 @@ from ui.step_views import (
     zero_grad_phase,
 )
 from ui.text import show
-from ui.urlstate import PageUrl, Param, choice_param
+from ui.urlstate import PageUrl, Param, choice_param, number_param
 from ui.widgets import plot
 
 t = start_page()
@@ -52,25 +52,6 @@ def script_for(settings: StepSettings, n_train: int) -> str:
 # --- URL state -----------------------------------------------------------------------------------------
 
 
-def number_param(name: str, key: str, low: float, high: float, cast: type) -> Param:
-    """A number clamped to [low, high]; what cannot be read or was clamped is named in a warning."""
-
-    def read(raw: str) -> Message | None:
-        try:
-            value = cast(float(raw)) if cast is int else float(raw)
-        except ValueError:
-            value = None
-        used = getattr(DEFAULTS, name, 0) if value is None or value != value else min(max(value, low), high)
-        S[key] = used
-        if value != used:
-            return Message(
-                "url.out_of_range", {"name": name, "value": raw[:20], "low": low, "high": high, "used": used}
-            )
-        return None
-
-    return Param(name, read, lambda: format_number(S[key]) if key in S else None)
-
-
 def read_lr(raw: str) -> Message | None:
     try:
         value = float(raw)
@@ -85,7 +66,7 @@ def read_lr(raw: str) -> Message | None:
 
 
 def read_step(raw: str) -> Message | None:
-    problem = number_param("step", "step._replay", 0, MAX_REPLAY_STEPS, int).read(raw)
+    problem = number_param("step", "step._replay", 0, MAX_REPLAY_STEPS, 0).read(raw)
     return problem
 
 
@@ -96,9 +77,9 @@ URL = PageUrl(
         choice_param("loss", "step.loss", lambda: SETUPS[S.get("step.setup", DEFAULTS.setup)].losses),
         choice_param("optimizer", "step.optimizer", lambda: OPTIMIZERS, DEFAULTS.optimizer),
         Param("lr", read_lr, lambda: format_number(S["step.lr"]) if "step.lr" in S else None),
-        number_param("momentum", "step.momentum", 0.0, 0.99, float),
-        number_param("batch_size", "step.batch", *BATCH_SIZE_RANGE, int),
-        number_param("seed", "step.seed", 0, SEED_MAX, int),
+        number_param("momentum", "step.momentum", 0.0, 0.99, DEFAULTS.momentum, float),
+        number_param("batch_size", "step.batch", *BATCH_SIZE_RANGE, DEFAULTS.batch_size),
+        number_param("seed", "step.seed", 0, SEED_MAX, DEFAULTS.seed),
         Param("step", read_step, lambda: str(S["step.stepper"].step) if "step.stepper" in S else None),
         choice_param("phase", "step.phase", lambda: PHASES, "forward"),
     ],
@@ -210,9 +191,11 @@ with right:
     script = script_for(settings, len(data.y_train))
     shown = marked(script, phase)
     st.markdown(f"**{t('step.code_title')}**")
-    st.code(shown[shown.index("def main():") :], language="python")  # the loop; the model class is above it
+    st.code(
+        shown[shown.index("def main():") :], language="python", wrap_lines=True
+    )  # the loop; the model class is above it
     with st.expander(t("step.whole_script"), icon=":material/code:"):
-        st.code(shown, language="python")
+        st.code(shown, language="python", wrap_lines=True)
     st.download_button(
         t("step.download"), script, file_name="train_loop.py", mime="text/x-python", icon=":material/download:"
     )

@@ -3,7 +3,8 @@
 This file holds the layout, the URL and the job queue; the form is drawn by ui.training_form, the
 data preview by ui.data_preview, the live area by ui.run_views and the run list by ui.run_list, in
 the order the reader sees them.
-URL parameters (read and written here): run (the watched run id), preset (a key of core.presets.PRESETS);
+URL parameters (read and written here): every form setting (ui.training_url, e.g. epochs, lr, spec),
+run (the watched run id), preset (a key of core.presets.PRESETS);
 read once: recipe (a teacher's recipe id, from the home page: fills the form, then leaves the URL).
 Session-state keys: widget keys start with "train." and live only on this page, except
 ``ui.keys.TRAIN_SPEC``: a ModelSpec dict that the Architecture page sets ("Train this model") and this page reads.
@@ -51,6 +52,7 @@ from ui.training_form import (
     recipes_ui,
 )
 from ui.training_upload import data_preview_of, run_files
+from ui.training_url import form_params
 from ui.urlstate import PageUrl, Param
 
 t = start_page()
@@ -103,6 +105,7 @@ def read_recipe(raw: str) -> Message | None:
 URL = PageUrl(
     "training",
     [
+        *form_params(),  # every setting of the form, before the preset (which may need another data set)
         Param("run", read_run, lambda: S.get("train.run") or None),
         # the preset the form shows, when the model is a preset (set below, before URL.write())
         Param("preset", read_preset, lambda: preset if S.get("train.source", "preset") == "preset" else None),

@@ -62,8 +62,8 @@ def test_stride_key_press_updates_formula_link_and_survives_language_switch(page
     page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="简体中文").click()
     expect(page.get_by_role("heading", name="卷积实验台")).to_be_visible(timeout=RERUN_MS)
     wait_idle(page)
-    expect(page.get_by_role("slider", name="步长 (stride)")).to_have_value("1")
-    expect(page.locator(METRIC_LABEL)).to_have_text("输出尺寸 (H × W)")
+    expect(page.get_by_role("slider", name="步长（stride）")).to_have_value("1")
+    expect(page.locator(METRIC_LABEL)).to_have_text("输出尺寸（H × W）")
     expect(metric).to_have_text("5 × 5")  # the settings survive the language switch
     expect(page).to_have_url(re.compile(r"[?&]lang=[^&]+"))
     expect(page).to_have_url(re.compile(r"[?&]stride=1(&|$)"))

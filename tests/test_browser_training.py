@@ -12,6 +12,7 @@ import re
 import pytest
 from conftest import wait_idle
 from playwright.sync_api import Page, expect
+from test_browser_layout import cut_off
 
 pytestmark = pytest.mark.browser
 
@@ -106,6 +107,9 @@ def test_the_lenet_recipe_trains_to_its_test_accuracy_and_a_reload_keeps_watchin
     assert float(test_acc.inner_text().rstrip("%")) >= 90.0  # ~98% when trained; 90 leaves room for noise
     show_live_area(page)
     screenshot(page, tmp_path / "finished.png")
+    page.set_viewport_size({"width": 1280, "height": 1000})  # a finished run's numbers are the widest
+    page.wait_for_timeout(500)
+    assert cut_off(page) == [], page.screenshot(path=str(tmp_path / "cut.png"), full_page=True) and cut_off(page)
 
     page.reload()  # a refresh keeps watching the same run: its id is in the URL
     expect(page.locator(FINISHED)).to_contain_text("Finished", timeout=FIRST_RUN_MS)

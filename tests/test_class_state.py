@@ -218,3 +218,37 @@ def test_the_database_url_setting_is_checked_before_a_server_starts(monkeypatch,
     assert Settings.from_env().database_url == url
     publish_pin(RunStore(tmp_path / "runs"), "Kept elsewhere", {"size": "3"})
     assert (tmp_path / "elsewhere.db").is_file() and not (tmp_path / "runs" / class_state.DEFAULT_FILE).exists()
+
+
+# --- backups, restores and a cleared store under a running app --------------------------------------------
+
+
+def test_a_database_deleted_under_the_app_is_made_again_and_a_restored_one_is_read(tmp_path):
+    """`make reset-class` deletes .class/, `make restore` swaps the folder: the open app follows both."""
+    import io
+
+    from core import store_backup
+
+    runs = tmp_path / "runs"
+    publish_pin(RunStore(runs), "Before the backup", {"size": "3"})
+    state = open_class_state(runs)
+    state.update_doc("notes", lambda old: {"answers": 3})
+    backup = io.BytesIO()
+    store_backup.create(runs, backup)
+    names = __import__("tarfile").open(fileobj=io.BytesIO(backup.getvalue())).getnames()
+    assert ".class/class.sqlite3" in names and not [n for n in names if n.endswith(("-wal", "-shm"))]
+
+    store_backup.clear(runs)  # another process, between two classes
+    assert read_board(RunStore(runs)).pins == ()  # a fresh, migrated database
+    assert state.read_doc("notes") is None
+    publish_pin(RunStore(runs), "New class", {"size": "5"})
+
+    RunStore(runs).create_run({"dataset": "digits"}, owner="x", state="finished")  # a backup holds a run
+    backup_with_run = io.BytesIO()
+    state.update_doc("notes", lambda old: {"answers": 3})
+    store_backup.create(runs, backup_with_run)
+    store_backup.clear(runs)
+    assert state.read_doc("notes") is None
+    store_backup.restore(runs, io.BytesIO(backup_with_run.getvalue()), replace=True)
+    assert state.read_doc("notes") == {"answers": 3}  # the restored file is read, not the deleted one
+    assert [p.title for p in read_board(RunStore(runs)).pins] == ["New class"]

@@ -6,7 +6,9 @@ docker/healthcheck.py run for real against a local server (docker/check.sh goes 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -76,10 +78,13 @@ def test_dockerfile_installs_the_torch_versions_of_requirements_from_the_cpu_ind
     assert set(required) == {"torch", "torchvision"}
     runs = arguments("RUN")
     cpu = [i for i, cmd in enumerate(runs) if "download.pytorch.org/whl/cpu" in cmd]
-    reqs = [i for i, cmd in enumerate(runs) if "-r requirements.txt" in cmd]
+    reqs = [i for i, cmd in enumerate(runs) if "-r requirements.lock" in cmd]
     assert len(cpu) == 1 and len(reqs) == 1, runs
-    assert pins(runs[cpu[0]]) == required  # the same versions, so the requirements install keeps the CPU wheels
-    assert cpu[0] < reqs[0], "CPU torch must be installed before requirements.txt (else PyPI's CUDA wheels come in)"
+    assert pins(runs[cpu[0]]) == required  # the versions requirements.txt pins, as CPU builds
+    assert cpu[0] < reqs[0], "CPU torch must be installed before the lock"
+    # the lock has torch's dependencies but not torch: nothing may pull PyPI's CUDA build in
+    assert "--no-deps" in runs[cpu[0]] and "--no-deps" in runs[reqs[0]] and "--require-hashes" in runs[reqs[0]]
+    assert "pip check" in runs[reqs[0]]
     assert all("--no-cache-dir" in runs[i] for i in cpu + reqs)
 
 
@@ -119,7 +124,8 @@ def test_compose_sets_only_variables_the_app_reads_and_matches_the_image():
     compose = (ROOT / "compose.yaml").read_text()
     settings = (ROOT / "core" / "settings.py").read_text()
     set_here = set(re.findall(r"^\s+(STRIDE_\w+):", compose, flags=re.MULTILINE))
-    read_there = set(re.findall(r'"(STRIDE_\w+)"', settings))
+    read_there = set(re.findall(r'"(STRIDE_\w+)"', settings)) | {"STRIDE_SITE"}  # the entry point reads the site
+    assert "${STRIDE_SITE:-}" in ENTRYPOINT.read_text()
     assert "STRIDE_TEACHER_PASSWORD" in set_here and "STRIDE_MAX_CONCURRENT_RUNS" in set_here
     assert set_here <= read_there | {"STRIDE_TEACHER_PASSWORD"}, set_here - read_there
     (volume,) = arguments("VOLUME")
@@ -180,6 +186,18 @@ def test_entry_point_runs_streamlit_from_the_app_folder_with_the_environment(tmp
 def test_entry_point_warns_when_class_mode_is_off(tmp_path):
     assert "class mode is off" in run_entrypoint(tmp_path).stderr
     assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD="secret-teacher").stderr
+    secret = tmp_path / "teacher_password"
+    secret.write_text("secret-teacher\n")
+    assert "class mode is off" not in run_entrypoint(tmp_path, STRIDE_TEACHER_PASSWORD_FILE=str(secret)).stderr
+
+
+def test_entry_point_gives_streamlit_the_site_name_and_no_other_host(tmp_path):
+    # issue 16 item 5: no outbound look-up of the server's address at start; websockets for the site only
+    args = run_entrypoint(tmp_path, STRIDE_SITE="stride.school.example").stdout.splitlines()[1:]
+    assert args[args.index("--browser.serverAddress") + 1] == "stride.school.example"
+    hosts = [args[i + 1] for i, a in enumerate(args) if a == "--server.allowedHosts"]
+    assert hosts == ["stride.school.example", "localhost", "127.0.0.1"]
+    assert "--server.allowedHosts" not in run_entrypoint(tmp_path).stdout  # no site: any host, as before
 
 
 def test_entry_point_refuses_class_mode_with_a_password_under_ten_characters(tmp_path):
@@ -221,6 +239,7 @@ def test_entry_point_serves_a_healthy_app(tmp_path):
         "STRIDE_RUNS_DIR": str(tmp_path / "runs"),
         "STRIDE_DATA_DIR": str(tmp_path / "data"),
         "STRIDE_MAX_UPLOAD_MB": "7",
+        "STRIDE_SITE": "stride.test",
     }
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
@@ -247,9 +266,24 @@ def test_entry_point_serves_a_healthy_app(tmp_path):
             cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
             assert cmdline[cmdline.index(b"--server.maxUploadSize") + 1] == b"7"
         assert "class mode is off" in (tmp_path / "server.log").read_text()
+        assert websocket_status(port, "stride.test") == 101 and websocket_status(port, "localhost") == 101
+        assert websocket_status(port, "evil.example") == 403  # server.allowedHosts: a DNS-rebinding page
     finally:
         stop_group(proc)
         log.close()
+
+
+def websocket_status(port: int, host: str) -> int:
+    """Return the HTTP status of a websocket upgrade to Streamlit's stream sent with ``Host: host``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    key = base64.b64encode(os.urandom(16)).decode()
+    headers = {"Host": host, "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": key,
+               "Sec-WebSocket-Version": "13", "Sec-WebSocket-Protocol": "streamlit"}  # fmt: skip
+    connection.request("GET", "/_stcore/stream", headers=headers)
+    try:
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def stop_group(proc: subprocess.Popen) -> None:

@@ -4,19 +4,21 @@ Queue logic is tested with a stand-in worker (a bare Python that sleeps and igno
 requests), which starts in milliseconds; one test starts a real `python -m core.train_cli` worker.
 """
 
+import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from conftest import ROOT, end_workers, wait_for
 
 from core.config import TrainConfig
 from core.jobs import LocalJobs
 from core.metrics import EpochRecord, ResumeRecord
-from core.processes import process_alive
+from core.processes import WORKER_OOM_SCORE_ADJ, process_alive
 from core.runs import RunStore
 from core.worker import run_here, run_in_store
 
@@ -54,7 +56,9 @@ def _dead_pid() -> int:
 
 
 def test_reconcile_marks_runs_with_dead_workers_interrupted_and_leaves_queued_runs_queued(sleeping_jobs):
-    store = sleeping_jobs.store
+    # a store shared with another replica: that replica's runs are its own to judge (tests/test_reconcile.py:
+    # a store of one host judges every run)
+    store = sleeping_jobs.store = dataclasses.replace(sleeping_jobs.store, shared=True)
     orphan = store.create_run(TINY.to_dict(), state="running").run_id
     store.update_status(orphan, pid=_dead_pid(), host=store.host)
     waiting = store.create_run(TINY.to_dict()).run_id
@@ -94,6 +98,8 @@ def test_a_worker_killed_mid_epoch_is_marked_interrupted_and_its_run_resumes_to_
         jobs.warm_worker = False  # no new spare importing torch beside the rest of this test
 
         wait_for(lambda: getattr(jobs.store.checkpoint_meta(run_id), "epoch", 0), 60, "the first checkpoint")
+        # short of memory, the kernel's OOM killer picks the worker before the app (issue 16 item 5)
+        assert int(Path(f"/proc/{spare_pid}/oom_score_adj").read_text()) == WORKER_OOM_SCORE_ADJ
         os.kill(spare_pid, signal.SIGKILL)
         wait_for(lambda: not process_alive(spare_pid), 5, "the worker to die")
         jobs.schedule()

@@ -83,7 +83,7 @@ def test_page_speaks_chinese(app):
     at = app(PAGE)
     at.segmented_control(key="lang").set_value("zh").run()
     assert at.title[0].value == "卷积实验台"
-    assert at.metric[0].label == "输出尺寸 (H × W)"
+    assert at.metric[0].label == "输出尺寸（H × W）"
 
 
 def _png(size=(40, 30), mode="RGB") -> bytes:

@@ -402,3 +402,72 @@ def test_a_recipes_button_says_how_long_it_took_on_this_server(training):
         _finished_run(store, recipe, seconds)
     at = open_page()
     assert at.button(key="train.recipe_lenet_digits").label == "LeNet on digits (about 12 s)"  # this server's median
+
+
+FORM_CHANGES = {  # one non-default value for every kind of form setting
+    "train.epochs": 7,
+    "train.batch_size": 32,
+    "train.optimizer": "sgd",
+    "train.lr": 0.03,
+    "train.momentum": 0.8,
+    "train.weight_decay": 5e-4,
+    "train.schedule": "multistep",
+    "train.milestones": [2, 5],
+    "train.gamma": 0.5,
+    "train.crop_padding": 3,
+    "train.flip": True,
+    "train.zoom": 0.15,
+    "train.seed": 42,
+    "train.val_fraction": 0.2,
+    "train.max_samples": 500,
+}
+
+
+def test_the_form_is_in_the_url_and_a_link_reopens_it(training):
+    """Every changed setting goes into the URL; the link opened afresh shows the same form."""
+    open_page, _ = training
+    at = open_page()
+    for key, value in FORM_CHANGES.items():
+        at.session_state[key] = value
+    at.run()
+    query = dict(at.query_params)
+    assert query["epochs"] == "7" and query["lr"] == "0.03" and query["milestones"] == "2,5"
+    assert query["flip"] == "1" and query["zoom"] == "0.15" and query["weight_decay"] == "0.0005"
+    assert "dataset" not in query and "loss" not in query  # defaults stay out: the link stays short
+    again = open_page(**query)
+    assert not again.warning, [w.value for w in again.warning]
+    for key, value in FORM_CHANGES.items():
+        assert again.session_state[key] == value, key
+    shown = {w.key: w.value for w in [*again.number_input, *again.slider, *again.select_slider] if w.key}
+    assert shown["train.epochs"] == 7 and shown["train.lr"] == 0.03 and shown["train.zoom"] == 0.15
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "used"),
+    [
+        ({"epochs": "9999"}, "train.epochs", 200),
+        ({"lr": "0.002"}, "train.lr", 3e-3),  # the nearest step of the rate slider
+        ({"zoom": "0.33"}, "train.zoom", 0.35),
+        ({"momentum": "abc"}, "train.momentum", TrainConfig().momentum),
+        ({"schedule": "multistep", "epochs": "4", "milestones": "2,9,x"}, "train.milestones", []),
+    ],
+)
+def test_a_bad_form_value_in_the_url_names_what_was_used(training, query, key, used):
+    open_page, _ = training
+    at = open_page(**query)
+    assert at.session_state[key] == used
+    assert at.warning and list(query)[-1] in at.warning[0].value
+
+
+def test_a_model_from_the_architecture_page_travels_in_the_link(training):
+    open_page, _ = training
+    at = open_page()
+    sent = {**PRESETS["lenet"].spec.to_dict(), "name": "my LeNet"}
+    at.session_state[keys.TRAIN_SPEC] = sent
+    at.run()
+    assert "spec" in at.query_params and at.session_state["train.source"] == "architecture"
+    again = open_page(**dict(at.query_params))
+    assert again.session_state[keys.TRAIN_SPEC] == sent
+    assert again.session_state["train.source"] == "architecture"
+    broken = open_page(spec="not-a-model")
+    assert broken.error or broken.warning

@@ -10,12 +10,14 @@ link to it. Every setting a student can change is in the URL, edited matrices in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import ops
 from core.examples import MATRIX_EXAMPLES
@@ -27,13 +29,19 @@ from ui.text import show, t
 from ui.widgets import drop_impossible_edits, plot
 
 S = st.session_state
-MODES = ("matrix", "image", "pool", "act", "transposed")
+MODES = ("matrix", "image", "channels", "pool", "act", "transposed")
 PAD_KINDS = ("number", "same", "valid")
 FILTERS = (*ops.IMAGE_KERNELS, "custom")
 # (lowest, highest, default) of each "N or HxW" setting, per section: the sliders and shared links both use these
 _CONV = {"stride": (1, 4, (1, 1)), "padding": (0, 4, (0, 0)), "dilation": (1, 3, (1, 1))}
 RANGES: dict[str, dict[str, tuple[int, int, tuple[int, int]]]] = {
     "matrix": {"size": (1, 12, (5, 5)), "kernel": (1, 7, (3, 3)), **_CONV},
+    "channels": {
+        "size": (1, 10, (5, 5)),
+        "kernel": (1, 5, (3, 3)),
+        "stride": (1, 3, (1, 1)),
+        "padding": (0, 2, (0, 0)),
+    },
     "image": {"kernel": (1, 7, (3, 3)), **_CONV},
     "pool": {"size": (1, 12, (4, 4)), "kernel": (1, 7, (2, 2)), **_CONV},
     "act": {},
@@ -43,7 +51,16 @@ FIRST_EXAMPLE = {"matrix": "A", "pool": "P4", "transposed": "T"}  # what each se
 # every other setting a section starts from
 DEFAULTS = {
     "matrix": {"pad_kind": "number", "padding_mode": "zeros", "bias": 0.0},
-    "image": {"pad_kind": "number", "padding_mode": "zeros", "filter": "laplacian", "channels": "gray", "map": "clip"},
+    "channels": {"cin": 3, "cout": 2, "groups": 1, "oc": 0},
+    "image": {
+        "pad_kind": "number",
+        "padding_mode": "zeros",
+        "filter": "laplacian",
+        "channels": "rgb",
+        "map": "clip",
+        "combine": "conv2d",
+        "cout": 4,
+    },
     "pool": {"kind": "max", "stride_default": True, "ceil_mode": False},
     "act": {"acts": ["ReLU", "Sigmoid", "Tanh"], "alpha": 0.1, "x": [[1.0, -0.5], [-1.0, 3.0]]},
     "transposed": {},
@@ -110,9 +127,17 @@ def current_matrix(name: str, shape: tuple[int, int], default: np.ndarray) -> np
     return fitted
 
 
-def edit_matrix(name: str, values: np.ndarray, label: str) -> np.ndarray:
-    """Draw the section's editable matrix ``name``; keep what the student typed; return its values."""
-    edited = matrix_editor(values, label, f"{key(name)}_editor_{values.shape}_{S.get(key(f'{name}_v'), 0)}")
+SIDE = [1.35, 2]  # a section's controls and its figures: the side column holds a 5-column editor at 1280 px
+SIDE_COLUMNS = 5  # an editor's column is at least 50 px wide in the browser: wider editors go under the section
+
+
+def edit_matrix(name: str, values: np.ndarray, label: str, wide: DeltaGenerator) -> np.ndarray:
+    """Draw the section's editable matrix ``name``; keep what the student typed; return its values.
+
+    An editor wider than the side column can show is drawn in ``wide``, the full-width area under the section.
+    """
+    with wide if values.shape[1] > SIDE_COLUMNS else contextlib.nullcontext():
+        edited = matrix_editor(values, label, f"{key(name)}_editor_{values.shape}_{S.get(key(f'{name}_v'), 0)}")
     S[key(name)] = edited.tolist()
     return edited
 
@@ -122,7 +147,9 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     st.caption(label)
     rows, cols = values.shape
     drop_impossible_edits(key, list(range(cols)), rows, max_rows=rows)  # a fixed editor: no rows added
-    edited = st.data_editor(pd.DataFrame(values), key=key, hide_index=True, width="content")
+    edited = st.data_editor(
+        pd.DataFrame(values), key=key, hide_index=True, width="content", height=(rows + 1) * 35 + 3
+    )  # every row, no scrolling
     return edited.iloc[:rows, :cols].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
@@ -305,7 +332,7 @@ def walk(
 
 def window_figures(result: ops.GridResult, window: ops.Window) -> None:
     """Draw the padded input with the window outlined, next to the output with its cell outlined."""
-    left, right = st.columns([result.padded.shape[1], max(result.output.shape[1], 3)])
+    left, right = st.columns([result.padded.shape[1] + 1, max(result.output.shape[1], 3) + 2])  # + the axis labels
     with left:
         cells = [(r, c) for r in window.rows for c in window.cols]
         figure = matrix_figure(result.padded, title=t("conv.padded_input"), pad_mask=result.pad_mask, highlight=cells)

@@ -23,6 +23,7 @@ from core.layer_settings import PADDING_MODES
 from core.runs import RunStore
 from core.urlstate import format_pair, parse_choice, parse_pair
 from ui.app import settings
+from ui.conv_channels import channel_params
 from ui.conv_controls import (
     DEFAULTS,
     FILTERS,
@@ -35,6 +36,7 @@ from ui.conv_controls import (
     section,
     start_section,
 )
+from ui.conv_photo import COMBINES, channel_kernels_param, mix_param
 from ui.text import show, t
 from ui.urlstate import PageUrl, Param
 
@@ -46,10 +48,10 @@ ALPHA_RANGE = (0.0, 1.0)
 # the sections each parameter belongs to; a link's parameter for another section is ignored with a warning
 APPLIES = {
     "preset": {"matrix", "pool", "transposed"},
-    "size": {"matrix", "pool", "transposed"},
-    "kernel": {"matrix", "image", "pool", "transposed"},
-    "stride": {"matrix", "image", "pool", "transposed"},
-    "padding": {"matrix", "image", "pool", "transposed"},
+    "size": {"matrix", "channels", "pool", "transposed"},
+    "kernel": {"matrix", "channels", "image", "pool", "transposed"},
+    "stride": {"matrix", "channels", "image", "pool", "transposed"},
+    "padding": {"matrix", "channels", "image", "pool", "transposed"},
     "dilation": {"matrix", "image", "pool", "transposed"},
     "output": {"transposed"},
     "pmode": {"matrix", "image"},
@@ -58,13 +60,14 @@ APPLIES = {
     "filter": {"image"},
     "channels": {"image"},
     "map": {"image"},
+    "combine": {"image"},
     "pool": {"pool"},
     "ceil": {"pool"},
     "acts": {"act"},
     "alpha": {"act"},
     "x": {"matrix", "pool", "act", "transposed"},
     "k": {"matrix", "image", "transposed"},
-    "cell": {"matrix", "pool", "transposed"},
+    "cell": {"matrix", "channels", "pool", "transposed"},
 }
 
 
@@ -111,7 +114,7 @@ def _pair(name: str) -> Param:
         low, high, default = RANGES[section()][name] if name in RANGES[section()] else RANGES["matrix"][name]
         (h, w), problem = parse_pair(raw, name, low, high, default)
         S[key(f"{name}_h")], S[key(f"{name}_w")] = h, w
-        S[key("rect")] = get("rect") or h != w
+        S[key("rect")] = get("rect") or h != w or "x" in raw.lower()  # "4x4": the student showed H and W apart
         if name == "padding":
             S[key("pad_kind")] = "number"
         if name == "stride" and section() == "pool":
@@ -125,7 +128,8 @@ def _pair(name: str) -> Param:
             return None
         if name == "stride" and section() == "pool" and get("stride_default"):
             return None
-        return format_pair((get(f"{name}_h"), get(f"{name}_w")))
+        h, w = get(f"{name}_h"), get(f"{name}_w")
+        return f"{h}x{w}" if get("rect") else format_pair((h, w))
 
     return _param(name, read, write)
 
@@ -228,6 +232,10 @@ def page_url() -> PageUrl:
         _choice("filter", "filter", lambda: list(FILTERS)),
         _choice("channels", "channels", lambda: ["gray", "rgb"]),
         _choice("map", "map", lambda: ["clip", "rescale"]),
+        _choice("combine", "combine", lambda: list(COMBINES)),
+        *channel_params(),
+        mix_param(),
+        channel_kernels_param(),
         _choice("pool", "kind", lambda: ["max", "avg"]),
         _flag("ceil", "ceil_mode"),
         Param("acts", _read_acts, lambda: ",".join(get("acts")) if section() == "act" else None),

@@ -33,7 +33,7 @@ from core.spec_parsing import parse_spec, spec_from_link, spec_to_link
 from core.summary import Summary
 from core.urlstate import parse_choice
 from ui.text import show, t
-from ui.urlstate import PageUrl, Param
+from ui.urlstate import PageUrl, Param, choice_param, number_param
 from ui.widgets import drop_impossible_edits, valid_index
 
 S = st.session_state
@@ -149,8 +149,21 @@ URL = PageUrl(
         ),
         Param("init", read_init, lambda: working_spec().init if "arch.spec" in S else None),
         Param("spec", read_spec, lambda: spec_to_link(spec) if (spec := edited()) else None),
+        # after the model: the picked layer (1 = the first) and the type the "add a layer" form shows
+        Param(
+            "layer",
+            number_param("layer", "arch._layer", 1, MAX_LAYERS, 1).read,
+            lambda: str(S[selected_key()] + 1) if isinstance(S.get(selected_key()), int) else None,
+        ),
+        choice_param("add", "arch.add_type", lambda: list(LAYER_TYPES), "Conv2d"),
     ],
 )
+
+
+def picked_layer() -> None:
+    """Select the layer a link named (``arch._layer``, 1-based) in this model's layer picker."""
+    if "arch._layer" in S:
+        S[selected_key()] = S.pop("arch._layer") - 1  # valid_index keeps it inside the model
 
 
 def selected_key() -> str:
@@ -199,9 +212,11 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
         height="content" if len(S["arch.rows"]) <= EDITOR_MAX_ROWS else EDITOR_MAX_ROWS * 35,
         column_config={
             "type": st.column_config.SelectboxColumn(
-                t("arch.col_type"), options=list(LAYER_TYPES), required=True, width=120
+                t("arch.col_type"), options=list(LAYER_TYPES), required=True, width=110
             ),
-            "args": st.column_config.TextColumn(t("arch.col_args"), help=t("arch.col_args_help"), width=370),
+            "args": st.column_config.TextColumn(
+                t("arch.col_args"), help=t("arch.col_args_help"), width=280
+            ),  # the three fit the column at 1280 px
             "name": st.column_config.TextColumn(t("arch.col_name"), help=t("arch.col_name_help"), width=80),
         },
     )
@@ -219,6 +234,7 @@ def reorder_controls(spec: ModelSpec) -> None:
     if not spec.layers:
         return
     names = layer_names(spec)
+    picked_layer()
     valid_index(selected_key(), len(spec.layers))
     pick, up, down, remove = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     pick.selectbox(

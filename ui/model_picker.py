@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.classroom import Classroom
-from core.i18n import Message, UserError, escape_markdown
+from core.i18n import CATALOG, Message, UserError, escape_markdown
 from core.model_cache import ModelCache
 from core.model_files import LoadedModel, list_bundled, load_bundled, load_run, load_uploaded
 from core.run_status import RunInfo
@@ -157,8 +157,7 @@ def model_section(room: Classroom, labels: dict[str, str]) -> tuple[LoadedModel,
 
 def facts(loaded: LoadedModel) -> None:
     """Show what the model was trained on: data set, classes, input shape and test accuracy."""
-    dataset, classes, shape, accuracy = st.columns(4)
-    dataset.metric(t("predict.dataset"), escape_markdown(loaded.dataset or "—"))  # model.json's word, if uploaded
+    classes, shape, accuracy = st.columns(3)
     classes.metric(t("predict.classes"), len(loaded.classes))
     shape.metric(t("predict.input_shape"), " × ".join(map(str, loaded.input_shape)), help=t("predict.input_shape_help"))
     accuracy.metric(
@@ -168,6 +167,8 @@ def facts(loaded: LoadedModel) -> None:
     )
     names = ", ".join(map(escape_markdown, loaded.classes[:MAX_CLASS_NAMES]))
     names += " …" if len(loaded.classes) > MAX_CLASS_NAMES else ""
-    st.caption(t("predict.class_names", names=names))
+    known = f"data.title_{loaded.dataset}" in CATALOG  # a built-in set by its title; an upload's own word as it is
+    data = t(f"data.title_{loaded.dataset}") if known else escape_markdown(loaded.dataset or "—")
+    st.caption(t("predict.trained_on", data=data, names=names))
     if loaded.info.get("complete") is False:
         st.info(t("predict.still_training", epoch=(loaded.info.get("metrics") or {}).get("epoch", "?")))

@@ -157,13 +157,13 @@ def run_table(room: Classroom, scope: str) -> None:
                 t("training.col_queue"): "" if job.position is None else str(job.position),
                 t("training.col_epochs"): f"{meta.epoch if meta else 0}/{config.get('epochs', '?')}",
                 t("training.col_val_acc"): f"{meta.val_acc:.1%}" if meta else "",
-                t("training.col_created"): time.strftime(
-                    "%Y-%m-%d %H:%M:%S", time.localtime(infos[job.run_id].created_at)
-                ),
+                t("training.col_created"): time.strftime("%m-%d %H:%M", time.localtime(infos[job.run_id].created_at)),
                 t("training.col_run"): job.run_id,
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    # the label is cut to fit its cell (the run to watch, below, shows it whole): the table fits 1280 px
+    label = st.column_config.TextColumn(t("training.col_label"), width=220)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={t("training.col_label"): label})
 
     # no status in the labels: a choice widget keeps showing a label it was given even after it changes
     labels = {job.run_id: f"{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs}
@@ -237,7 +237,12 @@ def compare_ui(store: RunStore, labels: dict[str, str], infos: dict) -> None:
     st.markdown(f"**{t('training.compare')}**")
     S["train.compare"] = [r for r in S.get("train.compare", []) if r in labels]
     chosen = st.multiselect(
-        t("training.compare_pick"), list(labels), format_func=labels.get, key="train.compare", max_selections=8
+        t("training.compare_pick"),
+        list(labels),
+        format_func=labels.get,
+        key="train.compare",
+        max_selections=8,
+        placeholder=t("common.choose_options"),
     )
     if len(chosen) < 2:
         st.caption(t("training.compare_help"))
@@ -276,4 +281,4 @@ def tensorboard_ui(runs_dir: Path) -> None:
     with st.expander(t("training.tensorboard_title"), icon=":material/monitoring:"):
         installed = importlib.util.find_spec("tensorboard") is not None
         st.write(t("training.tensorboard_installed" if installed else "training.tensorboard_missing"))
-        st.code(f"tensorboard --logdir {runs_dir}", language="bash")
+        st.code(f"tensorboard --logdir {runs_dir}", language="bash", wrap_lines=True)

@@ -95,8 +95,9 @@ def metrics_ui(records: list[Record], job: Job) -> None:
         ("m_speed", f"{step.images_per_s:,.0f}" if step else "—"),
         ("m_eta", f"{step.eta_s:.0f} s" if step and job.state == "running" else "—"),
     ]
-    for column, (key, value) in zip(st.columns(len(cells)), cells, strict=True):
-        column.metric(t(f"training.{key}"), value)
+    for row in (cells[:4], cells[4:]):  # two rows: seven in one cut "0.002345" at 1280 px
+        for column, (key, value) in zip(st.columns(4), row, strict=False):
+            column.metric(t(f"training.{key}"), value)
 
 
 def curves_ui(records: list[Record]) -> None:

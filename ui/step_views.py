@@ -117,7 +117,7 @@ def forward_phase(view: StepView, data: LoadedData) -> None:
     left.caption(t("step.true_label", label=data.classes[int(view.y[i])]))
     outputs = view.outputs[i].tolist()
     right.markdown(f"**{t('step.outputs')}**")
-    right.code(", ".join(f"{v:.4f}" for v in outputs), language=None)
+    right.code(", ".join(f"{v:.4f}" for v in outputs), language=None, wrap_lines=True)
     probabilities = view.probabilities[i].tolist()
     top = sorted(zip(data.classes, probabilities, strict=True), key=lambda item: -item[1])[:5]
     right.markdown(f"**{t('step.probabilities_' + ('sigmoid' if view.outputs.shape[1] == 1 else 'softmax'))}**")
@@ -128,13 +128,13 @@ def forward_phase(view: StepView, data: LoadedData) -> None:
 def loss_phase(view: StepView, settings: StepSettings, data: LoadedData) -> None:
     loss_name = settings.loss
     st.write(t(f"step.loss_intro_{loss_name}"))
-    st.code(FORMULAS[loss_name], language=None)  # the trainer's losses share the calculator's names
+    st.code(FORMULAS[loss_name], language=None, wrap_lines=True)  # the trainer's losses share the calculator's names
     worked = view.worked
     i = sample_picker(view, data)
     per_sample = len(worked.terms) // len(view.y)  # MSE: one term per class; CE and BCE: one per sample
     shown = worked.terms[i * per_sample : (i + 1) * per_sample]
-    st.code("\n".join(shown) + f"     (y = {int(view.y[i])})", language=None)
-    st.code(short_reduction(view), language=None)
+    st.code("\n".join(shown) + f"     (y = {int(view.y[i])})", language=None, wrap_lines=True)
+    st.code(short_reduction(view), language=None, wrap_lines=True)
     formula, torch_value, trainer = st.columns(3)
     formula.metric(t("losses.by_formula"), f"{worked.value[0]:.6f}")
     torch_value.metric(F_NAMES[loss_name], f"{worked.torch_value[0]:.6f}")

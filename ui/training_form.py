@@ -348,7 +348,6 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
         persist_state="session",
     )
     right.caption(t(f"training.loss_semantics_{loss}"))
-    right.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")
     if spec_dict is not None and (warning := loss_warning(loss, ModelSpec.from_dict(spec_dict))) is not None:
         show(warning, "warning")
     step_size, milestones, gamma = S["train.step_size"], S["train.milestones"], S["train.gamma"]
@@ -368,6 +367,7 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
             key="train.milestones",
             help=t("training.milestones_help"),
             persist_state="session",
+            placeholder=t("common.choose_options"),
         )
     if schedule in ("step", "multistep"):
         gamma = right.slider(
@@ -419,6 +419,7 @@ def hyper_ui(is_image: bool, spec_dict: dict | None) -> dict:
         help=t("training.device_help"),
         persist_state="session",
     )
+    st.page_link(LOSSES_PAGE, label=t("training.see_losses"), icon=":material/functions:")  # too long for half a column
     return {
         "epochs": int(epochs),
         "batch_size": int(batch_size),

@@ -19,11 +19,13 @@ URL text is untrusted input: every ``read`` clamps or replaces what it cannot us
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
+from core.formatting import format_number
 from core.i18n import Message
 from core.urlstate import format_pair, parse_choice, parse_pair
 
@@ -107,3 +109,39 @@ def choice_param(name: str, key: str, choices: Callable[[], Sequence[str]], defa
         return problem
 
     return Param(name, read, lambda: S.get(key))
+
+
+def number_param(
+    name: str,
+    key: str,
+    low: float,
+    high: float,
+    default: float,
+    cast: type = int,
+    step: float = 0,
+    choices: Sequence[float] = (),
+) -> Param:
+    """Return a number parameter stored in ``key``: clamped to [low, high], cast to int, float or bool.
+
+    With ``step`` (a slider's) the value read is rounded to the nearest step; with ``choices`` (a
+    select slider's, spread over decades) to the nearest choice on a log scale. Text that is not a
+    number gives ``default``; any change is named in a warning with the value used.
+    """
+
+    def read(raw: str) -> Message | None:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        used = default if math.isnan(value) else min(max(value, low), high)
+        if step:
+            used = round(low + round((used - low) / step) * step, 6)
+        if choices:
+            used = min(choices, key=lambda choice: abs(math.log10(choice + 1e-12) - math.log10(used + 1e-12)))
+        S[key] = used = cast(used)
+        if value != float(used):
+            shown = {"low": format_number(low), "high": format_number(high), "used": format_number(used)}
+            return Message("url.out_of_range", {"name": name, "value": raw[:20], **shown})
+        return None
+
+    return Param(name, read, lambda: format_number(float(S[key])) if key in S else None)

@@ -179,8 +179,8 @@ TEXT = {
         "{name} is not on this server yet: it is not bundled, and Stride never downloads while training. "
         "Your teacher can add it (the README's “Data sets” says how). Until then, choose an embedded data "
         "set such as 8×8 digits or shapes.",
-        "本服务器上还没有 {name}:它未随应用提供,Stride 训练时也不会下载。"
-        "老师可以添加它(方法见 README 的“数据集”一节)。在此之前,请选择内置数据集,例如 8×8 手写数字或形状。",
+        "本服务器上还没有 {name}：它未随应用提供，Stride 训练时也不会下载。"
+        "老师可以添加它（方法见 README 的“数据集”一节）。在此之前，请选择内置数据集，例如 8×8 手写数字或形状。",
     ),
     "data.fonts_missing": (
         "The printed digits need Streamlit's font {font}, which is not in this installation. "
@@ -202,16 +202,16 @@ TEXT = {
     "data.stored_too_big": (
         "Stored as tensors this data set takes {size_mb} MB, more than a run may keep ({max_mb} MB); "
         "use at most {samples} samples (Max samples) or a model with a smaller input",
-        "这份数据存成张量需要 {size_mb} MB，超过一次运行可保存的上限（{max_mb} MB）；"
+        "这份数据存成张量需要 {size_mb} MB，超过一个训练任务可保存的上限（{max_mb} MB）；"
         "请最多使用 {samples} 个样本（最大样本数），或选择输入更小的模型",
     ),
     "data.stored_damaged": (
         "The data set stored in this run cannot be read ({detail}); start the run again from the Training page",
-        "无法读取这次运行中保存的数据集（{detail}）；请在训练页面重新开始这次运行",
+        "无法读取这次训练中保存的数据集（{detail}）；请在训练页面重新开始这次训练",
     ),
     "data.stored_missing": (
         "Run {run} trains on uploaded data, but its stored data set is missing; start it again from the Training page",
-        "运行 {run} 使用上传的数据训练，但其中保存的数据集不见了；请在训练页面重新开始",
+        "训练任务 {run} 使用上传的数据训练，但其中保存的数据集不见了；请在训练页面重新开始",
     ),
     "data.package_missing": (
         "{name} comes inside the Python package {package}, which is not installed here. "

@@ -17,15 +17,15 @@ TEXT = {
     # --- model.json ---
     "inference.info_too_large": (
         "{name} is {size:,} bytes; a model.json is at most {max:,} bytes. Upload the model.json saved with the run.",
-        "{name} 有 {size:,} 字节；model.json 最多 {max:,} 字节。请上传随运行保存的 model.json。",
+        "{name} 有 {size:,} 字节；model.json 最多 {max:,} 字节。请上传随训练任务保存的 model.json。",
     ),
     "inference.info_not_json": (
         "{name} is not valid JSON ({detail}). Upload the model.json saved with the run.",
-        "{name} 不是合法的 JSON（{detail}）。请上传随运行保存的 model.json。",
+        "{name} 不是合法的 JSON（{detail}）。请上传随训练任务保存的 model.json。",
     ),
     "inference.info_field": (
         "model.json: `{field}` must be {expected}, got {got}. Upload the model.json saved with the run.",
-        "model.json：`{field}` 应为 {expected}，当前为 {got}。请上传随运行保存的 model.json。",
+        "model.json：`{field}` 应为 {expected}，当前为 {got}。请上传随训练任务保存的 model.json。",
     ),
     "inference.classes_mismatch": (
         "The model has {outputs} outputs but model.json names {classes} classes; they must be equal "
@@ -37,7 +37,7 @@ TEXT = {
         "model.json's preprocessing makes {made} inputs but the model takes {input_shape}; "
         "they must match. Upload the model.json saved with the run.",
         "model.json 中的预处理生成 {made} 的输入，但模型需要 {input_shape}；两者必须一致。"
-        "请上传随运行保存的 model.json。",
+        "请上传随训练任务保存的 model.json。",
     ),
     # --- weights ---
     "inference.weights_empty": (
@@ -110,7 +110,7 @@ TEXT = {
         "`{name}` of layer `{layer}` holds {count:,} NaN or infinite value(s); a model with them predicts NaN. "
         "Use the weights of a run whose loss stayed finite (a lower learning rate usually keeps it so).",
         "层 `{layer}` 的 `{name}` 含有 {count:,} 个 NaN 或无穷大的值；带着它们的模型只会预测出 NaN。"
-        "请使用损失一直保持有限的那次运行的权重（降低学习率通常能做到）。",
+        "请使用损失一直保持有限的那次训练的权重（降低学习率通常能做到）。",
     ),
     "inference.params_too_large_for_upload": (
         "The spec in model.json asks for {size_mb:.1f} MB of parameters; an uploaded weights file holds at most "

@@ -72,13 +72,13 @@ TEXT = {
         "RandomCrop(size, padding) pads each picture and cuts it back at a random place; RandomHorizontalFlip "
         "mirrors half of them. Below: the first batch of epoch 1 of a run with these settings, drawn by the "
         "trainer's own code from its own generator: exactly what that run's first step sees.",
-        "RandomCrop(size, padding) 先给每张图片补边，再在随机位置裁剪回原尺寸；RandomHorizontalFlip 把一半图片左右翻转。"
+        "RandomCrop(size, padding) 先给每张图片填充，再在随机位置裁剪回原尺寸；RandomHorizontalFlip 把一半图片左右翻转。"
         "下面是用这些设置训练时第 1 个 epoch 的第一批数据，由训练器自己的代码和生成器抽取：正是那次训练第一步看到的样子。",
     ),
     "pipe.as_stored": ("As stored", "原样"),
     "pipe.as_trained": (
         "As the model trains on them (zoom ±{zoom:.2f}, crop padding {padding} px, flip: {flip})",
-        "模型训练时看到的样子（缩放 ±{zoom:.2f}，裁剪补边 {padding} 像素，翻转：{flip}）",
+        "模型训练时看到的样子（缩放 ±{zoom:.2f}，裁剪填充 {padding} 像素，翻转：{flip}）",
     ),
     "pipe.yes": ("yes", "是"),
     "pipe.no": ("no", "否"),

@@ -20,11 +20,11 @@ TEXT = {
     "predict.model_bundled": ("{name} (bundled)", "{name}（内置）"),
     "predict.model_run": (
         "run {run_id} · {model} · {dataset} · {state}",
-        "运行 {run_id} · {model} · {dataset} · {state}",
+        "训练任务 {run_id} · {model} · {dataset} · {state}",
     ),
     "predict.model_uploaded": ("uploaded: {name}", "已上传：{name}"),
     "predict.state_queued": ("queued", "排队中"),
-    "predict.state_running": ("running, latest epoch", "运行中，最新 epoch"),
+    "predict.state_running": ("running, latest epoch", "训练中，最新 epoch"),
     "predict.state_finished": ("finished", "已完成"),
     "predict.state_failed": ("failed, last checkpoint", "失败，最后的检查点"),
     "predict.state_cancelled": ("cancelled, last checkpoint", "已取消，最后的检查点"),
@@ -44,7 +44,7 @@ TEXT = {
         "and the model.json saved with the run (its layers, classes and preprocessing). Only tensors are "
         "loaded (`weights_only=True`): a file holding code is refused, never run.",
         "权重可以是 safetensors 文件，或用 `torch.save(model.state_dict(), 'model.pt')` 保存的 state dict；"
-        "另需随运行保存的 model.json（层、类别和预处理）。只加载张量（`weights_only=True`）："
+        "另需随训练任务保存的 model.json（层、类别和预处理）。只加载张量（`weights_only=True`）："
         "含有代码的文件会被拒绝，绝不会被执行。",
     ),
     "predict.weights_file": ("Weights (.safetensors, .pt)", "权重（.safetensors、.pt）"),
@@ -54,7 +54,6 @@ TEXT = {
         "Choose both files first: the weights and the model.json that describes them.",
         "请先选择两个文件：权重，以及描述它们的 model.json。",
     ),
-    "predict.dataset": ("Data set", "数据集"),
     "predict.classes": ("Classes", "类别数"),
     "predict.input_shape": ("Input (C × H × W)", "输入（C × H × W）"),
     "predict.input_shape_help": (
@@ -66,10 +65,10 @@ TEXT = {
         "On the held-out test split, measured when the model was saved",
         "在保留的测试集上的准确率，保存模型时测得",
     ),
-    "predict.class_names": ("Classes: {names}", "类别：{names}"),
+    "predict.trained_on": ("Data set: {data} · classes: {names}", "数据集：{data} · 类别：{names}"),
     "predict.still_training": (
         "This run is not finished: these are its weights after epoch {epoch}.",
-        "该运行尚未完成：这是它在第 {epoch} 个 epoch 之后的权重。",
+        "该训练任务尚未完成：这是它在第 {epoch} 个 epoch 之后的权重。",
     ),
     # --- inputs ---
     "predict.inputs": ("Pictures", "图片"),
@@ -107,13 +106,13 @@ TEXT = {
         "The model learned from dark ink on light paper (its preprocessing inverts that to bright ink on "
         "black). A light-on-dark drawing reaches it the other way round: expect wrong answers. A model "
         "only knows the kind of pictures it was trained on.",
-        "模型学习的是浅色纸上的深色笔迹（预处理会把它反色成黑底亮字）。深底浅字的画会以相反的样子到达模型："
+        "模型学习的是浅色纸上的深色笔迹（预处理会把它反色成黑底亮字）。深底浅字的画到了模型那里会变成相反的颜色："
         "预计会出错。模型只认识它训练时见过的那类图片。",
     ),
     "predict.ink_mismatch_light": (
         "The model learned from light ink on a dark background. A dark-on-light drawing reaches it the "
         "other way round: expect wrong answers. A model only knows the kind of pictures it was trained on.",
-        "模型学习的是深色背景上的浅色笔迹。浅底深字的画会以相反的样子到达模型：预计会出错。"
+        "模型学习的是深色背景上的浅色笔迹。浅底深字的画到了模型那里会变成相反的颜色：预计会出错。"
         "模型只认识它训练时见过的那类图片。",
     ),
     "predict.draw_prompt": (

@@ -63,7 +63,7 @@ TEXT = {
     "step.batch_intro": (
         "The DataLoader hands over the next {n} samples: x has shape {shape} (N, C, H, W for pictures, N, "
         "features for a table), y holds their class indices.",
-        "DataLoader 交出接下来的 {n} 个样本：x 的形状是 {shape}（图片为 N, C, H, W，表格为 N, 特征数），"
+        "DataLoader 交出接下来的 {n} 个样本：x 的形状是 {shape}（图片为 N, C, H, W，表格为 N，特征数），"
         "y 是它们的类别索引。",
     ),
     "step.batch_labels": ("Labels, in order: {labels}", "标签（按顺序）：{labels}"),

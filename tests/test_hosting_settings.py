@@ -1,0 +1,162 @@
+"""Settings a class server's operator gives (issue 16): the password from a file, a shared store, the CPU quota."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cpus import cpu_quota, usable_cores
+from core.jobs import LocalJobs
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("STRIDE_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+# --- the teacher password from a file (a Compose secret) ----------------------------------------------------
+
+
+def test_the_password_is_read_from_the_file_without_its_line_end(clean_env, tmp_path):
+    secret = tmp_path / "teacher_password"
+    secret.write_text("pa$$word-with-dollars\n")
+    clean_env.setenv("STRIDE_TEACHER_PASSWORD_FILE", str(secret))
+    settings = Settings.from_env()
+    assert settings.class_mode and settings.teacher_password == "pa$$word-with-dollars"
+    assert str(secret) not in repr(settings) and "dollars" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("short\n", "has 5 characters; class mode needs at least 10"),
+        ("x" * 5000, "is over 4096 bytes"),
+        (None, "cannot be read"),
+    ],
+)
+def test_a_bad_password_file_is_named_with_what_is_wrong(clean_env, tmp_path, content, problem):
+    secret = tmp_path / "teacher_password"
+    if content is not None:
+        secret.write_text(content)
+    clean_env.setenv("STRIDE_TEACHER_PASSWORD_FILE", str(secret))
+    with pytest.raises(ValueError, match=problem) as error:
+        Settings.from_env()
+    assert "xxxxx" not in str(error.value)  # the file's content is never echoed
+
+
+def test_the_password_in_both_places_is_refused(clean_env, tmp_path):
+    secret = tmp_path / "teacher_password"
+    secret.write_text("a-long-password\n")
+    clean_env.setenv("STRIDE_TEACHER_PASSWORD_FILE", str(secret))
+    clean_env.setenv("STRIDE_TEACHER_PASSWORD", "another-long-one")
+    with pytest.raises(ValueError, match="both STRIDE_TEACHER_PASSWORD and STRIDE_TEACHER_PASSWORD_FILE"):
+        Settings.from_env()
+
+
+def test_the_settings_check_at_start_exits_2_naming_the_file(clean_env, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIDE_")}
+    missing = tmp_path / "nope"
+    done = subprocess.run(
+        [sys.executable, "-m", "core.settings"],
+        cwd=ROOT,
+        env={**env, "STRIDE_TEACHER_PASSWORD_FILE": str(missing)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and f"STRIDE_TEACHER_PASSWORD_FILE='{missing}' cannot be read" in done.stderr
+
+
+# --- a store shared with other hosts -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "shared"), [("", False), ("0", False), ("1", True), ("yes", True)])
+def test_the_store_is_shared_only_when_the_settings_say_so(clean_env, tmp_path, raw, shared):
+    clean_env.setenv("STRIDE_SHARED_STORE", raw)
+    clean_env.setenv("STRIDE_RUNS_DIR", str(tmp_path / "runs"))
+    settings = Settings.from_env()
+    assert settings.shared_store is shared
+    assert LocalJobs.from_settings(settings).store.shared is shared
+
+
+def test_a_shared_flag_that_is_not_yes_or_no_is_refused(clean_env):
+    clean_env.setenv("STRIDE_SHARED_STORE", "maybe")
+    with pytest.raises(ValueError, match="STRIDE_SHARED_STORE='maybe' is not a yes or no"):
+        Settings.from_env()
+
+
+# --- the container's CPU quota (a fake cgroup file tree) ---------------------------------------------------
+
+
+def _v2_tree(tmp_path: Path, cpu_max: dict[str, str], own: str = "/") -> tuple[Path, Path]:
+    root = tmp_path / "cgroup"
+    root.mkdir()
+    (root / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    for folder, value in cpu_max.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / "cpu.max").write_text(value + "\n")
+    proc = tmp_path / "proc_self_cgroup"
+    proc.write_text(f"0::{own}\n")
+    return root, proc
+
+
+def test_a_v2_quota_of_two_cores_caps_the_cores_to_two(tmp_path):
+    root, proc = _v2_tree(tmp_path, {".": "200000 100000"})  # docker run --cpus 2: the container's own cgroup
+    assert cpu_quota(root, proc) == 2.0
+    assert usable_cores(root, proc) == min(2, len(os.sched_getaffinity(0)))
+
+
+def test_a_v2_quota_is_the_tightest_on_the_way_up_and_rounds_up(tmp_path):
+    root, proc = _v2_tree(
+        tmp_path,
+        {".": "max 100000", "school.slice": "150000 100000", "school.slice/stride.scope": "max 100000"},
+        own="/school.slice/stride.scope",
+    )
+    assert cpu_quota(root, proc) == 1.5
+    assert usable_cores(root, proc) == min(2, len(os.sched_getaffinity(0)))  # 1.5 cores: 2 threads
+
+
+def test_no_quota_leaves_the_cpu_set(tmp_path):
+    root, proc = _v2_tree(tmp_path, {".": "max 100000"})
+    assert cpu_quota(root, proc) is None
+    assert usable_cores(root, proc) == len(os.sched_getaffinity(0))
+    assert cpu_quota(tmp_path / "absent", tmp_path / "absent-too") is None  # no cgroup file system at all
+
+
+def test_a_v1_quota_is_read_from_the_cpu_controller(tmp_path):
+    root = tmp_path / "cgroup"
+    cpu = root / "cpu,cpuacct" / "docker" / "abc"
+    cpu.mkdir(parents=True)
+    (cpu / "cpu.cfs_quota_us").write_text("50000\n")
+    (cpu / "cpu.cfs_period_us").write_text("100000\n")
+    (root / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("-1\n")
+    (root / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    proc = tmp_path / "proc_self_cgroup"
+    proc.write_text("12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/\n")
+    assert cpu_quota(root, proc) == 0.5
+    assert usable_cores(root, proc) == 1
+
+
+def test_a_damaged_cpu_max_counts_as_no_quota(tmp_path):
+    root, proc = _v2_tree(tmp_path, {".": "lots of cpu"})
+    assert cpu_quota(root, proc) is None
+
+
+def test_a_two_core_quota_on_a_sixteen_core_host_gives_one_run_of_two_threads(clean_env, monkeypatch):
+    # issue 16 item 4: `cpus: "2"` on a 16-core host gave each run 16 threads throttled into 2 cores
+    import core.cpus
+
+    monkeypatch.setattr(core.cpus.os, "sched_getaffinity", lambda pid: set(range(16)))
+    monkeypatch.setattr(core.cpus, "cpu_quota", lambda *paths: None)
+    unlimited = Settings.from_env()
+    assert (unlimited.max_concurrent_runs, unlimited.torch_threads_per_run) == (8, 2)
+    monkeypatch.setattr(core.cpus, "cpu_quota", lambda *paths: 2.0)
+    quota = Settings.from_env()
+    assert (quota.max_concurrent_runs, quota.torch_threads_per_run) == (1, 2)
