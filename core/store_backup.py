@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     back = commands.add_parser("restore", help="unpack a backup into the run store")
     back.add_argument("input", help="the backup file, or - for standard input")
     back.add_argument("--replace", action="store_true", help="remove the runs the store holds first")
-    commands.add_parser("clear", help="delete every run, the class board and the exercise answers (between two classes)")
+    commands.add_parser(
+        "clear", help="delete every run, the class board and the exercise answers (between two classes)"
+    )
     args = parser.parse_args(argv)
     root = args.runs_dir or Settings.from_env().runs_dir
     try:
