@@ -64,7 +64,7 @@ restore: ## class server: replace the run store by FILE=backups/stride-runs-....
 	$(COMPOSE) run --rm -T --no-deps --entrypoint python stride -m core.store_backup restore --replace - <"$(FILE)"
 	$(COMPOSE) start stride
 
-reset-class: backup ## class server: back up, then delete every run and the class board (refused while a run is active)
+reset-class: backup ## class server: back up, then delete every run, the class board and the exercise answers (refused while a run is active)
 	$(COMPOSE) exec -T stride python -m core.store_backup clear
 
 upgrade: backup ## class server: back up, rebuild from this checkout as a new version and restart (ends running runs)

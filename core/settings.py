@@ -59,6 +59,16 @@ def _teacher_password() -> str | None:
     return password
 
 
+def _database_url() -> str | None:
+    url = os.environ.get("STRIDE_DATABASE_URL", "").strip() or None
+    if url is not None and "://" not in url:
+        raise ValueError(
+            f"STRIDE_DATABASE_URL={url!r} is not a database URL; use sqlite:///path/to/class.sqlite3, "
+            "or unset it for the SQLite file next to the runs"
+        )
+    return url
+
+
 def _flag(name: str) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no"):
@@ -100,6 +110,8 @@ class Settings:
     student_quota_mb: int = 256  # one student's runs together (class mode): past it, their own oldest go
     max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
     max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
+    # The class's shared state (board, exercise answers): core.class_state. None: SQLite in the runs directory.
+    database_url: str | None = field(default=None, repr=False)
 
     @property
     def class_mode(self) -> bool:
@@ -128,6 +140,7 @@ class Settings:
             student_quota_mb=_int("STRIDE_STUDENT_QUOTA_MB", cls.student_quota_mb),
             max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
             max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
+            database_url=_database_url(),
         )
 
 

@@ -1,7 +1,8 @@
 """Back up, restore and clear the run store: ``python -m core.store_backup create|restore|clear``.
 
 A backup is a gzipped tar of the store's folder (``STRIDE_RUNS_DIR``): every run, the quota log and
-the class's shared files (``.class/``), without lock files and half-built runs. Files in the store
+the class's shared files (``.class/``, the class database as a consistent snapshot), without lock
+files and half-built runs. Files in the store
 are replaced atomically, so a backup taken while the class works holds each file whole, old or new;
 a run that was training appears "running" in it, and the server that restores it marks it
 interrupted at start (core.reconcile), resumable from the checkpoint in the backup.
@@ -19,12 +20,16 @@ import contextlib
 import shutil
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from core.class_state import snapshot_sqlite
 from core.runs import CONFIG_FILE, RUN_ID_PATTERN, RunStore
 from core.settings import Settings
 
+SQLITE_SUFFIX = ".sqlite3"  # the class database (core.class_state)
+SQLITE_SIDE_FILES = (".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal")
 SKIPPED_SUFFIXES = (".lock", ".tmp")  # flock files (meaningless elsewhere) and temp files being written
 STAGING_PREFIX = ".new-"  # a run being created (core.runs.RunStore.create_run)
 
@@ -41,8 +46,15 @@ def create(root: Path, out: BinaryIO) -> int:
             rel = path.relative_to(root)
             if not path.is_file() or path.is_symlink() or not _kept(rel):
                 continue
+            if path.name.endswith(SQLITE_SIDE_FILES):
+                continue  # folded into the database's snapshot
             try:
-                tar.add(path, arcname=rel.as_posix(), recursive=False)
+                if path.name.endswith(SQLITE_SUFFIX):  # the class database: a consistent snapshot, not the live file
+                    with tempfile.TemporaryDirectory() as tmp:
+                        snapshot_sqlite(path, Path(tmp) / path.name)
+                        tar.add(Path(tmp) / path.name, arcname=rel.as_posix(), recursive=False)
+                else:
+                    tar.add(path, arcname=rel.as_posix(), recursive=False)
             except FileNotFoundError:  # deleted meanwhile (a pruned run, a replaced temp file)
                 continue
             count += 1
@@ -107,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     back = commands.add_parser("restore", help="unpack a backup into the run store")
     back.add_argument("input", help="the backup file, or - for standard input")
     back.add_argument("--replace", action="store_true", help="remove the runs the store holds first")
-    commands.add_parser("clear", help="delete every run and the class board (between two classes)")
+    commands.add_parser(
+        "clear", help="delete every run, the class board and the exercise answers (between two classes)"
+    )
     args = parser.parse_args(argv)
     root = args.runs_dir or Settings.from_env().runs_dir
     try:

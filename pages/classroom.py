@@ -16,6 +16,7 @@ from core import classroom
 from core.i18n import Message, UserError
 from ui import keys
 from ui.app import TRAINING_PAGE, settings, start_page
+from ui.class_results import class_results_ui
 from ui.classroom import disk_used_mb, open_classroom
 from ui.teacher_tools import teacher_tools_ui
 from ui.text import show
@@ -139,3 +140,4 @@ else:
     st.page_link(TRAINING_PAGE, label=t("classroom.all_runs"), icon=":material/model_training:")
     board_ui()
     teacher_tools_ui(ROOM)
+    class_results_ui()

@@ -43,10 +43,13 @@ def app(tmp_path, monkeypatch):
 
     import streamlit as st
 
+    from core import class_state
+
     with navigation_known():
         yield open_page
     # shared resources of the pages (the training page's job queue holds a worker and a thread)
     st.cache_resource.clear()
+    class_state.close_all()  # the class databases this test's pages opened
 
 
 @pytest.fixture(scope="session")
