@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -32,6 +33,18 @@ def _teacher_password() -> str | None:
             f"{MIN_TEACHER_PASSWORD_CHARS}, so that guessing it is hopeless. Choose a longer one."
         )
     return password
+
+
+JOB_BACKENDS = ("local", "ray")  # STRIDE_JOBS: where training runs (core.jobs.backend_from_settings)
+
+
+def _jobs() -> str:
+    kind = (os.environ.get("STRIDE_JOBS") or "local").strip().lower()
+    if kind not in JOB_BACKENDS:
+        raise ValueError(f"STRIDE_JOBS={kind!r} is not a job backend; use one of {', '.join(JOB_BACKENDS)}")
+    if kind == "ray" and importlib.util.find_spec("ray") is None:
+        raise ValueError("STRIDE_JOBS=ray needs Ray: pip install -r requirements-ray.txt")
+    return kind
 
 
 def _usable_cores() -> int:
@@ -69,6 +82,7 @@ class Settings:
     student_quota_mb: int = 256  # one student's runs together (class mode): past it, their own oldest go
     max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
     max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
+    jobs: str = "local"  # the job backend: "local" (worker processes here) or "ray" (STRIDE_RAY_ADDRESS's cluster)
 
     @property
     def class_mode(self) -> bool:
@@ -95,6 +109,7 @@ class Settings:
             student_quota_mb=_int("STRIDE_STUDENT_QUOTA_MB", cls.student_quota_mb),
             max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
             max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
+            jobs=_jobs(),
         )
 
 
