@@ -194,9 +194,12 @@ class RunQueue:
         self.store.update_status(run_id, state="running", reason=None, pid=None, pid_start=None, host="ray",
                                  started_at=now, ended_at=None)  # fmt: skip
         max_run_s = self.limits.max_run_minutes * 60 if self.limits.max_run_minutes else None
-        options = {"num_cpus": self.threads, "num_gpus": self.gpus, "max_retries": 0, "name": f"stride-run-{run_id}"}
+        # no more CPUs than the largest node has: a request no node can meet would wait for ever
+        largest = max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n["Alive"]), default=1)
+        cpus = max(1, min(self.threads, int(largest)))
+        options = {"num_cpus": cpus, "num_gpus": self.gpus, "max_retries": 0, "name": f"stride-run-{run_id}"}
         task = ray.remote(run_task).options(**options)
-        self.refs[run_id] = task.remote(self.worker, str(self.store.root), run_id, self.threads, max_run_s)
+        self.refs[run_id] = task.remote(self.worker, str(self.store.root), run_id, cpus, max_run_s)
 
     def _forget_if_done(self, run_id: str) -> None:
         ref = self.refs.get(run_id)
