@@ -13,11 +13,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import bench_architecture, bench_learning, bench_predict, bench_training, browser_keypress, page_rerun
+from benchmarks import (
+    bench_architecture,
+    bench_learning,
+    bench_predict,
+    bench_ray,
+    bench_training,
+    browser_keypress,
+    page_rerun,
+)
 from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header
 from tests.apptest import navigation_known
 
-BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning}  # fmt: skip
+BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "ray": bench_ray}  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 COLUMNS = ("benchmark", "median ms", "p95 ms", "target p95", "baseline", "baseline median ms",
            "baseline p95 ms", "ratio median", "ratio p95")  # fmt: skip
