@@ -42,7 +42,10 @@ bundled-models: $(VENV)/.runtime ## retrain the models shipped in models/ (deter
 docker-check: $(VENV)/.runtime ## check the Docker image's steps without a Docker engine (entry point, health check, non-root)
 	bash docker/check.sh
 
+cluster-check: $(VENV)/.dev ## check compose.cluster.yaml without a Docker engine (Ray head + worker, two replicas, a run)
+	$(PY) docker/check_cluster.py
+
 loadtest: $(VENV)/.dev ## 30 simulated students (2 hostile) for 10 minutes, after the 28 honest alone for 10 (not CI)
 	$(PY) -m benchmarks.loadtest
 
-.PHONY: help run test bench lint format bundled-models docker-check loadtest
+.PHONY: help run test bench lint format bundled-models docker-check cluster-check loadtest

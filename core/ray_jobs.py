@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError, RayTaskError
+from ray.exceptions import ActorAlreadyExistsError, GetTimeoutError, RayError, RayTaskError
 
 from core.config import TrainConfig
 from core.i18n import Message, UserError
@@ -257,7 +257,10 @@ class RayJobs(JobBackend):
                     max_restarts=-1,
                     resources={"node:__internal_head__": 0.001},  # it lives as long as the cluster does
                 )
-                queue = actor.remote(str(Path(self.store.root).resolve()), *self._queue_args)
+                try:
+                    queue = actor.remote(str(Path(self.store.root).resolve()), *self._queue_args)
+                except ActorAlreadyExistsError:  # another replica created it a moment ago
+                    queue = ray.get_actor(queue_name(self.store.root), namespace=NAMESPACE)
                 ray.get(queue.configure.remote(*self._queue_args), timeout=CALL_TIMEOUT_S)
         except (OSError, RayError, RuntimeError, ValueError) as exc:  # OSError: ConnectionError, timeouts
             self._failed_at, self._problem = time.monotonic(), f"{type(exc).__name__}: {exc}"[:200]
