@@ -5,6 +5,7 @@ import torch
 
 from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, settings
 from ui.classroom import identity_sidebar
+from ui.practice import practice_link
 from ui.text import language_selector, t
 
 SETTINGS = settings()
@@ -19,5 +20,6 @@ page = st.navigation(
         for path, title_key, _, icon in PAGES + ([CLASS_PAGE] if SETTINGS.class_mode else [])
     ]
 )
+practice_link(page.url_path)
 device_info()
 page.run()

@@ -11,10 +11,10 @@ read it (watch it, compare it, predict with it) only while the teacher shares th
 A run id alone grants nothing: a run that a viewer may not read is reported as missing, exactly
 like one that never existed, so ids cannot be probed.
 
-The teacher's board holds what the teacher published: whether runs are shared, recipe presets and
-pinned convolution settings. It is one of the run store's shared files (``.class/board.json``,
-changed under its lock by :meth:`core.runs.RunStore.update_shared`), so every app process and
-replica that shares the run store shares the board.
+The teacher's board holds what the teacher published: whether runs are shared, recipe presets,
+pinned convolution settings and exercise sets. It is a document in the class database
+(:mod:`core.class_state`), so every app process that shares the database shares the board; a board
+file from before (``.class/board.json`` in the run store) is moved in on the first start.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from core.class_state import ClassState, open_class_state
 from core.config import TrainConfig
 from core.i18n import Message, UserError
 from core.jobs import Job, JobBackend
 from core.limits import Limits
 from core.run_status import RunInfo
 from core.runs import RunStore
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ ANIMALS = (
     "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "badger", "beaver",
     "camel", "dolphin", "falcon", "gazelle", "hare", "iguana", "kiwi", "llama", "moose", "owl",
 )  # fmt: skip
-BOARD = ".class/board"  # the run store's shared file: <runs>/.class/board.json
+BOARD = "board"  # the class database's document (core.class_state)
 MAX_PUBLISHED = 20  # recipes, and pins, on the board
 MAX_TITLE = 80  # characters of a recipe's or pin's title
 MAX_PIN_PARAMS = 16
@@ -255,16 +257,24 @@ def make_pin(title: object, params: object, pin_id: object = None) -> Pin:
     return Pin(_item_id(pin_id), _title(title), clean)
 
 
-def read_board(store: RunStore) -> Board:
-    """Return the teacher's board; an absent or damaged file reads as an empty board."""
+def class_state(where: RunStore | ClassState) -> ClassState:
+    """Return the class database of a run store (STRIDE_DATABASE_URL, or SQLite next to the runs)."""
+    if isinstance(where, ClassState):
+        return where
+    return open_class_state(where.root, Settings.from_env().database_url)
+
+
+def read_board(store: RunStore | ClassState) -> Board:
+    """Return the teacher's board; an absent or damaged one reads as an empty board."""
     try:
-        return Board.from_dict(store.read_shared(BOARD) or {})
-    except (OSError, ValueError, AttributeError, TypeError) as exc:
+        data = class_state(store).read_doc(BOARD)
+        return Board.from_dict(data if isinstance(data, dict) else {})
+    except (ValueError, AttributeError, TypeError) as exc:
         logger.warning("the class board is unreadable (%s); showing an empty one", exc)
         return Board()
 
 
-def update_board(store: RunStore, change: Callable[[Board], Board]) -> Board:
+def update_board(store: RunStore | ClassState, change: Callable[[Board], Board]) -> Board:
     """Apply ``change`` to the board and save it; two teacher tabs never lose each other's edits."""
 
     def changed(data: object) -> dict:
@@ -273,20 +283,20 @@ def update_board(store: RunStore, change: Callable[[Board], Board]) -> Board:
             raise UserError(Message("class.board_full", {"limit": MAX_PUBLISHED}))
         return board.to_dict()
 
-    return Board.from_dict(store.update_shared(BOARD, changed))
+    return Board.from_dict(class_state(store).update_doc(BOARD, changed))
 
 
-def publish_recipe(store: RunStore, title: object, config: dict) -> Board:
+def publish_recipe(store: RunStore | ClassState, title: object, config: dict) -> Board:
     recipe = make_recipe(title, config)
     return update_board(store, lambda b: replace(b, recipes=(*b.recipes, recipe)))
 
 
-def publish_pin(store: RunStore, title: object, params: dict[str, str]) -> Board:
+def publish_pin(store: RunStore | ClassState, title: object, params: dict[str, str]) -> Board:
     pin = make_pin(title, params)
     return update_board(store, lambda b: replace(b, pins=(*b.pins, pin)))
 
 
-def withdraw(store: RunStore, item_id: str) -> Board:
+def withdraw(store: RunStore | ClassState, item_id: str) -> Board:
     """Remove a recipe or pin from the board."""
     return update_board(
         store,
@@ -298,7 +308,7 @@ def withdraw(store: RunStore, item_id: str) -> Board:
     )
 
 
-def set_sharing(store: RunStore, sharing: bool) -> Board:
+def set_sharing(store: RunStore | ClassState, sharing: bool) -> Board:
     return update_board(store, lambda b: replace(b, sharing=bool(sharing)))
 
 

@@ -11,7 +11,7 @@
 <root>/<run_id>/claim               present once a launcher took the run from the queue
 <root>/<run_id>/worker.log          the worker process's stdout and stderr
 <root>/.pruned.jsonl                runs deleted to keep the store within its disk quota, a line each
-<root>/.class/board.json            the teacher's board (core.classroom), one of the store's shared files
+<root>/.class/class.sqlite3         the class database (core.class_state): board, exercise answers, practice
 <root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 

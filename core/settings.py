@@ -47,6 +47,16 @@ def _jobs() -> str:
     return kind
 
 
+def _database_url() -> str | None:
+    url = os.environ.get("STRIDE_DATABASE_URL", "").strip() or None
+    if url is not None and "://" not in url:
+        raise ValueError(
+            f"STRIDE_DATABASE_URL={url!r} is not a database URL; use sqlite:///path/to/class.sqlite3, "
+            "or unset it for the SQLite file next to the runs"
+        )
+    return url
+
+
 def _usable_cores() -> int:
     """Return the cores this process may run on (a container's CPU set, not the whole machine)."""
     try:
@@ -83,6 +93,8 @@ class Settings:
     max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
     max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
     jobs: str = "local"  # the job backend: "local" (worker processes here) or "ray" (STRIDE_RAY_ADDRESS's cluster)
+    # The class's shared state (board, exercise answers): core.class_state. None: SQLite in the runs directory.
+    database_url: str | None = field(default=None, repr=False)
 
     @property
     def class_mode(self) -> bool:
@@ -110,6 +122,7 @@ class Settings:
             max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
             max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
             jobs=_jobs(),
+            database_url=_database_url(),
         )
 
 

@@ -16,6 +16,7 @@ from core import classroom
 from core.i18n import Message, UserError
 from ui import keys
 from ui.app import TRAINING_PAGE, settings, start_page
+from ui.class_results import class_results_ui
 from ui.classroom import disk_used_mb, open_classroom
 from ui.text import show
 
@@ -137,3 +138,4 @@ else:
     st.button(t("classroom.lock"), key="class.lock", on_click=lock, icon=":material/lock:")
     st.page_link(TRAINING_PAGE, label=t("classroom.all_runs"), icon=":material/model_training:")
     board_ui()
+    class_results_ui()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.i18n import escape_markdown
 from ui.app import CONVOLUTION_PAGE, PAGES, TRAINING_PAGE, settings, start_page
+from ui.class_results import teacher_sets, teacher_sets_home
 from ui.classroom import open_classroom
 
 t = start_page()
@@ -11,8 +12,8 @@ t = start_page()
 
 def teacher_board() -> None:
     """In class mode: the teacher's pinned convolution settings and recipes, each a link to its page."""
-    board = open_classroom().board
-    if not (board.pins or board.recipes):
+    board, sets = open_classroom().board, teacher_sets()
+    if not (board.pins or board.recipes or sets):
         return
     with st.container(border=True):
         st.subheader(t("class.from_teacher"), anchor=False)
@@ -25,6 +26,7 @@ def teacher_board() -> None:
             for title, params in items:
                 # st.page_link shows its label as Markdown: the teacher's title is escaped first
                 st.page_link(page, label=escape_markdown(title), query_params=params, icon=":material/push_pin:")
+        teacher_sets_home(sets)
 
 
 st.title(t("app.title"))

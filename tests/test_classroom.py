@@ -13,6 +13,7 @@ import pytest
 from conftest import refused, rendered, watch_lock
 
 import core.classroom as classroom
+from core.class_state import LEGACY_BOARD
 from core.classroom import (
     ANIMALS,
     KEY_PATTERN,
@@ -439,8 +440,8 @@ def test_the_board_holds_at_most_max_published_recipes_and_pins(tmp_path):
     ],
 )
 def test_a_damaged_board_reads_as_an_empty_one(tmp_path, content):
-    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
-    (tmp_path / f"{classroom.BOARD}.json").write_bytes(content)
+    (tmp_path / LEGACY_BOARD).parent.mkdir(parents=True)
+    (tmp_path / LEGACY_BOARD).write_bytes(content)
     assert read_board(RunStore(tmp_path)) == Board()
     assert publish_pin(RunStore(tmp_path), "Fresh start", {"size": "3"}).pins[0].title == "Fresh start"
 
@@ -449,8 +450,8 @@ def test_a_damaged_item_is_dropped_and_the_rest_of_the_board_survives(tmp_path):
     publish_recipe(RunStore(tmp_path), "Good recipe", TINY.to_dict())
     publish_pin(RunStore(tmp_path), "Good pin", {"size": "3"})
     set_sharing(RunStore(tmp_path), True)
-    path = tmp_path / f"{classroom.BOARD}.json"
-    data = json.loads(path.read_text())
+    state = classroom.class_state(RunStore(tmp_path))
+    data = state.read_doc(classroom.BOARD)
     good_id = data["recipes"][0]["recipe_id"]
     data["recipes"] += [
         {"recipe_id": "0123456789abcdef", "title": "Bad config", "config": {"optimizer": "adma"}},
@@ -463,7 +464,7 @@ def test_a_damaged_item_is_dropped_and_the_rest_of_the_board_survives(tmp_path):
         {"pin_id": "0123456789abcdef", "title": "Bad pin", "params": {"size": 3}},
         {"pin_id": "fedcba9876543210", "title": "Too many", "params": {f"p{i}": "1" for i in range(99)}},
     ]
-    path.write_text(json.dumps(data))
+    state.update_doc(classroom.BOARD, lambda _: data)
 
     board = read_board(RunStore(tmp_path))
     assert board.sharing
@@ -471,7 +472,7 @@ def test_a_damaged_item_is_dropped_and_the_rest_of_the_board_survives(tmp_path):
     assert [p.title for p in board.pins] == ["Good pin"]
     # The next change writes back the clean board.
     withdraw(RunStore(tmp_path), "0000000000000000")
-    assert len(json.loads(path.read_text())["recipes"]) == 1
+    assert len(state.read_doc(classroom.BOARD)["recipes"]) == 1
 
 
 def test_two_teacher_tabs_publishing_at_once_lose_nothing(tmp_path):
@@ -524,14 +525,14 @@ def test_resumable_state_check_does_not_leak_through_a_run_of_someone_else(jobs,
 
 @pytest.mark.parametrize("content", ['{"sharing": true, "recipes": 5}', '{"pins": 1.5}', '{"recipes": true}'])
 def test_a_board_whose_lists_are_numbers_reads_as_an_empty_one(tmp_path, content):
-    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
-    (tmp_path / f"{classroom.BOARD}.json").write_text(content)
+    (tmp_path / LEGACY_BOARD).parent.mkdir(parents=True)
+    (tmp_path / LEGACY_BOARD).write_text(content)
     assert read_board(RunStore(tmp_path)).recipes == ()
 
 
 def test_a_damaged_sharing_flag_does_not_share_the_runs(tmp_path):
-    (tmp_path / f"{classroom.BOARD}.json").parent.mkdir(parents=True)
-    (tmp_path / f"{classroom.BOARD}.json").write_text('{"sharing": "false", "recipes": [], "pins": []}')
+    (tmp_path / LEGACY_BOARD).parent.mkdir(parents=True)
+    (tmp_path / LEGACY_BOARD).write_text('{"sharing": "false", "recipes": [], "pins": []}')
     assert not read_board(RunStore(tmp_path)).sharing
 
 

@@ -29,6 +29,7 @@ PAGES = [
     ("pages/step.py", "nav.step", "home.step", ":material/footprint:"),
     ("pages/training.py", "nav.training", "home.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "home.predict", ":material/image_search:"),
+    ("pages/practice.py", "nav.practice", "home.practice", ":material/quiz:"),
 ]
 CLASS_PAGE = ("pages/classroom.py", "nav.classroom", None, ":material/groups:")  # in class mode only
 FAVICON = str(
@@ -40,6 +41,7 @@ CONVOLUTION_PAGE = "pages/convolution.py"
 LOSSES_PAGE = "pages/losses.py"
 STEP_PAGE = "pages/step.py"
 PIPELINE_PAGE = "pages/pipeline.py"
+PRACTICE_PAGE = "pages/practice.py"
 
 
 def settings() -> Settings:
