@@ -16,13 +16,9 @@ from pathlib import Path
 from benchmarks import (
     bench_architecture,
     bench_learning,
-<<<<<<< HEAD
-    bench_predict,
-    bench_ray,
-=======
     bench_practice,
     bench_predict,
->>>>>>> issue-17
+    bench_ray,
     bench_training,
     browser_keypress,
     page_rerun,
@@ -30,11 +26,7 @@ from benchmarks import (
 from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header
 from tests.apptest import navigation_known
 
-<<<<<<< HEAD
-BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "ray": bench_ray}  # fmt: skip
-=======
-BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "practice": bench_practice}  # fmt: skip
->>>>>>> issue-17
+BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "practice": bench_practice, "ray": bench_ray}  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 COLUMNS = ("benchmark", "median ms", "p95 ms", "target p95", "baseline", "baseline median ms",
            "baseline p95 ms", "ratio median", "ratio p95")  # fmt: skip
