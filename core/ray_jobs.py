@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import socket
 import threading
 import time
@@ -71,21 +70,10 @@ _connect_lock = threading.Lock()  # ray.init once per process, whichever thread 
 
 @dataclass(frozen=True)
 class RayOptions:
-    """Where the cluster is and what each run asks of it: ``STRIDE_RAY_ADDRESS``, ``STRIDE_RAY_GPUS_PER_RUN``."""
+    """Where the cluster is and what each run asks of it (``STRIDE_RAY_ADDRESS``, ``STRIDE_RAY_GPUS_PER_RUN``)."""
 
     address: str = "auto"  # "auto": a Ray node on this machine; "ray://head:10001": Ray Client
     gpus_per_run: float = 0.0  # 0: CPU only; 1 (or 0.5 ...): each run waits for a node with a GPU
-
-    @classmethod
-    def from_env(cls) -> RayOptions:
-        raw = os.environ.get("STRIDE_RAY_GPUS_PER_RUN", "").strip() or "0"
-        try:
-            gpus = float(raw)
-        except ValueError:
-            gpus = -1.0
-        if not 0 <= gpus <= 8:
-            raise ValueError(f"STRIDE_RAY_GPUS_PER_RUN={raw!r} must be a number from 0 to 8; unset it for 0")
-        return cls(os.environ.get("STRIDE_RAY_ADDRESS", "").strip() or "auto", gpus)
 
 
 def queue_name(runs_dir: Path) -> str:
@@ -142,7 +130,7 @@ class RayJobs(JobBackend):
             max_concurrent_runs=settings.max_concurrent_runs,
             torch_threads_per_run=settings.torch_threads_per_run,
             limits=Limits.from_settings(settings),
-            options=RayOptions.from_env(),
+            options=RayOptions(settings.ray_address, settings.ray_gpus_per_run),
         )
 
     # --- the contract -------------------------------------------------------------------------------
