@@ -226,3 +226,42 @@ def test_the_training_page_starts_shows_stops_and_resumes_a_run_on_ray(ray_clust
     finally:
         st.cache_resource.clear()
         backend_from_settings().shutdown()
+
+
+UPLOADER = """
+import sys
+from pathlib import Path
+from core.config import TrainConfig
+from core.ray_jobs import RayJobs, RayOptions
+jobs = RayJobs(Path(sys.argv[1]), max_concurrent_runs=0, torch_threads_per_run=1, warm_worker=False,
+               options=RayOptions(sys.argv[2]))  # a cap of 0: the runs stay queued, to be looked at
+upload = {"upload.bin": bytes(range(256)) * (8 * 4096)}  # 8 MB, an uploaded data set's size
+config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, max_samples=100)
+while True:
+    print("sending", flush=True)
+    jobs.submit(config, files=upload)
+"""
+
+
+def test_a_replica_killed_mid_upload_leaves_whole_queued_runs_or_none(ray_cluster, tmp_path):
+    replica = subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, str(tmp_path / "runs"), ray_cluster.address],
+        cwd=ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert [replica.stdout.readline().strip() for _ in range(3)] == ["sending"] * 3  # the third is in flight
+    replica.kill()
+    replica.wait(30)
+    jobs = _jobs(tmp_path, max_concurrent_runs=0)
+    try:
+        runs = jobs.list_jobs()
+        assert len(runs) >= 2
+        for job in runs:  # each run the queue took is whole: its config, status and every byte of the upload
+            assert job.state == "queued"
+            assert (jobs.store.run_dir(job.run_id) / "upload.bin").stat().st_size == 8 * 2**20
+        assert not list((tmp_path / "runs").glob(".new-*"))  # no half-made run left behind
+        assert {jobs.cancel(j.run_id).state for j in runs} == {"cancelled"}  # and none is stuck
+    finally:
+        jobs.shutdown()
