@@ -48,6 +48,9 @@ bundled-models: $(VENV)/.runtime ## retrain the models shipped in models/ (deter
 docker-check: $(VENV)/.runtime ## check the image's steps and compose.yaml without a Docker engine (entry point, health check, non-root, .env, password file, allowed hosts, CPU quota)
 	bash docker/check.sh
 
+cluster-check: $(VENV)/.dev ## check compose.cluster.yaml without a Docker engine (Ray head + worker, two replicas, a run)
+	$(PY) docker/check_cluster.py
+
 lock: $(VENV)/.dev ## write requirements.lock (hashes, for the image) from requirements.txt with uv (network needed)
 	bash docker/lock.sh
 
@@ -84,4 +87,4 @@ rollback: ## class server: run the image of an earlier VERSION again (make upgra
 loadtest: $(VENV)/.dev ## 30 simulated students (2 hostile) for 10 minutes, after the 28 honest alone for 10 (not CI)
 	$(PY) -m benchmarks.loadtest
 
-.PHONY: help run test bench lint format bundled-models docker-check lock backup restore reset-class upgrade rollback loadtest
+.PHONY: help run test bench lint format bundled-models docker-check cluster-check lock backup restore reset-class upgrade rollback loadtest

@@ -18,6 +18,7 @@ from benchmarks import (
     bench_learning,
     bench_practice,
     bench_predict,
+    bench_ray,
     bench_training,
     browser_keypress,
     page_rerun,
@@ -25,7 +26,7 @@ from benchmarks import (
 from benchmarks.timing import MIN_REPEATS, Comparison, load_average, machine_header
 from tests.apptest import navigation_known
 
-BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "practice": bench_practice}  # fmt: skip
+BENCHMARKS = {"server": page_rerun, "architecture": bench_architecture, "predict": bench_predict, "browser": browser_keypress, "training": bench_training, "learning": bench_learning, "practice": bench_practice, "ray": bench_ray}  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 COLUMNS = ("benchmark", "median ms", "p95 ms", "target p95", "baseline", "baseline median ms",
            "baseline p95 ms", "ratio median", "ratio p95")  # fmt: skip

@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_FILE = ".class/class.sqlite3"  # under the runs directory
 LEGACY_BOARD = ".class/board.json"  # the board before this module: a JSON file under a flock
-BACKENDS = {"sqlite": "core.class_state"}  # URL scheme -> module with connect(url) -> Backend
+BACKENDS = {"sqlite": "core.class_state", "postgresql": "core.class_state_pg"}  # URL scheme -> module with connect(url)
 BUSY_TIMEOUT_S = 30.0  # a writer waits this long for another writer before giving up
 MAX_DOC_RETRIES = 50  # update_doc attempts before a concurrent writer is reported
 

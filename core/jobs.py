@@ -364,3 +364,13 @@ class LocalJobs(JobBackend):
             if self._spare is not None and self._spare.poll() is None:
                 return
             self._spare = self._popen("-", log_path=None)
+
+
+def backend_from_settings(settings: Settings | None = None) -> JobBackend:
+    """Return the backend ``STRIDE_JOBS`` names: ``local`` (default, :class:`LocalJobs`) or ``ray`` (:mod:`core.ray_jobs`)."""
+    settings = settings or Settings.from_env()
+    if settings.jobs == "ray":
+        from core.ray_jobs import RayJobs  # Ray is an optional extra: imported only when asked for
+
+        return RayJobs.from_settings(settings)
+    return LocalJobs.from_settings(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -59,6 +60,29 @@ def _teacher_password() -> str | None:
     return password
 
 
+JOB_BACKENDS = ("local", "ray")  # STRIDE_JOBS: where training runs (core.jobs.backend_from_settings)
+
+
+def _jobs() -> str:
+    kind = (os.environ.get("STRIDE_JOBS") or "local").strip().lower()
+    if kind not in JOB_BACKENDS:
+        raise ValueError(f"STRIDE_JOBS={kind!r} is not a job backend; use one of {', '.join(JOB_BACKENDS)}")
+    if kind == "ray" and importlib.util.find_spec("ray") is None:
+        raise ValueError("STRIDE_JOBS=ray needs Ray: pip install -r requirements-ray.txt")
+    return kind
+
+
+def _gpus_per_run() -> float:
+    raw = os.environ.get("STRIDE_RAY_GPUS_PER_RUN", "").strip() or "0"
+    try:
+        gpus = float(raw)
+    except ValueError:
+        gpus = -1.0
+    if not 0 <= gpus <= 8:
+        raise ValueError(f"STRIDE_RAY_GPUS_PER_RUN={raw!r} must be a number from 0 to 8; unset it for 0")
+    return gpus
+
+
 def _database_url() -> str | None:
     url = os.environ.get("STRIDE_DATABASE_URL", "").strip() or None
     if url is not None and "://" not in url:
@@ -110,6 +134,9 @@ class Settings:
     student_quota_mb: int = 256  # one student's runs together (class mode): past it, their own oldest go
     max_steps: int = 100_000  # optimizer steps per run (epochs x batches)
     max_run_minutes: int = 60  # one start of a run: past it, it stops with its checkpoint kept (resumable)
+    jobs: str = "local"  # the job backend: "local" (worker processes here) or "ray" (STRIDE_RAY_ADDRESS's cluster)
+    ray_address: str = "auto"  # with jobs="ray": "auto", "ray://head:10001" (Ray Client) or the head's "host:6379"
+    ray_gpus_per_run: float = 0.0  # with jobs="ray": GPUs each run asks Ray for
     # The class's shared state (board, exercise answers): core.class_state. None: SQLite in the runs directory.
     database_url: str | None = field(default=None, repr=False)
 
@@ -140,6 +167,9 @@ class Settings:
             student_quota_mb=_int("STRIDE_STUDENT_QUOTA_MB", cls.student_quota_mb),
             max_steps=_int("STRIDE_MAX_STEPS", cls.max_steps),
             max_run_minutes=_int("STRIDE_MAX_RUN_MINUTES", cls.max_run_minutes),
+            jobs=_jobs(),
+            ray_address=os.environ.get("STRIDE_RAY_ADDRESS", "").strip() or cls.ray_address,
+            ray_gpus_per_run=_gpus_per_run(),
             database_url=_database_url(),
         )
 

@@ -190,3 +190,30 @@ def shapes_drawn(monkeypatch) -> list[int]:
     for module in (core.generated_shapes, core.data_source, core.data):
         monkeypatch.setattr(module, "draw_shapes", counting, raising=False)
     return drawn
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real local Ray cluster for the session: a head and a second node, one CPU each (the Ray job backend's tests).
+
+    Started once (~7 s, ~600 MB); this process is its driver. ``ray_cluster.worker_node`` is the
+    second node: a test may remove it to lose a node, and must add one back (:func:`replace_worker_node`).
+    """
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
+    import ray
+    from ray.cluster_utils import Cluster
+
+    small = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
+    cluster = Cluster(initialize_head=True, head_node_args={**small, "include_dashboard": False})
+    cluster.worker_node = cluster.add_node(**small)
+    cluster.small = small
+    ray.init(address=cluster.address, namespace="stride", log_to_driver=False, configure_logging=False)
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+def replace_worker_node(cluster) -> None:
+    """Give the session's Ray cluster back a second node after a test removed it."""
+    cluster.worker_node = cluster.add_node(**cluster.small)
+    cluster.wait_for_nodes()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pg_server import fresh_database
 
 from core import class_state
 from core.class_state import (
@@ -38,7 +39,11 @@ def sqlite_url(tmp_path) -> str:
 
 # A new backend adds a function here that returns the URL of an empty database (pytest.skip where
 # its server is not reachable); every test that takes ``url`` or ``state`` then runs against it too.
-BACKEND_URLS = {"sqlite": sqlite_url}
+def postgresql_url(tmp_path) -> str:
+    return fresh_database()  # a new database on the session's throwaway server (tests/pg_server.py)
+
+
+BACKEND_URLS = {"sqlite": sqlite_url, "postgresql": postgresql_url}
 
 
 @pytest.fixture(params=sorted(BACKEND_URLS))

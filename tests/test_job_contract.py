@@ -75,12 +75,62 @@ def _local(tmp_path) -> Harness:
     return harness
 
 
-@pytest.fixture(params=["local"])
+def _ray(tmp_path) -> Harness:
+    """Runs as tasks of the session's local Ray cluster (two nodes); the stand-in task sleeps and ignores cancel."""
+    from core.ray_jobs import RayJobs
+    from core.ray_queue import train_worker
+
+    def make(max_concurrent_runs: int = 1, limits: Limits | None = None, worker: str = "sleep") -> JobBackend:
+        jobs = RayJobs(
+            tmp_path / "runs",
+            max_concurrent_runs=max_concurrent_runs,
+            torch_threads_per_run=1,
+            limits=limits,
+            cancel_grace_s=0.3 if worker == "sleep" else 2.0,
+            worker=(lambda *_: time.sleep(60)) if worker == "sleep" else train_worker,  # a lambda travels by value
+            warm_worker=False,
+        )
+        jobs.worker_kind = worker
+        harness.made.append(jobs)
+        return jobs
+
+    def kill_worker(jobs: JobBackend, run_id: str) -> None:
+        pid = wait_for(lambda: jobs.status(run_id).status.pid, 30, "the task to start")
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not process_alive(pid), 5, "the worker to die")
+
+    def restart(jobs: JobBackend) -> JobBackend:
+        jobs.close()
+        again = make(jobs.max_concurrent_runs, jobs.limits, jobs.worker_kind)
+        again.reconcile()  # what the app does when it starts: the queue actor lives on in the cluster
+        return again
+
+    def settle(jobs: JobBackend) -> None:
+        """Tick the queue; Ray reports a killed worker within moments, so wait while a dead one still runs."""
+        jobs.schedule()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+            j.state == "running" and j.status.pid is not None and not process_alive(j.status.pid)
+            for j in jobs.list_jobs()
+        ):
+            time.sleep(0.1)
+            jobs.schedule()
+
+    harness = Harness(make, kill_worker, restart, settle)
+    return harness
+
+
+@pytest.fixture(params=["local", "ray"])
 def harness(request, tmp_path):
-    made = {"local": _local}[request.param](tmp_path)
+    if request.param == "ray":
+        request.getfixturevalue("ray_cluster")
+    made = {"local": _local, "ray": _ray}[request.param](tmp_path)
     yield made
-    for jobs in made.made:
-        end_workers(jobs)
+    if request.param == "ray" and made.made:
+        made.made[-1].shutdown()  # the store's queue actor, and every task it started
+    else:
+        for jobs in made.made:
+            end_workers(jobs)
 
 
 def _states(jobs: JobBackend, run_ids) -> list[str]:

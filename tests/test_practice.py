@@ -10,19 +10,25 @@ from pathlib import Path
 
 import pytest
 from conftest import refused
+from test_class_state import BACKEND_URLS
 
 from core import practice
 from core.class_results import kind_results, student_rows
-from core.class_state import ClassState, backend_for, database_url
+from core.class_state import ClassState, backend_for
 from core.practice import MAX_TRIES_KEPT, REVEALED, make_set, parse_set
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = make_set("conv_size", 3, 42)  # three output-size questions, the same for everyone
 
 
+@pytest.fixture(params=sorted(BACKEND_URLS))
+def url(request, tmp_path) -> str:
+    return BACKEND_URLS[request.param](tmp_path)  # SQLite, and PostgreSQL (tests/pg_server.py)
+
+
 @pytest.fixture
-def state(tmp_path):
-    opened = ClassState(backend_for(database_url(tmp_path)))
+def state(url):
+    opened = ClassState(backend_for(url))
     opened.migrate()
     yield opened
     opened.close()
@@ -149,8 +155,7 @@ print(time.perf_counter() - start, flush=True)
 """
 
 
-def test_thirty_students_answering_at_once_from_several_processes_lose_no_answer(tmp_path, state):
-    url = database_url(tmp_path)
+def test_thirty_students_answering_at_once_from_several_processes_lose_no_answer(url, state):
     groups = [[f"student-{p}-{s}" for s in range(10)] for p in range(3)]  # 3 app processes x 10 students
     writers = [
         subprocess.Popen(

@@ -10,6 +10,7 @@ SHARE_LINK.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import urllib.parse
@@ -19,8 +20,8 @@ import streamlit as st
 
 from core import classroom
 from core.classroom import Classroom, Viewer
-from core.i18n import Message
-from core.jobs import JobBackend, LocalJobs
+from core.i18n import Message, UserError
+from core.jobs import JobBackend, backend_from_settings
 from core.limits import MB
 from core.runs import RunStore
 from core.settings import Settings
@@ -41,8 +42,10 @@ def _release_queue(held: tuple[JobBackend, threading.Event]) -> None:
 
 @st.cache_resource(max_entries=4, on_release=_release_queue, show_spinner=False)
 def _job_queue(_current: Settings, key: str) -> tuple[JobBackend, threading.Event]:
-    jobs = LocalJobs.from_settings(_current)
-    jobs.reconcile()  # runs whose worker died while no app was watching
+    jobs = backend_from_settings(_current)
+    # a Ray cluster out of reach is said where a run is started; every page keeps working
+    with contextlib.suppress(UserError):
+        jobs.reconcile()  # runs whose worker died while no app was watching
     return jobs, jobs.start_background()
 
 

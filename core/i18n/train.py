@@ -102,6 +102,12 @@ TEXT = {
         "Everything up to epoch {epoch} is kept; resume continues from there",
         "工作进程（pid {pid}）未报告就结束了：被终止或崩溃。第 {epoch} 个 epoch 之前的一切均已保留；继续训练将从那里开始",
     ),
+    "jobs.ray_unreachable": (
+        "training is unavailable: the Ray cluster at {address} cannot be reached ({error}). "
+        "Every other page works; ask the person who runs the server to start the cluster, then try again",
+        "训练暂不可用：无法连接位于 {address} 的 Ray 集群（{error}）。"
+        "其他页面都可以正常使用；请联系服务器管理员启动集群，然后再试一次",
+    ),
     "jobs.cancel_forced": (
         "stopped: the worker did not stop within {grace_s} s of the request, so it was ended; "
         "everything up to epoch {epoch} is kept",

@@ -1,0 +1,105 @@
+"""The class state in PostgreSQL: :class:`PostgresBackend`, for ``STRIDE_DATABASE_URL=postgresql://...``.
+
+Several app replicas share the class (board, exercise answers, practice sets) through one
+PostgreSQL database instead of a SQLite file on one host. It keeps the promises of
+:class:`core.class_state.SqliteBackend`, so the same portable SQL gives the same results:
+
+- writers take turns: every writing (and every exclusive) transaction first takes one
+  transaction-scoped advisory lock (``pg_advisory_xact_lock``), as SQLite's ``BEGIN IMMEDIATE``
+  does, so "count, then insert if under the cap" (:mod:`core.practice`) holds across replicas;
+  readers never wait (MVCC).
+- connections are pooled (at most ``MAX_IDLE`` idle), not kept per thread: Streamlit reruns in new
+  threads.
+- ``?`` placeholders become psycopg's ``%s`` (:func:`core.class_state.format_placeholders`).
+
+psycopg (pinned in requirements-ray.txt and requirements-dev.txt) is imported only when a
+PostgreSQL URL is configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import psycopg
+
+from core.class_state import BUSY_TIMEOUT_S, Tx, format_placeholders
+
+WRITE_LOCK = 0x5374726964  # "Strid": the advisory lock key every writing transaction takes
+CONNECT_TIMEOUT_S = 10
+
+
+class _PostgresTx:
+    def __init__(self, connection: psycopg.Connection):
+        self._cursor = connection.cursor()
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        self._cursor.execute(format_placeholders(sql), tuple(params))
+        return self._cursor.fetchall()
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(format_placeholders(sql), tuple(params))
+        return self._cursor.rowcount
+
+
+class PostgresBackend:
+    """A pool of connections to one PostgreSQL database; writing transactions serialised by an advisory lock."""
+
+    dialect = "postgresql"
+    MAX_IDLE = 8
+
+    def __init__(self, url: str):
+        self.url = url
+        self._idle: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        with self.transaction():  # a wrong URL, password or host fails here, at start, with psycopg's reason
+            pass
+
+    def _borrow(self) -> psycopg.Connection:
+        with self._lock:
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.closed:
+                    return connection
+        return psycopg.connect(
+            self.url,
+            autocommit=True,  # transaction() below says where each transaction begins and ends
+            connect_timeout=CONNECT_TIMEOUT_S,
+            # a writer waits this long for another writer's lock before giving up (SQLite's busy timeout)
+            options=f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}",
+        )
+
+    def _give_back(self, connection: psycopg.Connection) -> None:
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = False, exclusive: bool = False) -> Iterator[Tx]:
+        connection = self._borrow()
+        try:
+            with connection.transaction():  # commits on leaving, rolls back on an exception
+                tx = _PostgresTx(connection)
+                if write or exclusive:
+                    tx.rows("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+                yield tx
+        except BaseException:
+            connection.close()  # in an unknown state (or the server went away): not reused
+            raise
+        self._give_back(connection)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(psycopg.Error):
+                connection.close()
+
+
+def connect(url: str) -> PostgresBackend:
+    """Return the PostgreSQL backend for ``postgresql://user:password@host:port/database`` (or ``postgres://``)."""
+    return PostgresBackend(url)
