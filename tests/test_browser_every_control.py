@@ -44,9 +44,11 @@ def shown(page: Page) -> dict:
 
 
 def drawn(page: Page) -> dict | None:
-    """Return what :func:`shown` returns once the page has drawn a widget besides the section switch."""
+    """Return what :func:`shown` returns once the page has drawn its widgets (the same twice, half a second apart)."""
     now = shown(page)
-    return now if any(not kind.startswith("stButtonGroup") for kind in now) else None
+    page.wait_for_timeout(500)
+    settled = any(not kind.startswith("stButtonGroup") for kind in now) and shown(page) == now
+    return now if settled else None
 
 
 def change_every_control(page: Page) -> list[str]:
