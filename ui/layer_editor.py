@@ -261,9 +261,9 @@ def add_layer_form(spec: ModelSpec, summary: Summary) -> None:
     at_key = f"arch.add_at.{len(spec.layers)}"
     names = layer_names(spec)
     with st.form("arch.add_form", border=False):
-        columns = st.columns(3)
+        columns = st.columns(2)  # three to a row broke "in_channels" in two at 1280 px
         for i, (arg, value) in enumerate(suggested.items()):
-            with columns[i % 3]:
+            with columns[i % 2]:
                 if isinstance(value, bool):
                     st.checkbox(arg, value=value, key=arg_keys[arg])
                 elif isinstance(value, int):
