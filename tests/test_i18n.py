@@ -107,3 +107,18 @@ def test_a_button_named_in_a_sentence_has_its_own_label_in_both_languages():
             checked += 1
             assert f"“{i18n.CATALOG[label][1]}”" in zh, f"{key} names {label} but not as “{i18n.CATALOG[label][1]}”"
     assert checked >= 3  # "Train this model", "Apply the fix", "Link to share this view"
+
+
+def test_every_multiselect_has_a_translated_placeholder():
+    """Streamlit's own "Choose options" would stay English on a Chinese page: each multiselect passes its own."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    missing = []
+    for path in [*root.glob("pages/*.py"), *root.glob("ui/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            multiselect = isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "multiselect"
+            if multiselect and "placeholder" not in {k.arg for k in node.keywords}:
+                missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []

@@ -58,7 +58,12 @@ def transfer_ui(spec_dict: dict | None) -> dict:
     layers = param_layers(spec_json) if spec_json else []
     S[keys.TRAIN_FROZEN] = [name for name in S.get(keys.TRAIN_FROZEN, []) if name in layers]  # this model's only
     frozen = st.multiselect(
-        t("transfer.frozen"), layers, key=keys.TRAIN_FROZEN, help=t("transfer.frozen_help"), persist_state="session"
+        t("transfer.frozen"),
+        layers,
+        key=keys.TRAIN_FROZEN,
+        help=t("transfer.frozen_help"),
+        persist_state="session",
+        placeholder=t("common.choose_options"),
     )
     if init_from and spec_json:
         plan = start_plan(spec_json, init_from)
