@@ -21,7 +21,7 @@ TEXT = {
     "common.upload_cap": (
         "Up to {mb} MB per file. A bigger file is marked in red and not sent (point at it to see why).",
         "每个文件最大 {mb} MB。更大的文件会标成红色且不会上传（鼠标指向它可以看到原因）。"
-        "把文件拖进上面的框，或点「Browse files」选择文件（框里的英文由 Streamlit 提供，无法翻译）。",
+        "把文件拖进上面的框，或点「Upload」选择文件（框里的英文由 Streamlit 提供，无法翻译）。",
     ),
     "common.choose_options": ("Choose options", "请选择"),
 }
