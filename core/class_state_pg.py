@@ -92,6 +92,10 @@ class PostgresBackend:
             raise
         self._give_back(connection)
 
+    def replaced(self) -> bool:
+        """Always False: a database server is not swapped under the app the way a file is (a restore goes through it)."""
+        return False
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []

@@ -103,6 +103,14 @@ def _ray(tmp_path) -> Harness:
         jobs.close()
         again = make(jobs.max_concurrent_runs, jobs.limits, jobs.worker_kind)
         again.reconcile()  # what the app does when it starts: the queue actor lives on in the cluster
+        # an app takes seconds to restart, and Ray reports a killed task within moments: reconcile until it has
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+            j.state == "running" and j.status.pid is not None and not process_alive(j.status.pid)
+            for j in again.list_jobs()
+        ):
+            time.sleep(0.1)
+            again.reconcile()
         return again
 
     def settle(jobs: JobBackend) -> None:
