@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core.config import TrainConfig
 from core.limits import Limits
+from core.queue_policy import queue_order
 from core.run_status import RunInfo, RunStatus
 from core.runs import RunStore
 
@@ -56,17 +57,22 @@ class JobBackend(abc.ABC):
         e.g. an uploaded data set) are in the run's directory before any worker can see it.
         """
 
-    @abc.abstractmethod
     def status(self, run_id: str) -> Job:
         """Return the run's status and, while it waits, its place in the queue (0 = starts next)."""
+        info = self.store.read_run(run_id)
+        if info.status.state != "queued":
+            return Job(run_id, info.owner, info.status, None)
+        return Job(run_id, info.owner, info.status, self.queue_positions(self.store.list_runs()).get(run_id))
 
-    @abc.abstractmethod
     def list_jobs(self) -> list[Job]:
         """Return every run, newest first, with queue positions for the queued ones."""
+        runs = self.store.list_runs()
+        position = self.queue_positions(runs)
+        return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
 
-    @abc.abstractmethod
     def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
         """Return the place in the queue of each queued run among ``runs`` (every run of the store)."""
+        return {r.run_id: i for i, r in enumerate(queue_order(runs))}
 
     @abc.abstractmethod
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:

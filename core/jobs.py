@@ -147,20 +147,6 @@ class LocalJobs(JobBackend):
         self.schedule()
         return self.status(run_id)
 
-    def status(self, run_id: str) -> Job:
-        info = self.store.read_run(run_id)
-        if info.status.state != "queued":
-            return Job(run_id, info.owner, info.status, None)
-        return Job(run_id, info.owner, info.status, self.queue_positions(self.store.list_runs()).get(run_id))
-
-    def list_jobs(self) -> list[Job]:
-        runs = self.store.list_runs()
-        position = self.queue_positions(runs)
-        return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
-
-    def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
-        return {r.run_id: i for i, r in enumerate(queue_order(runs))}
-
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
         """Stop a run: a queued one at once; a running one is asked, then ended after the grace time.
 

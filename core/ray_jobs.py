@@ -54,9 +54,7 @@ from core.config import TrainConfig
 from core.i18n import Message, UserError
 from core.job_backend import Job, JobBackend
 from core.limits import Limits
-from core.queue_policy import queue_order
 from core.ray_queue import RunQueue, Worker, train_worker
-from core.run_status import RunInfo
 from core.runs import RunStore
 from core.settings import Settings
 
@@ -141,20 +139,6 @@ class RayJobs(JobBackend):
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
         return self._call("submit", config.to_dict(), owner, owner_id, per_student, dict(files or {}))
-
-    def status(self, run_id: str) -> Job:
-        info = self.store.read_run(run_id)
-        if info.status.state != "queued":
-            return Job(run_id, info.owner, info.status, None)
-        return Job(run_id, info.owner, info.status, self.queue_positions(self.store.list_runs()).get(run_id))
-
-    def list_jobs(self) -> list[Job]:
-        runs = self.store.list_runs()
-        position = self.queue_positions(runs)
-        return [Job(r.run_id, r.owner, r.status, position.get(r.run_id)) for r in runs]
-
-    def queue_positions(self, runs: list[RunInfo]) -> dict[str, int]:
-        return {r.run_id: i for i, r in enumerate(queue_order(runs))}
 
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
         """Stop a run: a queued one at once; a running one is asked, then ended after the grace time.
