@@ -13,6 +13,7 @@ import contextlib
 import pytest
 from conftest import wait_for, wait_idle
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -55,31 +56,44 @@ def change_every_control(page: Page) -> list[str]:
     """Move each enabled widget of the main area once, as a student would; return the labels changed."""
     changed: list[str] = []
     kinds = {
-        "stSlider": lambda w: (w.locator("input[type=range]").first.focus(), page.keyboard.press("ArrowRight")),
+        "stSlider": lambda w: (
+            w.locator("input[type=range]").first.focus(timeout=5000),
+            page.keyboard.press("ArrowRight"),
+        ),
         "stNumberInput": lambda w: (
-            w.locator("input").focus(),
+            w.locator("input").focus(timeout=5000),
             page.keyboard.press("ArrowUp"),
             page.keyboard.press("Enter"),
         ),
-        "stCheckbox": lambda w: w.locator("label").first.click(),
+        "stCheckbox": lambda w: w.locator("label").first.click(timeout=5000),
         "stSelectbox": lambda w: (
-            w.locator("input").click(),
+            w.locator("input").click(timeout=5000),
             page.keyboard.press("ArrowDown"),
             page.keyboard.press("Enter"),
         ),
-        "stRadio": lambda w: w.locator("label").last.click(),
+        "stRadio": lambda w: w.locator("label").last.click(timeout=5000),
     }
     for kind, move in kinds.items():
         index = 0
         while index < page.locator(f'{MAIN} [data-testid="{kind}"]').count():
             widget = page.locator(f'{MAIN} [data-testid="{kind}"]').nth(index)
             index += 1
-            label = widget.locator('[data-testid="stWidgetLabel"]').inner_text().strip()
+            try:  # a change can take a widget away (a smaller output has fewer cells to pick)
+                label = widget.locator('[data-testid="stWidgetLabel"]').inner_text(timeout=3000).strip()
+            except PlaywrightTimeout:
+                continue
             disabled = widget.locator("input[disabled], input[aria-disabled=true]").count() > 0
             in_form = widget.locator('xpath=ancestor::*[@data-testid="stForm"]').count() > 0  # staged, sent by a button
             if disabled or in_form or any(label.startswith(skip) for skip in SKIP) or not widget.is_visible():
                 continue
-            move(widget)
+            for _ in range(2):  # a widget drawn again by its fragment's rerun is found afresh once
+                try:
+                    move(widget)
+                    break
+                except PlaywrightTimeout:
+                    wait_idle(page, FIRST_RUN_MS)
+            else:
+                continue
             wait_idle(page, FIRST_RUN_MS)
             changed.append(f"{kind}: {label}")
     return changed
