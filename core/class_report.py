@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> str:
+def text_cell(value: object) -> str:
     """Return a CSV cell as text a spreadsheet shows as text (no formula from a student's label)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -81,11 +82,16 @@ def result_rows(store: RunStore, runs: list[RunInfo]) -> list[dict[str, object]]
 
 def results_csv(store: RunStore, runs: list[RunInfo]) -> bytes:
     """Return the class's results as CSV bytes (UTF-8 with a byte-order mark, so spreadsheets read Chinese labels)."""
+    return table_csv(CSV_COLUMNS, ([row[name] for name in CSV_COLUMNS] for row in result_rows(store, runs)))
+
+
+def table_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return a table as CSV bytes for a spreadsheet: UTF-8 with a byte-order mark, every cell kept as text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in result_rows(store, runs):
-        writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([text_cell(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 

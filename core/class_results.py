@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from core.class_report import table_csv
 from core.class_state import ClassState
 
 TOP_MISTAKES = 3
@@ -110,3 +111,10 @@ def student_rows(state: ClassState, set_id: str | None = None) -> list[StudentRo
         shown = name if seen[name] == 1 else f"{name} ({seen[name]})"
         out.append(StudentRow(shown, rows[owner][0], rows[owner][1][0]))
     return out
+
+
+def exercises_csv(rows: list[StudentRow], kinds: list[str]) -> bytes:
+    """Return the per-student results as CSV: a student's name, then per kind "right at the first try" and "tried"."""
+    columns = ["student", *[f"{kind} {part}" for kind in kinds for part in ("first_try_right", "tried")], "answers"]
+    table = ([row.name, *[n for kind in kinds for n in row.results.get(kind, ("", ""))], row.answers] for row in rows)
+    return table_csv(columns, table)

@@ -13,7 +13,7 @@ from conftest import refused
 from test_class_state import BACKEND_URLS
 
 from core import practice
-from core.class_results import kind_results, student_rows
+from core.class_results import exercises_csv, kind_results, student_rows
 from core.class_state import ClassState, backend_for
 from core.practice import MAX_TRIES_KEPT, REVEALED, make_set, parse_set
 
@@ -120,6 +120,14 @@ def test_the_teacher_sees_per_kind_and_per_student_counts_with_wrong_answers_gro
     assert [r.kind for r in kind_results(state, other.set_id)] == ["param_count"]
     assert len(student_rows(state, other.set_id)) == 1
     assert not any("o1" in repr(r) for r in rows)  # owner ids never leave the database
+    # the same per student in the teacher's CSV, a name that looks like a formula kept as text
+    practice.answer(state, "o4", "=1+1", SET, 0, question.answer)
+    table = exercises_csv(student_rows(state), ["conv_size", "param_count"]).decode("utf-8-sig").splitlines()
+    assert (
+        table[0]
+        == "student,conv_size first_try_right,conv_size tried,param_count first_try_right,param_count tried,answers"
+    )
+    assert "'=1+1,1,1,,,1" in table and "heron-02,1,2,,,3" in table
 
 
 def test_published_sets_are_checked_kept_and_withdrawn(state):

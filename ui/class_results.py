@@ -152,7 +152,16 @@ def _results(state: ClassState) -> None:
         rows = class_results.student_rows(state, which or None)
         st.caption(t("results.total", answers=sum(r.answers for r in rows), students=len(rows)))
         st.markdown(f"**{t('results.per_student')}**")
-        st.dataframe(students_table(rows, [r.kind for r in results]), hide_index=True)
+        kinds = [r.kind for r in results]
+        st.dataframe(students_table(rows, kinds), hide_index=True)
+        st.download_button(
+            t("results.export"),
+            data=class_results.exercises_csv(rows, kinds),
+            file_name=f"stride-exercises-{which or 'all'}.csv",
+            mime="text/csv",
+            key="results.export",
+            icon=":material/download:",
+        )
         mistakes_ui(results)
     publish_ui(published)
 

@@ -81,6 +81,7 @@ TEXT = {
     "results.all": ("every set", "所有题组"),
     "results.none": ("No answers yet.", "还没有答案。"),
     "results.total": ("{answers} answers from {students} student(s).", "共 {students} 位学生的 {answers} 个答案。"),
+    "results.export": ("Download the results per student (CSV)", "下载每位学生的结果（CSV）"),
     "results.kind": ("Exercise", "练习"),
     "results.students": ("Students", "学生数"),
     "results.first_tries": ("Questions tried", "尝试的题数"),
