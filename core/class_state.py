@@ -124,7 +124,40 @@ class _SqliteTx:
         return self._connection.execute(sql, tuple(params)).rowcount
 
 
-class SqliteBackend:
+class ConnectionPool:
+    """Idle connections kept for the next transaction, shared by the backends (at most ``MAX_IDLE`` wait).
+
+    A backend opens a connection when none is idle; a connection in an unknown state is closed, not
+    given back. ``close()`` closes the idle ones (a borrowed one is given back or closed by its user).
+    """
+
+    MAX_IDLE = 8
+
+    def __init__(self) -> None:
+        self._idle: list = []
+        self._lock = threading.Lock()
+
+    def _take_idle(self):
+        """Return an idle connection, or None when there is none."""
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, connection) -> None:
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(Exception):  # closing a broken connection may raise; it is gone anyway
+                connection.close()
+
+
+class SqliteBackend(ConnectionPool):
     """One SQLite file in WAL mode: readers never wait for the writer; writers take turns.
 
     Connections are pooled, not kept per thread: Streamlit runs every rerun in a new thread, and a
@@ -135,13 +168,11 @@ class SqliteBackend:
     """
 
     dialect = "sqlite"
-    MAX_IDLE = 8
 
     def __init__(self, path: Path):
+        super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._idle: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
         with self.transaction(write=True):  # creates the file, in WAL mode from the start
             pass
         self._file = self._file_id()
@@ -170,20 +201,12 @@ class SqliteBackend:
         return True
 
     def _borrow(self) -> sqlite3.Connection:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
+        if (idle := self._take_idle()) is not None:
+            return idle
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives an app crash
         return connection
-
-    def _give_back(self, connection: sqlite3.Connection) -> None:
-        with self._lock:
-            if len(self._idle) < self.MAX_IDLE:
-                self._idle.append(connection)
-                return
-        connection.close()
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False, exclusive: bool = False) -> Iterator[Tx]:
@@ -206,13 +229,6 @@ class SqliteBackend:
             connection.close()  # in an unknown state: not reused
             raise
         self._give_back(connection)
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            with contextlib.suppress(sqlite3.Error):
-                connection.close()
 
 
 def connect(url: str) -> SqliteBackend:

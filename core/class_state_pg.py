@@ -19,13 +19,12 @@ PostgreSQL URL is configured.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
 
-from core.class_state import BUSY_TIMEOUT_S, Tx, format_placeholders
+from core.class_state import BUSY_TIMEOUT_S, ConnectionPool, Tx, format_placeholders
 
 WRITE_LOCK = 0x5374726964  # "Strid": the advisory lock key every writing transaction takes
 CONNECT_TIMEOUT_S = 10
@@ -44,25 +43,21 @@ class _PostgresTx:
         return self._cursor.rowcount
 
 
-class PostgresBackend:
+class PostgresBackend(ConnectionPool):
     """A pool of connections to one PostgreSQL database; writing transactions serialised by an advisory lock."""
 
     dialect = "postgresql"
-    MAX_IDLE = 8
 
     def __init__(self, url: str):
+        super().__init__()
         self.url = url
-        self._idle: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
         with self.transaction():  # a wrong URL, password or host fails here, at start, with psycopg's reason
             pass
 
     def _borrow(self) -> psycopg.Connection:
-        with self._lock:
-            while self._idle:
-                connection = self._idle.pop()
-                if not connection.closed:
-                    return connection
+        while (idle := self._take_idle()) is not None:
+            if not idle.closed:
+                return idle
         return psycopg.connect(
             self.url,
             autocommit=True,  # transaction() below says where each transaction begins and ends
@@ -70,13 +65,6 @@ class PostgresBackend:
             # a writer waits this long for another writer's lock before giving up (SQLite's busy timeout)
             options=f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}",
         )
-
-    def _give_back(self, connection: psycopg.Connection) -> None:
-        with self._lock:
-            if len(self._idle) < self.MAX_IDLE:
-                self._idle.append(connection)
-                return
-        connection.close()
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False, exclusive: bool = False) -> Iterator[Tx]:
@@ -95,13 +83,6 @@ class PostgresBackend:
     def replaced(self) -> bool:
         """Always False: a database server is not swapped under the app the way a file is (a restore goes through it)."""
         return False
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            with contextlib.suppress(psycopg.Error):
-                connection.close()
 
 
 def connect(url: str) -> PostgresBackend:
