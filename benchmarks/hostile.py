@@ -125,7 +125,7 @@ class HostileMixin:
 
     async def attack_flood(self, session: Session) -> None:
         """A fresh tab is a fresh identity: it queues one run and leaves."""
-        async with Session(self.url, "training", self.query) as tab:
+        async with Session(self.url, "training", self.query, headers=self.headers) as tab:
             self.recorder.outcome(self, "hostile", await tab.open())
             await self.rerun(tab, "hostile", click="train.recipe_lenet_digits")
 
@@ -133,7 +133,7 @@ class HostileMixin:
         """One identity: start a run, stop it, resume its runs one after another."""
         trainer = self.trainer
         if trainer is None or trainer.closed:
-            self.trainer = trainer = Session(self.url, "training", self.query)
+            self.trainer = trainer = Session(self.url, "training", self.query, headers=self.headers)
             self.recorder.outcome(self, "hostile", await trainer.open())
         step = self.rng.choice(("start", "stop", "resume", "resume"))
         if step == "start":
@@ -154,7 +154,7 @@ class HostileMixin:
                 ("convolution", "conv.matrix.x_editor", {str(c): 9 for c in range(5)}, 30_000),  # 1.3 MB: past the cap
             ]
         )
-        async with Session(self.url, page, self.query) as tab:
+        async with Session(self.url, page, self.query, headers=self.headers) as tab:
             self.recorder.outcome(self, "hostile", await tab.open())
             key = next((k for k in tab.widget_keys() if k.startswith(prefix)), None)
             if key is None:
@@ -170,7 +170,7 @@ class HostileMixin:
             await self.trainer.close()
 
     async def attack_guess(self, session: Session) -> None:
-        async with Session(self.url, "classroom", self.query) as tab:
+        async with Session(self.url, "classroom", self.query, headers=self.headers) as tab:
             self.recorder.outcome(self, "hostile", await tab.open())
             guess = "".join(self.rng.choice("abcdefghij") for _ in range(12))
             await self.rerun(tab, "hostile", values={"class.password": guess}, click="class.unlock")

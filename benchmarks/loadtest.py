@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import datetime
 import io
+import ipaddress
 import json
 import os
 import platform
@@ -46,6 +47,7 @@ import string
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +77,7 @@ CLASS_ENV = {  # compose.yaml's class settings
     "STRIDE_MAX_STEPS": "50000",
     "STRIDE_MAX_RUN_MINUTES": "10",
     "STRIDE_STUDENT_QUOTA_MB": "200",
+    "STRIDE_BEHIND_PROXY": "1",  # each student's address comes in X-Forwarded-For, as behind Caddy
 }
 PAGES = {"conv": "convolution", "arch": "architecture", "predict": "predict", "train": "training", "hostile": "predict"}
 KIND_NAMES = {
@@ -205,6 +208,10 @@ class Student:
         self.name, self.rng, self.think_s, self.recorder = name, rng, think_s, recorder
         self.reload = False  # the page showed an exception: the student reloads it (a new session)
         self.actions: list[str] = []  # the last two things the student did: errors say what led to them
+        # the address a proxy would forward (STRIDE_BEHIND_PROXY): one machine per student
+        self.headers = {
+            "X-Forwarded-For": str(ipaddress.IPv4Address((10 << 24) + zlib.crc32(name.encode()) % (1 << 24)))
+        }
 
     def did(self, action: str) -> None:
         self.actions = [*self.actions[-1:], action]
@@ -446,7 +453,7 @@ async def run_student(student: Student, url: str, deadline: float, delay_s: floa
         category = "load"
         try:
             if session is None:
-                session = Session(url, student.page, query)
+                session = Session(url, student.page, query, headers=student.headers)
                 student.did(f"open /{student.page}?{query}")
                 recorder.outcome(student, "load", await session.open())
                 await student.start(session)

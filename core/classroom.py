@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 import secrets
@@ -95,6 +96,22 @@ def owner_id(key: str) -> str:
     return hashlib.sha256(f"stride-owner:{key}".encode()).hexdigest()[:32]
 
 
+def client_group(address: str | None) -> str | None:
+    """Return what a run stores of the network address it was queued from: a hash (None: unknown).
+
+    The fair queue (core.queue_policy) counts a machine's runs together, however many identities
+    (fresh tabs) queued them. An IPv6 address counts by its /64 network: one machine can pick any
+    address in it.
+    """
+    if not address:
+        return None
+    with contextlib.suppress(ValueError):
+        ip = ipaddress.ip_address(address.strip())
+        mapped = getattr(ip, "ipv4_mapped", None)
+        address = str(mapped or (ipaddress.ip_network(f"{ip}/64", strict=False) if ip.version == 6 else ip))
+    return hashlib.sha256(f"stride-client:{address}".encode()).hexdigest()[:16]
+
+
 def password_matches(given: str, expected: str | None) -> bool:
     """Compare a typed password with the server's in constant time; False when there is none."""
     if not expected:
@@ -163,6 +180,7 @@ class Viewer:
     key: str | None = field(default=None, repr=False)
     teacher: bool = False
     class_mode: bool = False
+    client: str | None = field(default=None, repr=False)  # client_group() of the browser's address
 
     @property
     def owner_id(self) -> str | None:
@@ -390,7 +408,7 @@ class Classroom:
         viewer = self.viewer
         per_student = not viewer.teacher
         return self.jobs.submit(
-            config, owner=viewer.name, owner_id=viewer.owner_id, per_student=per_student, files=files
+            config, viewer.name, viewer.owner_id, per_student=per_student, files=files, client=viewer.client
         )
 
     def cancel(self, run_id: str) -> Job:

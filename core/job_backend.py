@@ -50,11 +50,14 @@ class JobBackend(abc.ABC):
 
     @abc.abstractmethod
     def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
-               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
+               per_student: bool = True, files: Mapping[str, bytes] | None = None,
+               client: str | None = None) -> str:  # fmt: skip
         """Queue a run of ``config`` for ``owner``; return its id. Raise UserError naming the first limit it breaks.
 
         ``per_student=False`` (the teacher) skips the cap on one owner's runs. ``files`` (name -> bytes,
-        e.g. an uploaded data set) are in the run's directory before any worker can see it.
+        e.g. an uploaded data set) are in the run's directory before any worker can see it. ``client``
+        (a hash of the submitter's network address, :func:`core.classroom.client_group`) lets the fair
+        queue see many identities from one machine as one.
         """
 
     def status(self, run_id: str) -> Job:

@@ -106,14 +106,15 @@ class LocalJobs(JobBackend):
         )
 
     def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
-               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
+               per_student: bool = True, files: Mapping[str, bytes] | None = None,
+               client: str | None = None) -> str:  # fmt: skip
         config.check()
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
         with self._locked():
             admit(self.store, self.limits, config, owner_id, per_student)
             self._pruned_at = time.monotonic()
-            run_id = self.store.create_run(config.to_dict(), owner, "queued", owner_id, files).run_id
+            run_id = self.store.create_run(config.to_dict(), owner, "queued", owner_id, files, client).run_id
         self.schedule()
         return run_id
 

@@ -7,10 +7,12 @@ process that shares a store decides the same way:
   one owner's active runs, the run's estimated size against the owner's share of the disk and
   the quota.
 - :func:`queue_order`: fair, not first come first served. The next run to start is the one whose
-  owner started the fewest runs in the last :data:`RECENT_S` (ties: the earliest queued). A
-  student who queues many runs, or resumes one again and again, waits behind everyone who has
-  trained less, and delays only themselves. Without class mode every run has the same owner
-  (none), and the queue is first come first served.
+  machine (network address, :attr:`RunInfo.client`), then whose owner, started the fewest runs in
+  the last :data:`RECENT_S` (ties: the earliest queued). A student who queues many runs, resumes
+  one again and again, or opens fresh tabs (each a new identity) to queue more, waits behind
+  everyone who has trained less, and delays only themselves. Students who share one address (a
+  school's NAT in front of a server on the internet) are told apart by identity alone. Without
+  class mode every run has the same owner (none), and the queue is first come first served.
 - :func:`prune_order`: the quota deletes the submitter's own ended runs first, oldest first, then
   the ended runs of whoever takes the most space, so one student filling the disk never deletes a
   classmate's runs while their own can go.
@@ -37,21 +39,31 @@ def queue_order(runs: list[RunInfo], now: float | None = None) -> list[RunInfo]:
     queued = sorted(
         (r for r in runs if r.status.state == "queued"), key=lambda r: (r.status.queued_at or r.created_at, r.run_id)
     )
-    started = Counter(
-        r.owner_id for r in runs if r.status.started_at is not None and r.status.started_at > now - RECENT_S
-    )
+    recent = [r for r in runs if r.status.started_at is not None and r.status.started_at > now - RECENT_S]
+    by_machine, by_owner = Counter(map(_machine, recent)), Counter(r.owner_id for r in recent)
     waiting: dict[str | None, list[RunInfo]] = {}  # owner -> their queued runs, first queued first
     for run in queued:
         waiting.setdefault(run.owner_id, []).append(run)
     order = []
     while waiting:
-        # the owner who has trained least; on a tie, the one whose next run was queued first
-        owner = min(waiting, key=lambda o: (started[o], queued.index(waiting[o][0])))
+        first = {o: queued.index(runs[0]) for o, runs in waiting.items()}  # where each owner's next run was queued
+        machines: dict[tuple, list[str | None]] = {}  # machine -> its owners who wait
+        for owner, their_runs in waiting.items():
+            machines.setdefault(_machine(their_runs[0]), []).append(owner)
+        # the machine that has trained least, then its owner who has; each tie: the earliest queued
+        machine = min(machines, key=lambda m: (by_machine[m], min(first[o] for o in machines[m])))
+        owner = min(machines[machine], key=lambda o: (by_owner[o], first[o]))
         order.append(waiting[owner].pop(0))
-        started[owner] += 1  # as if started: their next run comes after everyone else's first
+        by_machine[machine] += 1  # as if started: their next run comes after everyone else's first
+        by_owner[owner] += 1
         if not waiting[owner]:
             del waiting[owner]
     return order
+
+
+def _machine(run: RunInfo) -> tuple[str, str | None]:
+    """The network address a run was queued from; unknown: its owner alone (a machine of its own)."""
+    return ("client", run.client) if run.client is not None else ("owner", run.owner_id)
 
 
 def prune_order(runs: list[RunInfo], sizes: dict[str, int], submitter: str | None) -> list[RunInfo]:

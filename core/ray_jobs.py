@@ -134,11 +134,12 @@ class RayJobs(JobBackend):
     # --- the contract -------------------------------------------------------------------------------
 
     def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
-               per_student: bool = True, files: Mapping[str, bytes] | None = None) -> str:  # fmt: skip
+               per_student: bool = True, files: Mapping[str, bytes] | None = None,
+               client: str | None = None) -> str:  # fmt: skip
         config.check()
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
-        return self._call("submit", config.to_dict(), owner, owner_id, per_student, dict(files or {}))
+        return self._call("submit", config.to_dict(), owner, owner_id, per_student, dict(files or {}), client)
 
     def cancel(self, run_id: str, wait_s: float | None = None) -> Job:
         """Stop a run: a queued one at once; a running one is asked, then ended after the grace time.

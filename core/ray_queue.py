@@ -91,11 +91,11 @@ class RunQueue:
     # --- the actions --------------------------------------------------------------------------------
 
     def submit(self, config: dict, owner: str | None, owner_id: str | None, per_student: bool,
-               files: Mapping[str, bytes] | None) -> str:  # fmt: skip
+               files: Mapping[str, bytes] | None, client: str | None = None) -> str:  # fmt: skip
         checked = TrainConfig.from_dict(config).check()
         admit(self.store, self.limits, checked, owner_id, per_student)
         self.pruned_at = time.monotonic()
-        run_id = self.store.create_run(checked.to_dict(), owner, "queued", owner_id, files).run_id
+        run_id = self.store.create_run(checked.to_dict(), owner, "queued", owner_id, files, client).run_id
         self.schedule()
         return run_id
 

@@ -76,3 +76,4 @@ class RunInfo:
     status: RunStatus
     owner_id: str | None = None  # a hash of its creator's secret key (core.classroom); None: nobody's
     label: str | None = None  # the name its owner gave it; None: described by its settings
+    client: str | None = None  # a hash of the network address it was queued from (core.classroom); None: unknown

@@ -1,7 +1,7 @@
 """The run store: one directory per training run, shared by the app, the workers and the CLI.
 
 ```
-<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id and creation time
+<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id, client and creation time
 <root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
 <root>/<run_id>/metrics.jsonl       one record per line (core.metrics), appended and flushed as they happen
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
@@ -131,6 +131,7 @@ class RunStore:
         state: str = "queued",
         owner_id: str | None = None,
         files: Mapping[str, bytes] | None = None,
+        client: str | None = None,
     ) -> RunInfo:
         """Create a run directory with its config, a first status and ``files`` (name -> bytes); return the run."""
         Path(self.root).mkdir(parents=True, exist_ok=True)
@@ -143,7 +144,8 @@ class RunStore:
             staging.mkdir()
             atomic_write_json(
                 staging / CONFIG_FILE,
-                {"run_id": run_id, "owner": owner, "owner_id": owner_id, "created_at": now, "config": config},
+                {"run_id": run_id, "owner": owner, "owner_id": owner_id, "client": client, "created_at": now}
+                | {"config": config},
             )
             status = RunStatus(state, created_at=now, queued_at=now, updated_at=now)
             atomic_write_json(staging / STATUS_FILE, status.to_dict())
@@ -154,7 +156,7 @@ class RunStore:
                 break
             except OSError:  # the same id in the same second: astronomically rare, try again
                 shutil.rmtree(staging, ignore_errors=True)
-        return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status, owner_id)
+        return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status, owner_id, client=client)
 
     def read_run(self, run_id: str) -> RunInfo:
         path = self._existing_dir(run_id)
@@ -168,6 +170,7 @@ class RunStore:
             status=self.read_status(run_id),
             owner_id=stored.get("owner_id"),
             label=stored.get("label") if isinstance(stored.get("label"), str) else None,
+            client=stored.get("client") if isinstance(stored.get("client"), str) else None,
         )
 
     def set_label(self, run_id: str, label: str) -> str:

@@ -116,6 +116,10 @@ class Settings:
     # "running" run's worker was started on this machine, whatever host name it recorded: a recreated
     # container has a new name, and its old runs must still be judged (and found dead) here.
     shared_store: bool = False
+    # Whether students reach the app only through a reverse proxy (compose.yaml's Caddy) that appends their
+    # address to X-Forwarded-For: the fair queue then tells their machines apart. Never set it on a server
+    # students reach directly: they could write any address into that header.
+    behind_proxy: bool = False
     # Cores: the CPU set, capped by a container's CPU quota (core.cpus).
     # Training runs at once; more wait in the queue (fair: core.queue_policy). Two cores per run: one run per core pair
     # keeps each run's matrix multiplies fast instead of every run crawling.
@@ -155,6 +159,7 @@ class Settings:
             data_dir=Path(os.environ.get("STRIDE_DATA_DIR") or cls.data_dir),
             runs_dir=Path(os.environ.get("STRIDE_RUNS_DIR") or cls.runs_dir),
             shared_store=_flag("STRIDE_SHARED_STORE"),
+            behind_proxy=_flag("STRIDE_BEHIND_PROXY"),
             max_concurrent_runs=(runs := _int("STRIDE_MAX_CONCURRENT_RUNS", max(1, cores // 2))),
             torch_threads_per_run=_int("STRIDE_TORCH_THREADS_PER_RUN", max(1, cores // runs)),
             worker_nice=_int("STRIDE_WORKER_NICE", cls.worker_nice, low=0),

@@ -258,8 +258,11 @@ def _multipart(name: str, data: bytes, mime: str) -> tuple[bytes, str]:
 class Session:
     """One simulated browser tab on one page of the app."""
 
-    def __init__(self, base_url: str, page: str, query: str = "", timeout_s: float = TIMEOUT_S):
+    def __init__(
+        self, base_url: str, page: str, query: str = "", timeout_s: float = TIMEOUT_S, headers: dict | None = None
+    ):
         self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})  # sent with the websocket, e.g. the X-Forwarded-For a proxy would add
         self.page = page  # the URL path of the page, as st.Page names it: "convolution"
         self.query = query
         self.timeout_s = timeout_s
@@ -283,11 +286,11 @@ class Session:
         try:
             self.xsrf = await asyncio.wait_for(asyncio.to_thread(fetch_xsrf_cookie, self.base_url), self.timeout_s)
             ws_url = "ws" + self.base_url.removeprefix("http") + "/_stcore/stream"
-            headers = {"Cookie": f"{XSRF_COOKIE}={self.xsrf}"} if self.xsrf else None
+            headers = self.headers | ({"Cookie": f"{XSRF_COOKIE}={self.xsrf}"} if self.xsrf else {})
             self._ws = await connect(
                 ws_url,
                 subprotocols=["streamlit"],
-                additional_headers=headers,
+                additional_headers=headers or None,
                 max_size=None,  # a page's figures come as single messages of several 100 kB
                 proxy=None,
                 open_timeout=self.timeout_s,

@@ -27,6 +27,7 @@ from core.classroom import (
     Classroom,
     Viewer,
     clean_name,
+    client_group,
     lockout_left,
     new_key,
     owner_id,
@@ -204,6 +205,33 @@ def test_a_run_stores_a_hash_of_its_owners_key_never_the_key(jobs, alice, alices
         if path.is_file():
             assert alice.key not in path.read_text(errors="replace"), path
     assert alice.key not in repr(alice)
+
+
+def test_a_run_stores_a_hash_of_the_address_it_was_queued_from_never_the_address(jobs):
+    viewer = Viewer("carol", new_key(), class_mode=True, client=client_group("192.168.4.17"))
+    run_id = Classroom(jobs, viewer).submit(TINY)
+    assert jobs.store.read_run(run_id).client == client_group("192.168.4.17")
+    assert "192.168.4.17" not in (jobs.store.root / run_id / CONFIG_FILE).read_text()
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("10.0.0.5", " 10.0.0.5 ", True),
+        ("10.0.0.5", "::ffff:10.0.0.5", True),  # IPv4 as an IPv6 socket sees it
+        ("2001:db8:0:1::1", "2001:db8:0:1:ffff::7", True),  # one /64: what one machine may choose from
+        ("2001:db8:0:1::1", "2001:db8:0:2::1", False),
+        ("10.0.0.5", "10.0.0.6", False),
+    ],
+)
+def test_addresses_of_one_machine_give_one_client_group(one, other, same):
+    assert (client_group(one) == client_group(other)) is same
+    assert len(client_group(one)) == 16 and "10.0" not in client_group(one)
+
+
+@pytest.mark.parametrize("address", [None, ""])
+def test_an_unknown_address_gives_no_client_group(address):
+    assert client_group(address) is None
 
 
 def test_pruned_runs_are_reported_to_their_owner_and_the_teacher_only(jobs, alice, bob):

@@ -51,6 +51,7 @@ def test_the_stride_service_keeps_its_host_name_and_runs_under_init():
     assert STRIDE["hostname"] == "stride"  # runs record it: the same after every recreate
     assert STRIDE["init"] is True
     assert STRIDE["environment"]["STRIDE_SHARED_STORE"] == "0"
+    assert STRIDE["environment"]["STRIDE_BEHIND_PROXY"] == "1"  # students come through Caddy only
 
 
 def test_both_services_rotate_their_logs_and_know_the_time_zone():

@@ -86,6 +86,12 @@ def test_the_store_is_shared_only_when_the_settings_say_so(clean_env, tmp_path, 
     assert LocalJobs.from_settings(settings).store.shared is shared
 
 
+@pytest.mark.parametrize(("raw", "behind"), [("", False), ("0", False), ("1", True)])
+def test_the_proxys_address_header_is_trusted_only_when_the_settings_say_so(clean_env, raw, behind):
+    clean_env.setenv("STRIDE_BEHIND_PROXY", raw)
+    assert Settings.from_env().behind_proxy is behind
+
+
 def test_a_shared_flag_that_is_not_yes_or_no_is_refused(clean_env):
     clean_env.setenv("STRIDE_SHARED_STORE", "maybe")
     with pytest.raises(ValueError, match="STRIDE_SHARED_STORE='maybe' is not a yes or no"):

@@ -180,6 +180,23 @@ def test_the_queue_is_fair_a_flood_from_one_owner_delays_only_that_owner(harness
     assert [jobs.status(r).position for r in (later, flood[1], flood[2])] == [0, 1, 2]
 
 
+def test_fresh_identities_from_one_machine_count_as_one_and_delay_only_that_machine(harness):
+    # issue 12 item 7: a fresh tab is a fresh identity; before, each ranked as a new student, so a
+    # script opening tabs on one machine kept every start ahead of the students who queued after it
+    jobs = harness.make()
+    tabs = [jobs.submit(TINY, owner=f"tab{i}", owner_id=f"{i:032d}", client="m-flood") for i in range(4)]
+    honest = [jobs.submit(TINY, owner=n, owner_id=n * 32, client=f"m-{n}") for n in "ab"]
+    assert _states(jobs, tabs[:1]) == ["running"]
+    assert [jobs.status(r).position for r in (*honest, *tabs[1:])] == [0, 1, 2, 3, 4]
+    assert jobs.store.read_run(honest[0]).client == "m-a"
+
+
+def test_students_who_share_one_address_are_told_apart_by_identity(harness):
+    jobs = harness.make(max_concurrent_runs=0)  # a school NAT: every run from one address
+    first = [jobs.submit(TINY, owner_id=owner * 32, client="nat") for owner in "aab"]
+    assert [jobs.status(r).position for r in (first[0], first[2], first[1])] == [0, 1, 2]
+
+
 def test_runs_started_more_than_an_hour_ago_do_not_count_against_their_owner(harness):
     jobs = harness.make(max_concurrent_runs=0)  # keep everything in the queue to look at the order
     now = time.time()

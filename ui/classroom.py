@@ -64,7 +64,15 @@ def viewer() -> Viewer:
     """Return who is looking at this page: what the runs and the board show them, and what they may change."""
     if not settings().class_mode:
         return Viewer()
-    return Viewer(S.get(keys.CLASS_NAME), S.get(keys.CLASS_KEY), bool(S.get(keys.CLASS_TEACHER)), True)
+    name, key, teacher = S.get(keys.CLASS_NAME), S.get(keys.CLASS_KEY), bool(S.get(keys.CLASS_TEACHER))
+    return Viewer(name, key, teacher, True, classroom.client_group(client_address()))
+
+
+def client_address() -> str | None:
+    """Return the browser's network address: behind the class's proxy, the last one it added to X-Forwarded-For."""
+    if settings().behind_proxy:
+        return (st.context.headers.get("X-Forwarded-For") or "").rsplit(",", 1)[-1].strip() or None
+    return st.context.ip_address
 
 
 @st.cache_data(ttl=10, max_entries=4, show_spinner=False)
