@@ -34,6 +34,10 @@ What the frontend does, and so what :class:`Session` does:
   Replaced files are DELETEd, as the frontend does when a file is removed from the uploader.
 - Fragments with ``run_every`` announce themselves with ``auto_rerun``; :meth:`Session.rerun`
   with ``fragment_id`` and ``auto=True`` is the frontend's timer firing.
+- A widget drawn inside a fragment (its ``delta.fragment_id``) reruns that fragment alone when it
+  changes or is clicked, with the fragment's id in ``rerun_script.fragment_id``, as Chromium does
+  (a Convolution slider, decoded from its frames); a fragment's run forgets only the widgets of
+  that fragment that it no longer draws.
 
 Nothing else is answered (no heartbeats, no media downloads). Latency is measured from sending
 the rerun's BackMsg to receiving its final ``script_finished``: the server's whole answer to a
@@ -87,6 +91,7 @@ class Widget:
     id: str
     kind: str  # the Element oneof name: "slider", "selectbox", "button", ...
     proto: Any
+    fragment_id: str = ""  # the fragment that drew it ("": the page's full run)
 
     @property
     def key(self) -> str | None:
@@ -368,6 +373,11 @@ class Session:
             if button is None:
                 raise KeyError(f"no button with key {click!r} on {self.page}; drawn: {self.widget_keys()}")
             client.widget_states.widgets.append(WidgetState(id=button.id, trigger_value=True))
+        if not fragment_id and not first:
+            # as the frontend does: a widget drawn inside a fragment reruns that fragment alone
+            touched = [self.widgets[i] for i in changed] + ([button] if click is not None else [])
+            fragments = {widget.fragment_id for widget in touched}
+            fragment_id = fragments.pop() if len(fragments) == 1 else None
         if fragment_id:
             client.fragment_id = fragment_id
             client.is_auto_rerun = auto
@@ -474,9 +484,12 @@ class Session:
             self._delta(message, outcome)
         elif kind == "new_session":
             self.session_id = message.new_session.initialize.session_id or self.session_id
-            if not message.metadata.run.fragment_ids:  # a full run, not a fragment's
+            running = set(message.metadata.run.fragment_ids)
+            if not running:  # a full run, not a fragment's
                 self._seen = set()
                 self.auto_reruns = {}  # the frontend drops its timers; this run registers them again
+            else:  # the fragment draws its own widgets again; what it no longer draws is gone
+                self._seen = {i for i in self._seen if self.widgets[i].fragment_id not in running}
         elif kind == "navigation":
             self.page_hash = message.navigation.page_script_hash
         elif kind == "page_info_changed":
@@ -496,7 +509,7 @@ class Session:
                 if outcome is not None:
                     outcome.app_reruns += 1
                 return
-            if status == "success":
+            if status in ("success", "fragment_success"):
                 # the frontend forgets widgets the finished run did not draw
                 for widget_id in set(self.states) - self._seen:
                     del self.states[widget_id]
@@ -531,7 +544,7 @@ class Session:
         widget_id = getattr(proto, "id", "") if kind in WIDGET_KINDS or kind in TRIGGERS else ""
         if not widget_id:
             return
-        widget = Widget(widget_id, kind, proto)
+        widget = Widget(widget_id, kind, proto, delta.fragment_id)
         self.widgets[widget_id] = widget
         self._seen.add(widget_id)
         if kind in TRIGGERS:

@@ -38,7 +38,7 @@ async def _start_from(url: str, address: str) -> None:
     async with Session(url, "training", "lang=en", headers={"X-Forwarded-For": f"203.0.113.9, {address}"}) as tab:
         assert (await tab.open()).status == "success"
         outcome = await tab.rerun(click="train.recipe_lenet_digits")
-        assert outcome.status == "success" and not outcome.exceptions, outcome
+        assert outcome.status in ("success", "fragment_success") and not outcome.exceptions, outcome
 
 
 def test_fresh_tabs_from_one_machine_are_stored_as_one_machine(class_server):
