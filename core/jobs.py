@@ -112,7 +112,7 @@ class LocalJobs(JobBackend):
         if problems := self.limits.config_problems(config):
             raise UserError(problems[0])
         with self._locked():
-            admit(self.store, self.limits, config, owner_id, per_student)
+            admit(self.store, self.limits, config, owner_id, per_student, client=client)
             self._pruned_at = time.monotonic()
             run_id = self.store.create_run(config.to_dict(), owner, "queued", owner_id, files, client).run_id
         self.schedule()
@@ -138,7 +138,7 @@ class LocalJobs(JobBackend):
             if status.state not in RESUMABLE_STATES:
                 raise UserError(Message("jobs.not_resumable", {"run_id": run_id, "state": status.state}))
             config = TrainConfig.from_dict(info.config).check()
-            admit(self.store, self.limits, config, info.owner_id, per_student, resuming=run_id)
+            admit(self.store, self.limits, config, info.owner_id, per_student, resuming=run_id, client=info.client)
             self.store.clear_cancel_request(run_id)
             self.store.release_claim(run_id)
             now = time.time()

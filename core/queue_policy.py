@@ -5,7 +5,8 @@ process that shares a store decides the same way:
 
 - :func:`admit`, for every path that queues a run (submit and resume alike): the queue's length,
   one owner's active runs, the run's estimated size against the owner's share of the disk and
-  the quota.
+  the quota. When the queue is full, the machine with the most runs waiting gives up its last one
+  to a machine with fewer, so a flood of fresh tabs cannot keep the class out.
 - :func:`queue_order`: fair, not first come first served. The next run to start is the one whose
   machine (network address, :attr:`RunInfo.client`), then whose owner, started the fewest runs in
   the last :data:`RECENT_S` (ties: the earliest queued). A student who queues many runs, resumes
@@ -62,8 +63,12 @@ def queue_order(runs: list[RunInfo], now: float | None = None) -> list[RunInfo]:
 
 
 def _machine(run: RunInfo) -> tuple[str, str | None]:
-    """The network address a run was queued from; unknown: its owner alone (a machine of its own)."""
-    return ("client", run.client) if run.client is not None else ("owner", run.owner_id)
+    """The machine a run was queued from: its network address; unknown, its owner alone."""
+    return _machine_of(run.client, run.owner_id)
+
+
+def _machine_of(client: str | None, owner_id: str | None) -> tuple[str, str | None]:
+    return ("client", client) if client is not None else ("owner", owner_id)
 
 
 def prune_order(runs: list[RunInfo], sizes: dict[str, int], submitter: str | None) -> list[RunInfo]:
@@ -92,27 +97,51 @@ def admit(
     owner_id: str | None,
     per_student: bool = True,
     resuming: str | None = None,
+    client: str | None = None,
 ) -> list[dict]:
     """Check that ``config`` may be queued for ``owner_id`` and make room on disk; return the runs deleted for it.
 
     Raise UserError naming the first limit it breaks: the queue's length, the owner's active runs
     (``per_student=False``, the teacher, skips it and the per-student share), the run's estimated
     size, the owner's share of the disk, the whole quota. ``resuming`` is the id of the run being
-    queued again (its files are already counted). The caller holds the job queue's lock, so every
-    path that queues a run decides under the same lock on the same listing.
+    queued again (its files are already counted); ``client`` the submitter's machine
+    (:attr:`RunInfo.client`). A full queue makes room when one machine holds more of it than the
+    submitter's would (:func:`_to_push_out`), so fresh tabs cannot keep the class out of the queue.
+    The caller holds the job queue's lock, so every path that queues a run decides under the same
+    lock on the same listing.
     """
     if problems := limits.config_problems(config):
         raise UserError(problems[0])
     runs = store.list_runs()
     queued = sum(r.status.state == "queued" for r in runs)
-    if queued >= limits.max_queue:
+    pushed = _to_push_out(runs, _machine_of(client, owner_id)) if queued >= limits.max_queue else None
+    if queued >= limits.max_queue and pushed is None:
         raise UserError(Message("limits.queue_full", {"queued": queued, "limit": limits.max_queue}))
     cap = limits.max_runs_per_student
     if cap is not None and owner_id is not None and per_student:
         active = sum(r.status.active and r.owner_id == owner_id for r in runs)
         if active >= cap:
             raise UserError(Message("limits.per_student", {"active": active, "limit": cap}))
-    return make_room(store, limits, runs, config, owner_id, per_student, resuming)
+    pruned = make_room(store, limits, runs, config, owner_id, per_student, resuming)
+    if pushed is not None:  # every check passed: only now does the other machine's run lose its place
+        waiting = sum(r.status.state == "queued" and _machine(r) == _machine(pushed) for r in runs)
+        reason = Message("limits.bumped_from_queue", {"waiting": waiting})
+        store.update_status(pushed.run_id, state="cancelled", reason=reason, ended_at=time.time())
+    return pruned
+
+
+def _to_push_out(runs: list[RunInfo], submitter: tuple) -> RunInfo | None:
+    """Return the last queued run of the machine with the most runs waiting, if it has more than ``submitter``'s would.
+
+    Within one machine (a school's NAT, or runs whose address is unknown: each owner a machine of
+    its own) none is.
+    """
+    waiting = [r for r in runs if r.status.state == "queued"]
+    per_machine = Counter(map(_machine, waiting))
+    machine, count = max(per_machine.items(), key=lambda item: item[1], default=(None, 0))
+    if count <= per_machine[submitter] + 1:
+        return None
+    return max((r for r in waiting if _machine(r) == machine), key=lambda r: (r.status.queued_at or 0, r.run_id))
 
 
 def make_room(

@@ -93,7 +93,7 @@ class RunQueue:
     def submit(self, config: dict, owner: str | None, owner_id: str | None, per_student: bool,
                files: Mapping[str, bytes] | None, client: str | None = None) -> str:  # fmt: skip
         checked = TrainConfig.from_dict(config).check()
-        admit(self.store, self.limits, checked, owner_id, per_student)
+        admit(self.store, self.limits, checked, owner_id, per_student, client=client)
         self.pruned_at = time.monotonic()
         run_id = self.store.create_run(checked.to_dict(), owner, "queued", owner_id, files, client).run_id
         self.schedule()
@@ -105,7 +105,7 @@ class RunQueue:
         if status.state not in RESUMABLE_STATES:
             raise UserError(Message("jobs.not_resumable", {"run_id": run_id, "state": status.state}))
         admit(self.store, self.limits, TrainConfig.from_dict(info.config).check(), info.owner_id, per_student,
-              resuming=run_id)  # fmt: skip
+              resuming=run_id, client=info.client)  # fmt: skip
         self.store.clear_cancel_request(run_id)
         queued = RunStatus("queued", created_at=status.created_at, queued_at=time.time(), started_at=status.started_at)
         self.store.write_status(run_id, queued)

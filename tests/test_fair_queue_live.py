@@ -60,7 +60,7 @@ def test_fresh_tabs_from_one_machine_are_stored_as_one_machine(class_server):
     ("behind_proxy", "forwarded", "expected"),
     [
         (True, "203.0.113.9, 10.1.2.3", "10.1.2.3"),  # the proxy's own entry is the last one
-        (True, "", None),
+        (True, "", "192.0.2.1"),  # came past the proxy: its own address
         (False, "10.1.2.3", "192.0.2.1"),  # reached directly: a forged header counts for nothing
     ],
 )

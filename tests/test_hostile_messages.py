@@ -35,7 +35,9 @@ def _run(scenario) -> None:
 
 
 def _ran_clean(outcome: RunOutcome) -> None:
-    assert outcome.status in ("success", "fragment_success") and not outcome.exceptions and not outcome.problems, outcome
+    assert outcome.status in ("success", "fragment_success") and not outcome.exceptions and not outcome.problems, (
+        outcome
+    )
 
 
 def test_a_fixed_matrix_editor_keeps_its_shape_whatever_the_websocket_says(server):

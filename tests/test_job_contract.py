@@ -191,6 +191,26 @@ def test_fresh_identities_from_one_machine_count_as_one_and_delay_only_that_mach
     assert jobs.store.read_run(honest[0]).client == "m-a"
 
 
+def test_a_full_queue_makes_room_from_the_machine_with_the_most_runs_waiting(harness):
+    # the flood filled the queue, so the class was refused ("the queue is full") until it drained
+    jobs = harness.make(max_concurrent_runs=0, limits=Limits(max_queue=3))
+    flood = [jobs.submit(TINY, owner_id=f"{i:032d}", client="m-flood") for i in range(3)]
+    honest = jobs.submit(TINY, owner_id="a" * 32, client="m-a")
+    assert _states(jobs, (*flood, honest)) == ["queued", "queued", "cancelled", "queued"]
+    assert jobs.status(flood[2]).status.reason.key == "limits.bumped_from_queue"
+    assert jobs.status(flood[2]).status.reason.params == {"waiting": 3}
+    refused(lambda: jobs.submit(TINY, owner_id="9" * 32, client="m-flood"), "limits.queue_full")  # no more
+    # the flood has 2 waiting, m-a would have 2: taking one of the flood's would only move the excess
+    refused(lambda: jobs.submit(TINY, owner_id="b" * 32, client="m-a"), "limits.queue_full")
+
+
+def test_identities_on_one_machine_are_never_pushed_out_of_the_queue_for_each_other(harness):
+    jobs = harness.make(max_concurrent_runs=0, limits=Limits(max_queue=2))  # a school NAT: one address
+    for owner in "cd":
+        jobs.submit(TINY, owner_id=owner * 32, client="nat")
+    refused(lambda: jobs.submit(TINY, owner_id="e" * 32, client="nat"), "limits.queue_full")
+
+
 def test_students_who_share_one_address_are_told_apart_by_identity(harness):
     jobs = harness.make(max_concurrent_runs=0)  # a school NAT: every run from one address
     first = [jobs.submit(TINY, owner_id=owner * 32, client="nat") for owner in "aab"]

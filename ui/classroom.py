@@ -69,10 +69,12 @@ def viewer() -> Viewer:
 
 
 def client_address() -> str | None:
-    """Return the browser's network address: behind the class's proxy, the last one it added to X-Forwarded-For."""
-    if settings().behind_proxy:
-        return (st.context.headers.get("X-Forwarded-For") or "").rsplit(",", 1)[-1].strip() or None
-    return st.context.ip_address
+    """Return the browser's network address: behind the class's proxy, the last one it added to X-Forwarded-For.
+
+    A request without one came past the proxy: its own peer address counts.
+    """
+    forwarded = st.context.headers.get("X-Forwarded-For") if settings().behind_proxy else None
+    return (forwarded or "").rsplit(",", 1)[-1].strip() or st.context.ip_address
 
 
 @st.cache_data(ttl=10, max_entries=4, show_spinner=False)

@@ -16,6 +16,11 @@ TEXT = {
         "Try again when a run has started.",
         "队列已满：已有 {queued} 个训练任务在等待，本服务器最多允许 {limit} 个。请等有训练任务开始后再试。",
     ),
+    "limits.bumped_from_queue": (
+        "Taken out of the queue: it was full, and {waiting} runs waited from this computer, more than from "
+        "any other. Start it again once your other runs have started.",
+        "已移出队列：队列已满，而这台电脑有 {waiting} 个训练任务在等待，比其他电脑都多。请等你的其他训练任务开始后再启动它。",
+    ),
     "limits.per_student": (
         "You already have {active} run(s) queued or running, and this server allows {limit} per student. "
         "Stop one, or wait until it ends.",
