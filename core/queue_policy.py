@@ -7,13 +7,16 @@ process that shares a store decides the same way:
   one owner's active runs, the run's estimated size against the owner's share of the disk and
   the quota. When the queue is full, the machine with the most runs waiting gives up its last one
   to a machine with fewer, so a flood of fresh tabs cannot keep the class out.
-- :func:`queue_order`: fair, not first come first served. The next run to start is the one whose
-  machine (network address, :attr:`RunInfo.client`), then whose owner, started the fewest runs in
-  the last :data:`RECENT_S` (ties: the earliest queued). A student who queues many runs, resumes
-  one again and again, or opens fresh tabs (each a new identity) to queue more, waits behind
-  everyone who has trained less, and delays only themselves. Students who share one address (a
-  school's NAT in front of a server on the internet) are told apart by identity alone. Without
-  class mode every run has the same owner (none), and the queue is first come first served.
+- :func:`queue_order`: fair, not first come first served: round robin over machines, then over
+  owners. The next run to start is the one whose machine (network address, :attr:`RunInfo.client`)
+  has gone longest without a start in the last :data:`RECENT_S` (never: first), then, among that
+  machine's owners, whose owner has; ties go to the earliest queued. Each machine with runs
+  waiting gets one start per round, so a student who queues many runs, resumes one again and
+  again, or opens fresh tabs (each a new identity) to queue more delays only themselves: a
+  classmate's run waits for at most one run of each other machine that waits. Students who share
+  one address (a school's NAT in front of a server on the internet) are told apart by identity
+  alone. Without class mode every run has the same owner (none), and the queue is first come
+  first served.
 - :func:`prune_order`: the quota deletes the submitter's own ended runs first, oldest first, then
   the ended runs of whoever takes the most space, so one student filling the disk never deletes a
   classmate's runs while their own can go.
@@ -40,23 +43,26 @@ def queue_order(runs: list[RunInfo], now: float | None = None) -> list[RunInfo]:
     queued = sorted(
         (r for r in runs if r.status.state == "queued"), key=lambda r: (r.status.queued_at or r.created_at, r.run_id)
     )
-    recent = [r for r in runs if r.status.started_at is not None and r.status.started_at > now - RECENT_S]
-    by_machine, by_owner = Counter(map(_machine, recent)), Counter(r.owner_id for r in recent)
+    last_machine: dict[tuple, float] = {}  # machine -> its last start within RECENT_S
+    last_owner: dict[str | None, float] = {}
+    for run in runs:
+        if (started := run.status.started_at) is not None and started > now - RECENT_S:
+            last_machine[_machine(run)] = max(started, last_machine.get(_machine(run), started))
+            last_owner[run.owner_id] = max(started, last_owner.get(run.owner_id, started))
     waiting: dict[str | None, list[RunInfo]] = {}  # owner -> their queued runs, first queued first
     for run in queued:
         waiting.setdefault(run.owner_id, []).append(run)
     order = []
     while waiting:
-        first = {o: queued.index(runs[0]) for o, runs in waiting.items()}  # where each owner's next run was queued
+        first = {o: queued.index(their[0]) for o, their in waiting.items()}  # where each owner's next run was queued
         machines: dict[tuple, list[str | None]] = {}  # machine -> its owners who wait
-        for owner, their_runs in waiting.items():
-            machines.setdefault(_machine(their_runs[0]), []).append(owner)
-        # the machine that has trained least, then its owner who has; each tie: the earliest queued
-        machine = min(machines, key=lambda m: (by_machine[m], min(first[o] for o in machines[m])))
-        owner = min(machines[machine], key=lambda o: (by_owner[o], first[o]))
+        for owner, their in waiting.items():
+            machines.setdefault(_machine(their[0]), []).append(owner)
+        # the machine longest without a start, then its owner; each tie: the earliest queued
+        machine = min(machines, key=lambda m: (last_machine.get(m, -1.0), min(first[o] for o in machines[m])))
+        owner = min(machines[machine], key=lambda o: (last_owner.get(o, -1.0), first[o]))
         order.append(waiting[owner].pop(0))
-        by_machine[machine] += 1  # as if started: their next run comes after everyone else's first
-        by_owner[owner] += 1
+        last_machine[machine] = last_owner[owner] = now + len(order)  # as if started: to the back of the round
         if not waiting[owner]:
             del waiting[owner]
     return order

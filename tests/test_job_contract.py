@@ -211,6 +211,19 @@ def test_identities_on_one_machine_are_never_pushed_out_of_the_queue_for_each_ot
     refused(lambda: jobs.submit(TINY, owner_id="e" * 32, client="nat"), "limits.queue_full")
 
 
+def test_a_student_who_trained_a_lot_waits_for_one_run_of_a_new_flood_not_for_all_of_it(harness):
+    # counting starts in the last hour sent a student who had trained 5 times behind every run of a
+    # flood that began later; round robin over machines lets the flood go once per round
+    jobs = harness.make(max_concurrent_runs=0)
+    now = time.time()
+    for minutes in range(5):
+        done = jobs.store.create_run(TINY.to_dict(), state="finished", owner_id="a" * 32, client="m-a").run_id
+        jobs.store.write_status(done, RunStatus("finished", started_at=now - 60 * (minutes + 1)))
+    flood = [jobs.submit(TINY, owner_id=f"{i:032d}", client="m-flood") for i in range(4)]
+    honest = jobs.submit(TINY, owner_id="a" * 32, client="m-a")
+    assert [jobs.status(r).position for r in (flood[0], honest, *flood[1:])] == [0, 1, 2, 3, 4]
+
+
 def test_students_who_share_one_address_are_told_apart_by_identity(harness):
     jobs = harness.make(max_concurrent_runs=0)  # a school NAT: every run from one address
     first = [jobs.submit(TINY, owner_id=owner * 32, client="nat") for owner in "aab"]
