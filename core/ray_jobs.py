@@ -28,9 +28,13 @@ Failures, with Ray's own mechanisms:
 - a killed worker process or a lost node: each task has ``max_retries=0``, so its ``ObjectRef``
   fails (``WorkerCrashedError``, ``NodeDiedError``) and the run becomes "interrupted", resumable
   from its last checkpoint on any node.
-- the queue actor's node dies, or the head restarts: Ray restarts the actor (``max_restarts=-1``);
-  tasks owned by the old actor die with it, so every "running" run the new one holds no task for
-  becomes interrupted. An app restart finds the same actor by name; nothing changes.
+- the queue actor's node dies: Ray restarts the actor (``max_restarts=-1``); tasks owned by the old
+  actor die with it, so every "running" run the new one holds no task for becomes interrupted. An
+  app restart finds the same actor by name; nothing changes.
+- the head restarts (every head process killed, a new head on the same address): while it is
+  away each action gives the unreachable message below; then the app makes a new connection
+  (``ray.shutdown`` + ``ray.init``), creates the queue actor again (the new head's GCS knows no
+  detached actor) and the new queue marks the runs that were running interrupted, to be resumed.
 - a cluster absent or unreachable: each action that needs Ray raises one clear
   :class:`~core.i18n.UserError` (``jobs.ray_unreachable``, shown where Start was clicked); every
   page keeps working; the next action tries again after ``RECONNECT_S``.
@@ -214,8 +218,10 @@ class RayJobs(JobBackend):
             raise self._unreachable()
         try:
             with _connect_lock:
-                if self._reinit and ray.is_initialized():
-                    ray.shutdown()  # the connection broke (a head restart): make a new one
+                if self._reinit or not ray.is_initialized():
+                    # the connection broke (a head restart): a new one. A Ray Client whose server went away
+                    # says it is not initialized but still holds its dead connection, which ray.init refuses
+                    ray.shutdown()
                 self._reinit = False
                 if not ray.is_initialized():
                     _probe(self.options.address)

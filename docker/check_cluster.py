@@ -147,6 +147,17 @@ def passes(argv: list[str], env: dict) -> bool:
         return False
 
 
+def in_sessions(sessions: list[int]) -> list[int]:
+    """Return the processes of these sessions: each process started here leads one, and its descendants stay in it
+    even when they leave its process group (Ray puts each worker in a group of its own and renames it ray::...)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) in sessions:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def end_started(groups: list[int], work: Path) -> None:
     """End the process groups this check started, then any process of theirs that left its group (Ray workers)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -154,16 +165,19 @@ def end_started(groups: list[int], work: Path) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, sig)
         time.sleep(2)
+    for pid in in_sessions(groups):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError, ValueError):
             if str(work).encode() in cmdline.read_bytes():  # started with this check's temporary folder
                 os.kill(int(cmdline.parent.name), signal.SIGKILL)
 
 
-def check_live(work: Path, groups: list[int]) -> None:
-    gcs, client = free_port(), free_port()
+def ray_env() -> dict[str, str]:
+    """The environment of the Ray nodes and replicas: the app's folder importable, token authentication, no usage report."""
     # PYTHONPATH: Ray's workers import core.* (the queue actor, the runs) from the app's folder, as in the image
-    env = {
+    return {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "RAY_USAGE_STATS_ENABLED": "0",
@@ -171,19 +185,34 @@ def check_live(work: Path, groups: list[int]) -> None:
         "RAY_AUTH_TOKEN": secrets.token_hex(32),
     }
 
-    def start(argv: list[str], log: str, extra: dict) -> None:
-        with open(work / log, "wb") as out:
-            process = subprocess.Popen(
-                argv, env={**env, **extra}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
-            )
-        groups.append(process.pid)
 
+def start(argv: list[str], log: Path, env: dict, groups: list[int]) -> int:
+    """Start a process in its own group (noted in ``groups``, for end_started), its output to ``log``."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
+        )
+    groups.append(process.pid)
+    return process.pid
+
+
+def start_ray(work: Path, groups: list[int], env: dict, worker_cpus: int = 1) -> tuple[int, int]:
+    """Start compose's Ray head (no CPUs, Ray Client) and one worker node, logs in ``work``; return (GCS, client) ports."""
+    gcs, client = free_port(), free_port()
     ray_cli = str(BIN / "ray")
     start([ray_cli, "start", "--head", f"--port={gcs}", f"--ray-client-server-port={client}", "--num-cpus=0",
-           "--include-dashboard=false", f"--temp-dir={work}/ray", "--block"], "head.log", SLOW_CLIENT)  # fmt: skip
+           "--include-dashboard=false", f"--temp-dir={work}/ray", "--block"], work / "head.log",
+          {**env, **SLOW_CLIENT}, groups)  # fmt: skip
     node_env = {**env, "RAY_ADDRESS": f"127.0.0.1:{gcs}"}
     wait("the Ray head to be healthy", lambda: passes([PY, "docker/ray_node_health.py"], node_env))
-    start([ray_cli, "start", f"--address=127.0.0.1:{gcs}", "--num-cpus=1", "--block"], "worker.log", {})
+    start([ray_cli, "start", f"--address=127.0.0.1:{gcs}", f"--num-cpus={worker_cpus}", "--block"],
+          work / "worker.log", env, groups)  # fmt: skip
+    return gcs, client
+
+
+def check_live(work: Path, groups: list[int]) -> None:
+    env = ray_env()
+    gcs, client = start_ray(work, groups, env)
     ok(f"Ray head up (GCS {gcs}, Ray Client {client}, token auth, no CPUs); ray_node_health.py passes")
 
     runs = work / "runs"
@@ -195,8 +224,9 @@ def check_live(work: Path, groups: list[int]) -> None:
     for i, port in enumerate(ports, 1):
         start(
             ["docker/entrypoint.sh", "--server.scriptHealthCheckEnabled", "true"],
-            f"app-{i}.log",
-            {**replica_env, "PORT": str(port)},
+            work / f"app-{i}.log",
+            {**env, **replica_env, "PORT": str(port)},
+            groups,
         )
     for i, port in enumerate(ports, 1):
         wait(

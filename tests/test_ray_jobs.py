@@ -4,7 +4,9 @@ On the session's real local cluster (a head and a second node, one CPU each, ``r
 conftest): Ray places two runs on the two nodes; losing a node mid-run leaves its run interrupted
 and it resumes on the other; the queue actor, killed and restarted by Ray, marks the runs it lost
 interrupted; the Training page starts, shows, stops and resumes a run on Ray. Without a cluster: one
-clear message and every page still serves; and the app needs no Ray at all unless asked for.
+clear message and every page still serves; and the app needs no Ray at all unless asked for. On a
+cluster of its own (a subprocess over Ray Client, as the replicas connect): the whole head killed
+mid-run and started again leaves the run interrupted, and it resumes on the new head.
 """
 
 from __future__ import annotations
@@ -265,3 +267,90 @@ def test_a_replica_killed_mid_upload_leaves_whole_queued_runs_or_none(ray_cluste
         assert {jobs.cancel(j.run_id).state for j in runs} == {"cancelled"}  # and none is stuck
     finally:
         jobs.shutdown()
+
+
+HEAD_RESTART = """
+import json, os, signal, subprocess, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, "docker")
+from check_cluster import SLOW_CLIENT, end_started, free_port, in_sessions
+from core.config import TrainConfig
+from core.i18n import UserError
+from core.metrics import ResumeRecord
+from core.ray_jobs import RayJobs, RayOptions
+
+work = Path(tempfile.mkdtemp(prefix="stride-head-"))  # short: Ray's socket paths have a length limit
+gcs, client = free_port(), free_port()
+ray_cli = str(Path(sys.executable).parent / "ray")
+
+def start_head() -> int:
+    argv = [ray_cli, "start", "--head", f"--port={gcs}", f"--ray-client-server-port={client}", "--num-cpus=1",
+            "--include-dashboard=false", f"--temp-dir={work}/ray", "--block"]
+    head = subprocess.Popen(argv, env={**os.environ, **SLOW_CLIENT}, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return head.pid
+
+def until(what, condition, timeout_s=180):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (found := condition()):
+            return found
+        time.sleep(0.5)
+    raise SystemExit(f"timed out: {what}")
+
+def settled(run_id=None, state=None):
+    try:
+        jobs.schedule()
+    except UserError:
+        return False
+    return run_id is None or jobs.status(run_id).state == state
+
+heads = [start_head()]
+try:
+    jobs = RayJobs(work / "runs", max_concurrent_runs=1, torch_threads_per_run=1, warm_worker=False,
+                   options=RayOptions(f"ray://127.0.0.1:{client}"))
+    config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=10, batch_size=4, lr=0.01, max_samples=1500)
+    until("the first head to answer", settled)
+    run_id = jobs.submit(config)
+    until("a checkpoint", lambda: jobs.store.checkpoint_meta(run_id))
+    for pid in in_sessions(heads):  # the whole head at once, as a crash: GCS, raylet, Ray Client server, the run's worker
+        os.kill(pid, signal.SIGKILL)
+    kept = jobs.store.checkpoint_meta(run_id).epoch
+    gone, keys = time.monotonic(), []
+    for _ in range(2):
+        try:
+            jobs.submit(config)
+        except UserError as exc:
+            keys.append(exc.message.key)
+    took_gone = time.monotonic() - gone
+    state_while_gone = jobs.status(run_id).state
+
+    heads.append(start_head())
+    back = time.monotonic()
+    until("the new head's queue to mark the run interrupted", lambda: settled(run_id, "interrupted"))
+    reconnect_s = time.monotonic() - back
+    reason = jobs.status(run_id).status.reason.key
+    jobs.resume(run_id)
+    until("the resumed run to finish", lambda: settled(run_id, "finished"))
+    records, _ = jobs.store.read_metrics(run_id)
+    resumed = [r.epoch for r in records if isinstance(r, ResumeRecord)]
+    jobs.shutdown()
+finally:
+    end_started(heads, work)
+print(json.dumps({"keys": keys, "took_gone": took_gone, "while_gone": state_while_gone, "reason": reason,
+                  "kept": kept, "resumed": resumed, "reconnect_s": reconnect_s}))
+"""
+
+
+@pytest.mark.slow
+def test_a_whole_head_restart_leaves_the_run_interrupted_and_it_resumes_on_the_new_head(tmp_path):
+    # its own one-node cluster, whose head (GCS, raylet, Ray Client server, workers) is killed and started again
+    # on the same ports; the app connects over Ray Client, as compose.cluster.yaml's replicas do
+    # its own cluster without a token (not one from ~/.ray); no gRPC fork handlers in the head's Ray Client proxy,
+    # which on a busy machine can crash as it starts the server of a client
+    env = {"RAY_CLIENT_RECONNECT_GRACE_PERIOD": "5", "RAY_AUTH_MODE": "disabled", "GRPC_ENABLE_FORK_SUPPORT": "0"}
+    found = _python(HEAD_RESTART, env, timeout_s=400)
+    assert found["keys"] == ["jobs.ray_unreachable"] * 2  # the message of a cluster out of reach
+    assert found["while_gone"] == "running"  # nothing to tell it otherwise until a queue is back
+    assert found["reason"] == "jobs.worker_died"
+    assert found["kept"] >= 1 and found["resumed"] == [found["kept"]]
