@@ -87,4 +87,7 @@ rollback: ## class server: run the image of an earlier VERSION again (make upgra
 loadtest: $(VENV)/.dev ## 30 simulated students (2 hostile) for 10 minutes, after the 28 honest alone for 10 (not CI)
 	$(PY) -m benchmarks.loadtest
 
-.PHONY: help run test bench lint format bundled-models docker-check cluster-check lock backup restore reset-class upgrade rollback loadtest
+loadtest-replicas: $(VENV)/.dev ## 60 students (4 hostile) through Caddy to two replicas, Ray training, PostgreSQL (needs caddy; not CI)
+	$(PY) -m benchmarks.loadtest --replicas 2 --students 60 --hostile 4
+
+.PHONY: help run test bench lint format bundled-models docker-check cluster-check lock backup restore reset-class upgrade rollback loadtest loadtest-replicas

@@ -1,9 +1,10 @@
 """Load test: simulated students against a real `streamlit run` server on this machine (not CI).
 
 `make loadtest` / `python -m benchmarks.loadtest [--students 30] [--hostile 2] [--duration 600]
-[--baseline-duration 600] [--think 1.5] [--single-moves 60] [--seed 0] [--env NAME=VALUE ...]`.
-One server in class mode (STRIDE_TEACHER_PASSWORD and compose.yaml's limits, a temp run store;
-``--env`` adds to its environment, to compare a setting), then, against that same server:
+[--baseline-duration 600] [--think 1.5] [--single-moves 60] [--seed 0] [--env NAME=VALUE ...]
+[--replicas N]`. One server in class mode (STRIDE_TEACHER_PASSWORD and compose.yaml's limits, a
+temp run store; ``--env`` adds to its environment, to compare a setting), then, against that same
+server:
 
 1. warm-up: each page loaded once (imports, caches), not measured;
 2. one user alone on the convolution page: ``--single-moves`` slider moves, the baseline;
@@ -26,6 +27,16 @@ that did not compile, a websocket that closed, no answer within 30 s, a protocol
 a training run that failed, and tracebacks in the server's log. Messages about the server's
 limits (core/i18n `limits.*`) are counted as refusals, not errors. The report is printed and
 written as JSON to benchmarks/results/loadtest-<timestamp>.json.
+
+``--replicas N`` (`make loadtest-replicas`: 60 students, two replicas): instead of the one server,
+compose.cluster.yaml's deployment as local processes (benchmarks/replicas.py): a Ray head and a
+worker node that trains, class state in a throwaway PostgreSQL, N replicas sharing one run store,
+Caddy in front with the cluster Caddyfile's sticky-cookie proxy on plain http. The students connect
+through Caddy and send the cookie of their first request with the websocket and uploads, so each
+stays on one replica; the report adds, per replica, the students its cookie sent there, its open
+connections and its RSS. The server figures (CPU, RSS, workers) are replica app-1's; training
+runs in Ray's workers, outside them. Needs ``caddy`` (apt-get install caddy) and the postgresql
+binaries.
 """
 
 from __future__ import annotations
@@ -55,6 +66,7 @@ from typing import Any
 
 from benchmarks.hostile import EXPECTED as HOSTILE_EXPECTED
 from benchmarks.hostile import hostile_files, make_hostile_class
+from benchmarks.replicas import REPLICA_COOKIE, open_connections, replica_cluster, replica_of
 from benchmarks.timing import cpu_model, summary
 from tests.live_server import streamlit_server
 from tests.streamlit_client import ProtocolError, RunOutcome, Session
@@ -163,6 +175,7 @@ class Recorder:
     app_reruns: int = 0
     upload_http_ms: list[float] = field(default_factory=list)
     honest_owners: set[str] = field(default_factory=set)  # names of the honest trainers' identities
+    replica_cookies: dict[str, str | None] = field(default_factory=dict)  # student -> the proxy's sticky cookie
 
     def error(self, student: str, category: str, kind: str, detail: str, actions: str = "") -> None:
         at = round(time.monotonic() - self.started, 2)
@@ -203,6 +216,7 @@ class Student:
     """One simulated student: a page, a random generator and what they do there."""
 
     kind = ""
+    through_proxy = False  # --replicas: the students reach the app through Caddy
 
     def __init__(self, name: str, rng: random.Random, think_s: float, recorder: Recorder):
         self.name, self.rng, self.think_s, self.recorder = name, rng, think_s, recorder
@@ -212,6 +226,9 @@ class Student:
         self.headers = {
             "X-Forwarded-For": str(ipaddress.IPv4Address((10 << 24) + zlib.crc32(name.encode()) % (1 << 24)))
         }
+        self.cookies: dict[str, str] = {}  # the browser's: kept when the page is opened again (a proxy's sticky one)
+        # through a real proxy (--replicas), which adds the address it sees: the same machine as a loopback address
+        self.local_host = "127." + self.headers["X-Forwarded-For"].split(".", 1)[1] if Student.through_proxy else None
 
     def did(self, action: str) -> None:
         self.actions = [*self.actions[-1:], action]
@@ -453,9 +470,12 @@ async def run_student(student: Student, url: str, deadline: float, delay_s: floa
         category = "load"
         try:
             if session is None:
-                session = Session(url, student.page, query, headers=student.headers)
+                session = Session(url, student.page, query, headers=student.headers, cookies=student.cookies,
+                                  local_host=student.local_host)  # fmt: skip
                 student.did(f"open /{student.page}?{query}")
                 recorder.outcome(student, "load", await session.open())
+                student.cookies = session.cookies
+                recorder.replica_cookies[student.name] = session.cookies.get(REPLICA_COOKIE)
                 await student.start(session)
             category = student.kind
             pause = await student.act(session)
@@ -538,6 +558,9 @@ def machine_busy() -> tuple[int, int]:
 class Sampler:
     """Every SAMPLE_EVERY_S: memory and CPU of the server and its descendants, and the run store's states."""
 
+    # --replicas: (pid, port) of each replica, whose RSS and open connections are sampled too
+    replicas: list[tuple[int, int]] = []
+
     def __init__(self, pid: int, runs_dir: Path):
         self.pid, self.runs_dir = pid, runs_dir
         self.started = time.monotonic()
@@ -565,6 +588,11 @@ class Sampler:
             "workers": len(children),
             "total_pss_mb": round(sum(_pss_kb(pid) for pid in procs) / 1024, 1),
         })  # fmt: skip
+        if self.replicas:
+            self.memory[-1]["replicas"] = [
+                {"rss_mb": round(stat[3] * page, 1) if (stat := _proc_stat(pid)) else None,
+                 "connections": open_connections(port)} for pid, port in self.replicas
+            ]  # fmt: skip
         states = Counter()
         for status_file in self.runs_dir.glob("*/status.json"):
             try:
@@ -849,7 +877,7 @@ def format_report(result: dict) -> str:
         f"  {cfg['students']} students ({mix}) for {cfg['duration_s']:.0f} s, think time {cfg['think_s']} s mean, seed {cfg['seed']}",
         f"  machine: {result['machine']['cpu']}, {result['machine']['cores']} cores; load average "
         f"{result['machine']['load_start']} at start, {result['machine']['load_end']} at end",
-        f"  server: one `streamlit run` (pid {result['server']['pid']}) with {', '.join(f'{k}={v}' for k, v in cfg['env'].items())}",
+        f"  server: {server_line(result)} with {', '.join(f'{k}={v}' for k, v in cfg['env'].items())}",
         f"  phases, s: {', '.join(f'{k} {v:g}' for k, v in result['phases_s'].items())}",
         "",
         "Latency, ms: BackMsg rerun_script sent -> script_finished received (the server's slider-to-result; drawing not included)",
@@ -925,9 +953,26 @@ def format_report(result: dict) -> str:
         lines += [f"  {n:>4} x {p[:300]}" for p, n in Counter(result["server"]["log_problems"]).most_common(10)]
     if result["server"]["ended_leftovers"]:
         lines.append(f"Ended {len(result['server']['ended_leftovers'])} worker processes that outlived the server")
+    if result.get("replicas"):
+        lines.append(
+            "Replicas (students: sent there by the proxy's sticky cookie; connections: established TCP, peak):"
+        )
+        for r in result["replicas"]["per_replica"]:
+            rss = r["rss_mb"] or {"start": 0, "peak": 0, "end": 0}
+            lines.append(f"  {r['replica']} {r['address']}: {r['students']} students, peak {r['peak_connections']} connections, "
+                         f"RSS MB start {rss['start']:.0f} peak {rss['peak']:.0f} end {rss['end']:.0f}")  # fmt: skip
+        lines.append(f"  students without a replica cookie: {result['replicas']['students_without_replica_cookie']}")
     if result.get("honest_only"):
         lines += ["", *format_comparison(result)]
     return "\n".join(lines)
+
+
+def server_line(result: dict) -> str:
+    if not result.get("replicas"):
+        return f"one `streamlit run` (pid {result['server']['pid']})"
+    count = len(result["replicas"]["per_replica"])
+    return (f"{count} replicas behind Caddy (sticky cookie {REPLICA_COOKIE}), training on Ray (a head and one worker "
+            "node), class state in PostgreSQL, one shared run store; server figures below are replica app-1's")  # fmt: skip
 
 
 def format_comparison(result: dict) -> list[str]:
@@ -1001,13 +1046,15 @@ def phase_result(recorder: Recorder) -> dict:
 def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1.5, single_moves: int = 60,
                  seed: int = 0, counts: dict[str, int] | None = None, log_path: Path | None = None,
                  warm_pages: bool = True, server_env: dict[str, str] | None = None, hostile: int = 0,
-                 baseline_s: float = 0.0) -> dict:  # fmt: skip
+                 baseline_s: float = 0.0, replicas: int = 0) -> dict:  # fmt: skip
     """Start the server, run the phases, stop everything; return the results (see format_report).
 
     ``hostile`` of the ``students`` are hostile; ``baseline_s`` > 0 first runs the honest ones alone
     that long. ``warm_pages=False`` skips loading each page once before measuring (the first
     students then pay the imports). ``server_env`` adds to the server's environment (after
     CLASS_ENV), e.g. ``{"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}`` to compare a configuration change.
+    ``replicas`` > 0: that many replicas behind Caddy with Ray and PostgreSQL (benchmarks/replicas.py)
+    instead of the one server; the students go through the proxy.
     """
     server_env = {**CLASS_ENV, **(server_env or {})}
     clock = time.monotonic()
@@ -1031,14 +1078,24 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
         env = {**os.environ, **server_env, "STRIDE_RUNS_DIR": str(runs_dir)}
         load_start = os.getloadavg()
         lap("set-up")
-        with streamlit_server(APP, log_path, env) as url:
-            pid = server_pid(url)
+        server = (
+            replica_cluster(Path(tmp), {**server_env, "STRIDE_RUNS_DIR": str(runs_dir)}, replicas)
+            if replicas
+            else streamlit_server(APP, log_path, env)
+        )
+        with server as served:
+            cluster = served if replicas else None
+            url = cluster.url if cluster else served
+            pid = cluster.pids[0] if cluster else server_pid(url)
+            ports = [int(u.rsplit(":", 1)[1]) for u in cluster.upstreams] if cluster else []
+            Sampler.replicas = list(zip(cluster.pids, ports, strict=True)) if cluster else []
             lap("server start")
             warm = asyncio.run(warm_up(url)) if warm_pages else {}
             lap("warm-up")
             alone, alone_cpu_ms = asyncio.run(single_user(url, pid, single_moves, seed, book))
             lap("one user")
             HostileStudent.url = url
+            Student.through_proxy = bool(cluster)
             baseline = None
             if baseline_s > 0:
                 since = time.time()
@@ -1057,6 +1114,8 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
                 sampler.seen |= baseline[1].seen
         leftovers = end_leftovers(sampler.seen)
         lap("stop")
+        if cluster:  # the replicas' logs, one after the other, where the one server's would be
+            log_path.write_text("".join(f"=== app-{i} ===\n{p.read_text()}" for i, p in enumerate(cluster.logs, 1)))
         log_problems = server_log_problems(log_path)
         queue = queue_summary(sampler.queue, runs_dir, since, recorder.honest_owners)
         if baseline is not None:
@@ -1113,8 +1172,26 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
         "single_user": {**phase_result(alone), "errors": alone.errors, "server_cpu_ms_per_rerun": alone_cpu_ms},
         "load": load,
         "honest_only": baseline_result if baseline is not None else None,
+        "replicas": replica_summary(cluster.upstreams, sampler.memory, recorder.replica_cookies) if cluster else None,
         "errors": errors,
     }
+
+
+def replica_summary(upstreams: list[str], samples: list[dict], cookies: dict[str, str | None]) -> dict:
+    """Per replica: the students the proxy's cookie sent there, its RSS (start, peak, end) and its open connections."""
+    sent = Counter(replica_of(cookie, upstreams) for cookie in cookies.values())
+    rows = []
+    for i, upstream in enumerate(upstreams):
+        rss = [s["replicas"][i]["rss_mb"] for s in samples if s.get("replicas") and s["replicas"][i]["rss_mb"]]
+        connections = [s["replicas"][i]["connections"] for s in samples if s.get("replicas")]
+        rows.append({
+            "replica": f"app-{i + 1}",
+            "address": upstream,
+            "students": sent[upstream],
+            "rss_mb": {"start": rss[0], "peak": max(rss), "end": rss[-1]} if rss else None,
+            "peak_connections": max(connections, default=0),
+        })  # fmt: skip
+    return {"per_replica": rows, "students_without_replica_cookie": sent[None]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1140,6 +1217,9 @@ def main(argv: list[str] | None = None) -> int:
         default=RESULTS,
         help=f"folder for the report, its JSON and the server log (default {RESULTS})",
     )
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="0 (default): one server; N: N replicas behind Caddy, Ray training, PostgreSQL "
+                             "(benchmarks/replicas.py; needs caddy and the postgresql binaries)")  # fmt: skip
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
@@ -1159,6 +1239,7 @@ def main(argv: list[str] | None = None) -> int:
         server_env=extra,
         hostile=args.hostile,
         baseline_s=baseline_s if args.hostile else 0.0,
+        replicas=args.replicas,
     )
     print(format_report(result))
     out = args.out / f"loadtest-{stamp}.json"

@@ -30,7 +30,8 @@ What the frontend does, and so what :class:`Session` does:
 - Uploads: ``BackMsg.file_urls_request`` -> ``ForwardMsg.file_urls_response`` with one upload
   URL per file; a multipart PUT of each file to ``/_stcore/upload_file/<session>/<file>`` with
   the ``_streamlit_xsrf`` cookie (set by GET /_stcore/health) echoed in the ``X-Xsrftoken``
-  header; then a rerun whose uploader state (``file_uploader_state_value``) lists the files.
+  header (every cookie the first requests got goes with the websocket and each upload, as a
+  browser's would: behind a sticky proxy, its cookie keeps the tab on one replica); then a rerun whose uploader state (``file_uploader_state_value``) lists the files.
   Replaced files are DELETEd, as the frontend does when a file is removed from the uploader.
 - Fragments with ``run_every`` announce themselves with ``auto_rerun``; :meth:`Session.rerun`
   with ``fragment_id`` and ``auto=True`` is the frontend's timer firing.
@@ -217,27 +218,39 @@ def state_value(state: WidgetState | None) -> Any:
     return value
 
 
-def fetch_xsrf_cookie(base_url: str, timeout_s: float = TIMEOUT_S) -> str | None:
-    """GET the page and /_stcore/health as a browser does first; return the XSRF cookie (None without XSRF).
+def _take_cookies(reply, cookies: dict[str, str]) -> None:
+    for header in reply.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        cookies[name.strip()] = rest.split(";", 1)[0]
 
-    The health check is what sets the cookie; the frontend then sends the same value in the
-    ``X-Xsrftoken`` header of uploads.
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """Return the ``Cookie`` header that sends back every cookie the server set (none: no header)."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())} if cookies else {}
+
+
+def fetch_cookies(base_url: str, timeout_s: float = TIMEOUT_S, kept: dict[str, str] | None = None) -> dict[str, str]:
+    """GET the page and /_stcore/health as a browser does first; return the cookies they set.
+
+    The health check is what sets the XSRF cookie; the frontend then sends the same value in the
+    ``X-Xsrftoken`` header of uploads. Behind a sticky proxy the first answer sets the proxy's
+    cookie (``stride_replica``): it goes with every later request and the websocket, as a browser's
+    would, so the whole tab stays on one replica. ``kept``: the cookies a browser still has (a reload).
     """
-    with urllib.request.urlopen(base_url + "/", timeout=timeout_s) as reply:
-        reply.read()
-    with urllib.request.urlopen(base_url + "/_stcore/health", timeout=timeout_s) as reply:
-        reply.read()
-        for header in reply.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            if name.strip() == XSRF_COOKIE:
-                return rest.split(";", 1)[0]
-    return None
+    cookies = dict(kept or {})
+    for path in ("/", "/_stcore/health"):
+        request = urllib.request.Request(base_url + path, headers=cookie_header(cookies))
+        with urllib.request.urlopen(request, timeout=timeout_s) as reply:
+            reply.read()
+            _take_cookies(reply, cookies)
+    return cookies
 
 
-def _http(method: str, url: str, xsrf: str | None, body: bytes | None = None, content_type: str | None = None) -> int:
-    headers = {}
-    if xsrf:
-        headers = {"Cookie": f"{XSRF_COOKIE}={xsrf}", "X-Xsrftoken": xsrf}
+def _http(method: str, url: str, cookies: dict[str, str], body: bytes | None = None,
+          content_type: str | None = None) -> int:  # fmt: skip
+    headers = cookie_header(cookies)
+    if XSRF_COOKIE in cookies:
+        headers["X-Xsrftoken"] = cookies[XSRF_COOKIE]
     if content_type:
         headers["Content-Type"] = content_type
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
@@ -263,15 +276,17 @@ def _multipart(name: str, data: bytes, mime: str) -> tuple[bytes, str]:
 class Session:
     """One simulated browser tab on one page of the app."""
 
-    def __init__(
-        self, base_url: str, page: str, query: str = "", timeout_s: float = TIMEOUT_S, headers: dict | None = None
-    ):
+    def __init__(self, base_url: str, page: str, query: str = "", timeout_s: float = TIMEOUT_S,
+                 headers: dict | None = None, cookies: dict[str, str] | None = None,
+                 local_host: str | None = None):  # fmt: skip
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})  # sent with the websocket, e.g. the X-Forwarded-For a proxy would add
+        # the websocket's own address (a 127.x.y.z): a real proxy in front names the machine by it, not by a header
+        self.local_host = local_host
         self.page = page  # the URL path of the page, as st.Page names it: "convolution"
         self.query = query
         self.timeout_s = timeout_s
-        self.xsrf: str | None = None
+        self.cookies = dict(cookies or {})  # every cookie the server (or a proxy in front) set, and the kept ones
         self.session_id = ""
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}  # id -> the widget's latest element
@@ -289,9 +304,11 @@ class Session:
     async def open(self) -> RunOutcome:
         """GET / and the health check (XSRF cookie), open the websocket, load the page; return the outcome."""
         try:
-            self.xsrf = await asyncio.wait_for(asyncio.to_thread(fetch_xsrf_cookie, self.base_url), self.timeout_s)
+            self.cookies = await asyncio.wait_for(
+                asyncio.to_thread(fetch_cookies, self.base_url, self.timeout_s, self.cookies), self.timeout_s
+            )
             ws_url = "ws" + self.base_url.removeprefix("http") + "/_stcore/stream"
-            headers = self.headers | ({"Cookie": f"{XSRF_COOKIE}={self.xsrf}"} if self.xsrf else {})
+            headers = self.headers | cookie_header(self.cookies)
             self._ws = await connect(
                 ws_url,
                 subprotocols=["streamlit"],
@@ -299,6 +316,7 @@ class Session:
                 max_size=None,  # a page's figures come as single messages of several 100 kB
                 proxy=None,
                 open_timeout=self.timeout_s,
+                local_addr=(self.local_host, 0) if self.local_host else None,
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
             raise ProtocolError(f"could not connect: {exc!r}") from None
@@ -417,7 +435,7 @@ class Session:
             kept = list(old.file_uploader_state_value.uploaded_file_info)
         if not keep:
             for info in kept:
-                await asyncio.to_thread(_http, "DELETE", self.base_url + info.file_urls.delete_url, self.xsrf)
+                await asyncio.to_thread(_http, "DELETE", self.base_url + info.file_urls.delete_url, self.cookies)
             kept = []
         request_id = uuid.uuid4().hex
         future = asyncio.get_running_loop().create_future()
@@ -441,7 +459,7 @@ class Session:
         for (name, data, mime), urls in zip(files, response.file_urls, strict=True):
             body, content_type = _multipart(name, data, mime)
             status = await asyncio.to_thread(
-                _http, "PUT", self.base_url + urls.upload_url, self.xsrf, body, content_type
+                _http, "PUT", self.base_url + urls.upload_url, self.cookies, body, content_type
             )
             if status not in (200, 204):
                 raise ProtocolError(f"upload of {name} answered HTTP {status}")
