@@ -1079,7 +1079,7 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
         load_start = os.getloadavg()
         lap("set-up")
         server = (
-            replica_cluster(Path(tmp), {**server_env, "STRIDE_RUNS_DIR": str(runs_dir)}, replicas)
+            replica_cluster(Path(tmp), {**server_env, "STRIDE_RUNS_DIR": str(runs_dir)}, replicas, log_path)
             if replicas
             else streamlit_server(APP, log_path, env)
         )
@@ -1114,8 +1114,6 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
                 sampler.seen |= baseline[1].seen
         leftovers = end_leftovers(sampler.seen)
         lap("stop")
-        if cluster:  # the replicas' logs, one after the other, where the one server's would be
-            log_path.write_text("".join(f"=== app-{i} ===\n{p.read_text()}" for i, p in enumerate(cluster.logs, 1)))
         log_problems = server_log_problems(log_path)
         queue = queue_summary(sampler.queue, runs_dir, since, recorder.honest_owners)
         if baseline is not None:

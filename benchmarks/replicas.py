@@ -81,14 +81,20 @@ class Replicas:
 
 
 @contextmanager
-def replica_cluster(work: Path, env: dict[str, str], replicas: int = 2) -> Iterator[Replicas]:
-    """Start the Ray cluster, PostgreSQL, ``replicas`` app replicas and Caddy; yield them; end them all."""
+def replica_cluster(
+    work: Path, env: dict[str, str], replicas: int = 2, log_path: Path | None = None
+) -> Iterator[Replicas]:
+    """Start the Ray cluster, PostgreSQL, ``replicas`` app replicas and Caddy; yield them; end them all.
+
+    ``log_path``: where the replicas' logs are written at the end, one after the other (also after a failure).
+    """
     from tests.pg_server import fresh_database
 
     caddy = shutil.which("caddy")
     if caddy is None:
         raise RuntimeError("--replicas needs Caddy: apt-get install caddy (Debian's 2.6 will do)")
     groups: list[int] = []
+    logs = [work / f"app-{i}.log" for i in range(1, replicas + 1)]
     try:
         Path(env["STRIDE_RUNS_DIR"]).mkdir(parents=True, exist_ok=True)
         ray_env = check_cluster.ray_env()
@@ -98,7 +104,6 @@ def replica_cluster(work: Path, env: dict[str, str], replicas: int = 2) -> Itera
                        "STRIDE_DATABASE_URL": database, "PYTHON": sys.executable, "ADDRESS": "127.0.0.1"}  # fmt: skip
         ports = [check_cluster.free_port() for _ in range(replicas)]
         upstreams = [f"127.0.0.1:{port}" for port in ports]
-        logs = [work / f"app-{i}.log" for i in range(1, replicas + 1)]
         argv = ["docker/entrypoint.sh", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
         pids = [
             check_cluster.start(argv, log, {**replica_env, "PORT": str(port)}, groups)
@@ -119,6 +124,10 @@ def replica_cluster(work: Path, env: dict[str, str], replicas: int = 2) -> Itera
     finally:  # the replicas and Caddy first: a replica that loses its Ray head while stopping logs Ray's tracebacks
         check_cluster.end_started(groups[2:], work)
         check_cluster.end_started(groups, work)
+        if log_path is not None:
+            log_path.write_text(
+                "".join(f"=== app-{i} ===\n{p.read_text()}" for i, p in enumerate(logs, 1) if p.exists())
+            )
 
 
 def _answers(url: str) -> bool:

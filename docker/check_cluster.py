@@ -41,8 +41,10 @@ SERVICES = {"ray-head", "ray-worker", "app-1", "app-2", "postgres", "proxy"}
 STRIDE = {"ray-head", "ray-worker", "app-1", "app-2"}  # the services of Stride's image
 notes: list[str] = []
 # A Ray Client connection starts a server process on the head; on a busy 2-core machine that takes longer
-# than Ray's 30 s default (compose.cluster.yaml gives the head the same allowance)
-SLOW_CLIENT = {"RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120"}
+# than Ray's 30 s default (compose.cluster.yaml gives the head the same allowance). Without gRPC's fork
+# handlers: the head's Ray Client proxy forks that server while its gRPC threads run, and with them it was
+# seen to abort the child ("Check failed: next_worker->state == KICKED"), leaving the client waiting
+SLOW_CLIENT = {"RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120", "GRPC_ENABLE_FORK_SUPPORT": "0"}
 
 
 def fail(why: str) -> None:

@@ -346,9 +346,7 @@ print(json.dumps({"keys": keys, "took_gone": took_gone, "while_gone": state_whil
 def test_a_whole_head_restart_leaves_the_run_interrupted_and_it_resumes_on_the_new_head(tmp_path):
     # its own one-node cluster, whose head (GCS, raylet, Ray Client server, workers) is killed and started again
     # on the same ports; the app connects over Ray Client, as compose.cluster.yaml's replicas do
-    # its own cluster without a token (not one from ~/.ray); no gRPC fork handlers in the head's Ray Client proxy,
-    # which on a busy machine can crash as it starts the server of a client
-    env = {"RAY_CLIENT_RECONNECT_GRACE_PERIOD": "5", "RAY_AUTH_MODE": "disabled", "GRPC_ENABLE_FORK_SUPPORT": "0"}
+    env = {"RAY_CLIENT_RECONNECT_GRACE_PERIOD": "5", "RAY_AUTH_MODE": "disabled"}  # not a token from ~/.ray
     found = _python(HEAD_RESTART, env, timeout_s=400)
     assert found["keys"] == ["jobs.ray_unreachable"] * 2  # the message of a cluster out of reach
     assert found["while_gone"] == "running"  # nothing to tell it otherwise until a queue is back
