@@ -270,7 +270,7 @@ def test_a_replica_killed_mid_upload_leaves_whole_queued_runs_or_none(ray_cluste
 
 
 HEAD_RESTART = """
-import json, os, signal, subprocess, sys, tempfile, time
+import json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, "docker")
 from check_cluster import SLOW_CLIENT, end_started, free_port, in_sessions
@@ -337,6 +337,7 @@ try:
     jobs.shutdown()
 finally:
     end_started(heads, work)
+    shutil.rmtree(work, ignore_errors=True)
 print(json.dumps({"keys": keys, "took_gone": took_gone, "while_gone": state_while_gone, "reason": reason,
                   "kept": kept, "resumed": resumed, "reconnect_s": reconnect_s}))
 """
