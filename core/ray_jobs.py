@@ -254,11 +254,15 @@ class RayJobs(JobBackend):
             outcome, value = ray.get(queue.call.remote(method, *args), timeout=CALL_TIMEOUT_S)
         except RayTaskError:
             raise  # a bug in the queue actor: its traceback, not "unreachable"
-        except (RayError, GetTimeoutError, ConnectionError) as exc:
+        except Exception as exc:
+            # a Ray Client whose connection closed (its head gone, or this process stopping) raises a bare Exception
+            closed = not isinstance(exc, (RayError, GetTimeoutError, ConnectionError)) and not ray.is_initialized()
+            if not closed and not isinstance(exc, (RayError, GetTimeoutError, ConnectionError)):
+                raise
             self._queue, self._failed_at = None, time.monotonic()
-            self._reinit = isinstance(exc, ConnectionError)
+            self._reinit = closed or isinstance(exc, ConnectionError)
             self._problem = f"{type(exc).__name__}: {exc}"[:200]
-            logger.error("Ray queue call %s failed: %s", method, self._problem)
+            (logger.warning if closed else logger.error)("Ray queue call %s failed: %s", method, self._problem)
             raise self._unreachable() from None
         if outcome == "refused":
             raise UserError(value)
