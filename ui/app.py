@@ -11,6 +11,8 @@ app's requested layout.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -44,9 +46,22 @@ PIPELINE_PAGE = "pages/pipeline.py"
 PRACTICE_PAGE = "pages/practice.py"
 
 
+SETTINGS_FRESH_S = 10.0  # settings are read again after this long (a password file, a new CPU quota)
+_settings: tuple[tuple, float, Settings] | None = None  # (the STRIDE_* environment, when read, what it gave)
+
+
 def settings() -> Settings:
-    """Return the server's settings (read from the environment on each call: cheap, and tests change it)."""
-    return Settings.from_env()
+    """Return the server's settings, read from the environment again when it changed or SETTINGS_FRESH_S passed.
+
+    Every rerun of every session asks, often several times; reading them means reading the cgroup's
+    CPU files (core.cpus), which took about 5% of the server's CPU under a 30-student load test.
+    """
+    global _settings
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("STRIDE_")))
+    held = _settings
+    if held is None or held[0] != environment or time.monotonic() - held[1] > SETTINGS_FRESH_S:
+        held = _settings = (environment, time.monotonic(), Settings.from_env())
+    return held[2]
 
 
 def start_page():

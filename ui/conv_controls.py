@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -100,11 +101,17 @@ def start_section(mode: str | None = None) -> None:
 # --- matrices: the section's input and kernel, kept across size changes ---------------------------------
 
 
+@functools.lru_cache(maxsize=512)
+def _seeded(shape: tuple[int, int], low: int, high: int, seed: int) -> np.ndarray:
+    """Whole numbers from ``low`` to ``high - 1`` drawn with ``seed``: the same cells on every rerun (kept, not redrawn)."""
+    return np.random.default_rng(seed).integers(low, high, shape).astype(float)
+
+
 def default_matrices(mode: str, size: tuple[int, int], kernel_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Return the example's input and kernel, grown or cut to the chosen sizes (extra cells: seeded random)."""
     x_example, k_example = MATRIX_EXAMPLES.get(mode, {}).get(S.get(key("example", mode)), (None, None))
-    x = np.random.default_rng(size[0] * 100 + size[1]).integers(0, 6, size).astype(float)
-    kernel = np.random.default_rng(kernel_size[0] * 10 + kernel_size[1]).integers(-1, 3, kernel_size).astype(float)
+    x = _seeded(size, 0, 6, size[0] * 100 + size[1]).copy()
+    kernel = _seeded(kernel_size, -1, 3, kernel_size[0] * 10 + kernel_size[1]).copy()
     for target, source in ((x, x_example), (kernel, k_example)):
         if source is not None:
             source = np.asarray(source, dtype=float)[: target.shape[0], : target.shape[1]]
