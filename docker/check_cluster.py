@@ -11,9 +11,10 @@
    docker/entrypoint.sh with STRIDE_JOBS=ray over Ray Client, each passing docker/healthcheck.py
    and running streamlit_app.py; a run submitted as replica 1 trains on the worker node into the
    shared store, and replica 2's backend sees it finished.
-It cannot check (no engine, no Caddy here): the image build, Caddy's parsing of the Caddyfile, sticky
-cookies and websocket upgrades through the proxy, PostgreSQL's container, the named volume across
-machines (NFS), shm sizes and container user ids.
+It cannot check (no engine here): the image build, PostgreSQL's container, the named volume across
+machines (NFS), shm sizes and container user ids. Caddy's sticky cookies and websockets in front of
+two replicas are exercised by `make loadtest-replicas` (benchmarks/replicas.py), with the same
+reverse_proxy block; Caddy's TLS on a real address is not.
 """
 
 from __future__ import annotations
@@ -299,9 +300,9 @@ def main() -> int:
     print("\ncluster-check: OK")
     for line in notes:
         print(f"  {line}")
-    print("  not checked here (no Docker engine, no Caddy): the image build, Caddy's parsing of the Caddyfile, sticky")
-    print("  cookies and websockets through the proxy, the postgres container, the run volume across machines (NFS),")
-    print("  shm sizes, container user ids")
+    print("  not checked here (no Docker engine): the image build, the postgres container, the run volume across")
+    print("  machines (NFS), shm sizes, container user ids; Caddy's sticky cookies and websockets in front of two")
+    print("  replicas: make loadtest-replicas")
     return 0
 
 

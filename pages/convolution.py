@@ -13,8 +13,6 @@ In teacher mode the settings in the URL can be pinned for the class (core.classr
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import streamlit as st
 import torch
@@ -113,7 +111,7 @@ def matrix_section() -> None:
         walk(out_h, out_w, draw, "conv.step", URL.write)
         with st.expander(t("conv.corr2d_title")):
             st.write(t("conv.corr2d_intro"))
-            st.code(inspect.getsource(ops.corr2d), language="python", wrap_lines=True)
+            st.code(ops.corr2d_source(), language="python", wrap_lines=True)
             loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), settings.stride, settings.dilation)
             loops += bias
             diff = float(np.abs(loops.numpy() - result.output).max())
