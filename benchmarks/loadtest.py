@@ -66,7 +66,7 @@ from typing import Any
 
 from benchmarks.hostile import EXPECTED as HOSTILE_EXPECTED
 from benchmarks.hostile import hostile_files, make_hostile_class
-from benchmarks.replicas import REPLICA_COOKIE, open_connections, replica_cluster, replica_of
+from benchmarks.replicas import REPLICA_COOKIE, check_cluster, open_connections, replica_cluster
 from benchmarks.timing import cpu_model, summary
 from tests.live_server import streamlit_server
 from tests.streamlit_client import ProtocolError, RunOutcome, Session
@@ -1177,7 +1177,7 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
 
 def replica_summary(upstreams: list[str], samples: list[dict], cookies: dict[str, str | None]) -> dict:
     """Per replica: the students the proxy's cookie sent there, its RSS (start, peak, end) and its open connections."""
-    sent = Counter(replica_of(cookie, upstreams) for cookie in cookies.values())
+    sent = Counter(check_cluster.replica_of(cookie, upstreams) for cookie in cookies.values())
     rows = []
     for i, upstream in enumerate(upstreams):
         rss = [s["replicas"][i]["rss_mb"] for s in samples if s.get("replicas") and s["replicas"][i]["rss_mb"]]

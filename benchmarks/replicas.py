@@ -12,15 +12,12 @@ What compose.cluster.yaml runs, as local processes in one temporary folder:
 
 Which replica a student was sent to is read from the cookie Caddy set on the student's first
 request: Caddy 2.6 names an upstream by the hex HMAC-SHA256 of its address (key: the policy's
-secret, here none), :func:`replica_of` turns it back into the address.
+secret, here none), and ``check_cluster.replica_of`` turns it back into the address.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import re
 import shutil
 import sys
 import urllib.request
@@ -34,29 +31,6 @@ sys.path.insert(0, str(ROOT / "docker"))
 import check_cluster  # noqa: E402  (docker/ is scripts, not a package)
 
 REPLICA_COOKIE = "stride_replica"
-CLUSTER_CADDYFILE = ROOT / "docker" / "Caddyfile.cluster"
-
-
-def local_caddyfile(cluster_text: str, port: int, upstreams: list[str]) -> str:
-    """Return a Caddyfile for plain http on 127.0.0.1:``port`` with the cluster Caddyfile's reverse_proxy block.
-
-    Only the upstreams change (``app-1:8501 app-2:8501`` -> ``upstreams``); the policy, health
-    checks and comments are the cluster's own, so the load test measures the deployment's proxy.
-    """
-    found = re.search(r"^(\s*)reverse_proxy [^{\n]+\{\n.*?^\1\}\n", cluster_text, re.S | re.M)
-    if found is None:
-        raise ValueError("no reverse_proxy block in the cluster Caddyfile")
-    block = re.sub(r"reverse_proxy [^{\n]+\{", f"reverse_proxy {' '.join(upstreams)} {{", found.group(0), count=1)
-    options = "{\n\tadmin off\n\tauto_https off\n}\n"
-    return f"{options}\nhttp://127.0.0.1:{port} {{\n{block}}}\n"
-
-
-def replica_of(cookie: str | None, upstreams: list[str]) -> str | None:
-    """Return the upstream address Caddy's sticky cookie names, or None for no cookie or an unknown one."""
-    for upstream in upstreams:
-        if cookie and hmac.compare_digest(cookie, hmac.new(b"", upstream.encode(), hashlib.sha256).hexdigest()):
-            return upstream
-    return None
 
 
 def open_connections(port: int) -> int:
@@ -114,7 +88,9 @@ def replica_cluster(
                 [sys.executable, "docker/healthcheck.py", f"http://{u}"], replica_env))  # fmt: skip
         port = check_cluster.free_port()
         caddyfile = work / "Caddyfile"
-        caddyfile.write_text(local_caddyfile(CLUSTER_CADDYFILE.read_text(), port, upstreams))
+        caddyfile.write_text(
+            check_cluster.local_caddyfile(check_cluster.CLUSTER_CADDYFILE.read_text(), port, upstreams)
+        )
         home = {"HOME": str(work), "XDG_DATA_HOME": str(work / "caddy"), "XDG_CONFIG_HOME": str(work / "caddy")}
         check_cluster.start([caddy, "run", "--config", str(caddyfile), "--adapter", "caddyfile"], work / "caddy.log",
                             {**os.environ, **home}, groups)  # fmt: skip

@@ -20,6 +20,8 @@ reverse_proxy block; Caddy's TLS on a real address is not.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -46,6 +48,34 @@ notes: list[str] = []
 # handlers: the head's Ray Client proxy forks that server while its gRPC threads run, and with them it was
 # seen to abort the child ("Check failed: next_worker->state == KICKED"), leaving the client waiting
 SLOW_CLIENT = {"RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120", "GRPC_ENABLE_FORK_SUPPORT": "0"}
+
+
+# --- the cluster's proxy on this machine (benchmarks/replicas.py: the load test across replicas) ---
+
+
+CLUSTER_CADDYFILE = Path(__file__).resolve().parent / "Caddyfile.cluster"
+
+
+def local_caddyfile(cluster_text: str, port: int, upstreams: list[str]) -> str:
+    """Return a Caddyfile for plain http on 127.0.0.1:``port`` with the cluster Caddyfile's reverse_proxy block.
+
+    Only the upstreams change (``app-1:8501 app-2:8501`` -> ``upstreams``); the policy, health
+    checks and comments are the cluster's own, so the load test measures the deployment's proxy.
+    """
+    found = re.search(r"^(\s*)reverse_proxy [^{\n]+\{\n.*?^\1\}\n", cluster_text, re.S | re.M)
+    if found is None:
+        raise ValueError("no reverse_proxy block in the cluster Caddyfile")
+    block = re.sub(r"reverse_proxy [^{\n]+\{", f"reverse_proxy {' '.join(upstreams)} {{", found.group(0), count=1)
+    options = "{\n\tadmin off\n\tauto_https off\n}\n"
+    return f"{options}\nhttp://127.0.0.1:{port} {{\n{block}}}\n"
+
+
+def replica_of(cookie: str | None, upstreams: list[str]) -> str | None:
+    """Return the upstream address Caddy's sticky cookie names, or None for no cookie or an unknown one."""
+    for upstream in upstreams:
+        if cookie and hmac.compare_digest(cookie, hmac.new(b"", upstream.encode(), hashlib.sha256).hexdigest()):
+            return upstream
+    return None
 
 
 def fail(why: str) -> None:

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.replicas import CLUSTER_CADDYFILE, local_caddyfile, replica_of
 from tests.streamlit_client import cookie_header, fetch_cookies
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docker"))  # docker/ is scripts, not a package
+from check_cluster import CLUSTER_CADDYFILE, local_caddyfile, replica_of  # noqa: E402
 
 STUDENTS = ["conv-1", "conv-2", "arch-1", "predict-1", "train-1", "hostile-1"]
 MIN_RERUNS = 3  # the page load and at least two actions in 20 s, thinking ~1 s between them
