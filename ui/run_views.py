@@ -52,7 +52,8 @@ def status_ui(job: Job, running_cap: int) -> None:
         st.success(text, icon=":material/check_circle:")
     else:
         reason = job.status.reason.text(lang()) if job.status.reason is not None else ""
-        getattr(st, "error" if state == "failed" else "warning")(f"{text}: {reason}" if reason else text)
+        text = t("training.status_because", status=text, reason=reason) if reason else text
+        getattr(st, "error" if state == "failed" else "warning")(text)
 
 
 def progress_ui(records: list[Record], job: Job) -> None:

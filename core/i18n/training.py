@@ -239,6 +239,7 @@ TEXT = {
     "training.status_failed": ("Failed", "失败"),
     "training.status_cancelled": ("Stopped", "已停止"),
     "training.status_interrupted": ("Interrupted", "已中断"),
+    "training.status_because": ("{status}: {reason}", "{status}：{reason}"),
     "training.queued_next": ("it starts as soon as a running job ends", "正在训练的任务一结束就开始"),
     "training.queued_ahead": ("{n} run(s) ahead of it in the queue", "队列中还有 {n} 个训练任务排在它前面"),
     "training.stop": ("Stop", "停止"),
