@@ -206,9 +206,9 @@ def test_a_full_queue_makes_room_from_the_machine_with_the_most_runs_waiting(har
 
 def test_identities_on_one_machine_are_never_pushed_out_of_the_queue_for_each_other(harness):
     jobs = harness.make(max_concurrent_runs=0, limits=Limits(max_queue=2))  # a school NAT: one address
-    for owner in "cd":
-        jobs.submit(TINY, owner_id=owner * 32, client="nat")
+    waiting = [jobs.submit(TINY, owner_id=owner * 32, client="nat") for owner in "cd"]
     refused(lambda: jobs.submit(TINY, owner_id="e" * 32, client="nat"), "limits.queue_full")
+    assert _states(jobs, waiting) == ["queued", "queued"]  # nobody lost their place to a classmate
 
 
 def test_a_student_who_trained_a_lot_waits_for_one_run_of_a_new_flood_not_for_all_of_it(harness):
