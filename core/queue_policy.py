@@ -52,9 +52,10 @@ def queue_order(runs: list[RunInfo], now: float | None = None) -> list[RunInfo]:
     waiting: dict[str | None, list[RunInfo]] = {}  # owner -> their queued runs, first queued first
     for run in queued:
         waiting.setdefault(run.owner_id, []).append(run)
+    place = {run.run_id: i for i, run in enumerate(queued)}  # where each run was queued
     order = []
     while waiting:
-        first = {o: queued.index(their[0]) for o, their in waiting.items()}  # where each owner's next run was queued
+        first = {o: place[their[0].run_id] for o, their in waiting.items()}  # where each owner's next run was queued
         machines: dict[tuple, list[str | None]] = {}  # machine -> its owners who wait
         for owner, their in waiting.items():
             machines.setdefault(_machine(their[0]), []).append(owner)
@@ -120,7 +121,7 @@ def admit(
         raise UserError(problems[0])
     runs = store.list_runs()
     queued = sum(r.status.state == "queued" for r in runs)
-    pushed = _to_push_out(runs, _machine_of(client, owner_id)) if queued >= limits.max_queue else None
+    pushed, waiting = _to_push_out(runs, _machine_of(client, owner_id)) if queued >= limits.max_queue else (None, 0)
     if queued >= limits.max_queue and pushed is None:
         raise UserError(Message("limits.queue_full", {"queued": queued, "limit": limits.max_queue}))
     cap = limits.max_runs_per_student
@@ -130,24 +131,25 @@ def admit(
             raise UserError(Message("limits.per_student", {"active": active, "limit": cap}))
     pruned = make_room(store, limits, runs, config, owner_id, per_student, resuming)
     if pushed is not None:  # every check passed: only now does the other machine's run lose its place
-        waiting = sum(r.status.state == "queued" and _machine(r) == _machine(pushed) for r in runs)
         reason = Message("limits.bumped_from_queue", {"waiting": waiting})
         store.update_status(pushed.run_id, state="cancelled", reason=reason, ended_at=time.time())
     return pruned
 
 
-def _to_push_out(runs: list[RunInfo], submitter: tuple) -> RunInfo | None:
-    """Return the last queued run of the machine with the most runs waiting, if it has more than ``submitter``'s would.
+def _to_push_out(runs: list[RunInfo], submitter: tuple) -> tuple[RunInfo | None, int]:
+    """Return the run a full queue gives up for ``submitter``, and how many runs its machine has waiting.
 
-    Within one machine (a school's NAT, or runs whose address is unknown: each owner a machine of
+    That run is the last queued one of the machine with the most waiting, when it has more than
+    ``submitter``'s would have (else None). Within one machine (a school's NAT, or runs whose address is unknown: each owner a machine of
     its own) none is.
     """
     waiting = [r for r in runs if r.status.state == "queued"]
     per_machine = Counter(map(_machine, waiting))
     machine, count = max(per_machine.items(), key=lambda item: item[1], default=(None, 0))
     if count <= per_machine[submitter] + 1:
-        return None
-    return max((r for r in waiting if _machine(r) == machine), key=lambda r: (r.status.queued_at or 0, r.run_id))
+        return None, count
+    last = max((r for r in waiting if _machine(r) == machine), key=lambda r: (r.status.queued_at or 0, r.run_id))
+    return last, count
 
 
 def make_room(
