@@ -45,10 +45,11 @@ from ui.conv_controls import (
     rect_toggle,
     show_problem,
     start_section,
+    tables_folded,
     walk,
     window_figures,
 )
-from ui.conv_derivation import corr2d_slip, derivation, pool_slip
+from ui.conv_derivation import corr2d_fold, derivation, pool_slip
 from ui.conv_photo import channel_controls, photo_tensor, show_output, upload_tensor
 from ui.conv_url import page_url, pin_ui
 from ui.text import show
@@ -109,19 +110,8 @@ def matrix_section() -> None:
             st.code(arithmetic(window, kernel), language=None, wrap_lines=True)
 
         walk(out_h, out_w, draw, "conv.step", URL.write)
-        with st.expander(t("conv.corr2d_title")):
-            st.write(t("conv.corr2d_intro"))
-            st.code(ops.corr2d_source(), language="python", wrap_lines=True)
-            loops = ops.corr2d(torch.tensor(result.padded), torch.tensor(kernel), settings.stride, settings.dilation)
-            loops += bias
-            diff = float(np.abs(loops.numpy() - result.output).max())
-            st.write(t("conv.corr2d_agree", diff=format_number(diff)))
-            corr2d_slip(result.padded, kernel)
-        with st.expander(t("common.as_table")):
-            st.caption(t("conv.padded_input"))
-            st.table(matrix_table(result.padded))
-            st.caption(t("conv.output"))
-            st.table(matrix_table(result.output))
+        corr2d_fold(result, kernel, settings, bias)
+        tables_folded((t("conv.padded_input"), result.padded), (t("conv.output"), result.output))
     share()
 
 
@@ -270,8 +260,7 @@ def pool_section() -> None:
             pooled, error = ops.integer_avg_pool(x, settings)
             st.info(t("conv.avg_int", error=error))
             st.table(matrix_table(pooled))
-        with st.expander(t("common.as_table")):
-            st.table(matrix_table(result.output))
+        tables_folded((None, result.output))
     share()
 
 
@@ -364,8 +353,7 @@ def transposed_section() -> None:
             )
 
         walk(size[0], size[1], draw, "conv.input_cell", URL.write)
-        with st.expander(t("common.as_table")):
-            st.table(matrix_table(result.output))
+        tables_folded((None, result.output))
     share()
 
 

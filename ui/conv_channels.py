@@ -28,7 +28,7 @@ from ui.conv_controls import SIDE, formula, key, pair_input, section, start_sect
 from ui.conv_derivation import derivation
 from ui.text import show, t
 from ui.urlstate import Param
-from ui.widgets import plot
+from ui.widgets import folded, plot
 
 S = st.session_state
 MODE = "channels"
@@ -142,7 +142,8 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
         st.metric(t("conv.ch.linear_params"), f"{linear:,}")
         st.code(f"nn.Linear({in_features}, {out_features})\n{linear_text}", language=None, wrap_lines=True)
         st.caption(t("conv.ch.sharing", ratio=format_number(round(linear / params, 1))))
-    with st.expander(t("conv.slip.flatten_title")):
+
+    def flatten_slip() -> None:
         flat, kept = flatten_shapes((64, *geometry.in_shape))
         st.write(t("conv.slip.flatten", flat=flat, kept=kept))
         st.code(
@@ -153,6 +154,8 @@ def shapes_and_counts(settings: ConvSettings, geometry) -> None:
             language="python",
             wrap_lines=True,
         )
+
+    folded(t("conv.slip.flatten_title"), key("flatten_slip"), flatten_slip)
 
 
 def one_cell(result: channels.ChannelResult, remember: Callable[[], object]) -> None:

@@ -27,7 +27,7 @@ from core.formatting import format_number
 from core.images import sample_photos
 from core.layer_settings import PADDING_MODES, ConvSettings, PoolSettings
 from ui.text import show, t
-from ui.widgets import drop_impossible_edits, plot
+from ui.widgets import drop_impossible_edits, folded, matrix_table, plot
 
 S = st.session_state
 MODES = ("matrix", "image", "channels", "pool", "act", "transposed")
@@ -157,7 +157,12 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     edited = st.data_editor(
         pd.DataFrame(values), key=key, hide_index=True, width="content", height=(rows + 1) * 35 + 3
     )  # every row, no scrolling
-    return edited.iloc[:rows, :cols].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+    edited = edited.iloc[:rows, :cols]
+    try:  # the usual case: numeric columns, read at once
+        values = edited.to_numpy(dtype=float)
+    except (TypeError, ValueError):  # text in a cell (a crafted message): what is not a number counts as 0
+        values = edited.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def load_example(mode: str | None = None) -> None:
@@ -296,13 +301,25 @@ def formula(geometry, ceil_mode: bool = False) -> None:
     dropped = [dim.axis for dim in geometry.dims if dim.last_window_dropped]
     if dropped:
         st.caption(t("conv.ceil_minus_one", axes=", ".join(dropped)))
-    with st.expander(t("conv.formula_text")):
-        st.code("\n".join(f"{d.axis}_out = {d.formula}" for d in geometry.dims), language=None)
+    text = "\n".join(f"{d.axis}_out = {d.formula}" for d in geometry.dims)
+    folded(t("conv.formula_text"), key("formula_text"), lambda: st.code(text, language=None))
     if geometry.out_shape is not None:
         st.metric(t("conv.output_shape"), " × ".join(str(v) for v in geometry.out_shape[1:]))
         rows, cols = (dim.uncovered for dim in geometry.dims)
         if rows or cols:
             st.info(t("conv.uncovered_ceil" if ceil_mode else "conv.uncovered", rows=rows, cols=cols))
+
+
+def tables_folded(*matrices: tuple[str | None, np.ndarray]) -> None:
+    """The section's matrices as tables of numbers (caption, values), in a fold built only while open."""
+
+    def draw() -> None:
+        for caption, values in matrices:
+            if caption:
+                st.caption(caption)
+            st.table(matrix_table(values))
+
+    folded(t("common.as_table"), key("table"), draw)
 
 
 def walk(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,18 @@ def valid_index(key: str, count: int) -> None:
     value = st.session_state.get(key, 0)
     if not isinstance(value, int) or not 0 <= value < count:
         st.session_state[key] = 0 if not isinstance(value, int) else max(0, min(value, count - 1))
+
+
+def folded(label: str, key: str, draw: Callable[[], None], **kwargs) -> None:
+    """An expander that builds its content only while it is open (opening it reruns its fragment).
+
+    Closed, it costs a rerun nothing: its content is neither computed nor sent. A section that
+    reruns on every slider move keeps its "more detail" parts in these.
+    """
+    box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    if box.open:
+        with box:
+            draw()
 
 
 def matrix_table(values: np.ndarray) -> pd.DataFrame:
