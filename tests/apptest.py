@@ -27,3 +27,10 @@ def navigation_known() -> Iterator[None]:
         yield
     finally:
         PagesManager.__init__ = start
+
+
+def open_folds(at, *keys: str):
+    """Open the folds (``ui.widgets.folded`` expanders) of these keys, as a click would, and rerun."""
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()

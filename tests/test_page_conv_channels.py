@@ -76,8 +76,9 @@ def test_the_photo_goes_through_a_real_conv2d_by_default_and_depthwise_is_labell
 
 
 def test_the_derivation_and_the_pooling_note_speak_chinese(app):
-    at = app(PAGE, mode="pool")
-    at.segmented_control(key="lang").set_value("zh").run()
+    at = app(None, lang="zh", mode="pool")  # in Chinese from the start: AppTest reads format_func labels in English
+    at.session_state["conv.pool.derivation"] = at.session_state["conv.pool.pool_slip"] = True  # both folds open
+    at.switch_page(PAGE).run()
     text = " ".join(m.value for m in at.markdown)
     assert "向下取整" in text and "上采样" in text
     assert not at.exception

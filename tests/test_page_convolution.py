@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.apptest import open_folds
+
 PAGE = "pages/convolution.py"
 
 
@@ -28,7 +30,12 @@ def test_moving_the_stride_slider_updates_formula_output_and_url(app):
 def test_matrix_b_with_bias_three_shows_the_golden_output(app):
     at = app(PAGE, preset="B", size="4", kernel="3")
     at.number_input(key="conv.matrix.bias").set_value(3.0).run()
+    assert not at.table and "corr2d" not in " ".join(c.value for c in at.code)  # folded: nothing built or sent
+    open_folds(at, "conv.matrix.table", "conv.matrix.corr2d")
     assert [["18", "19"], ["9", "18"]] in _tables(at)
+    assert any("def corr2d" in c.value for c in at.code)
+    at.slider(key="conv.matrix.stride_h").set_value(2).run()  # the folds stay open as the section reruns
+    assert [["18"]] in _tables(at)
 
 
 def test_invalid_kernel_shows_the_rule_and_the_fix_button_repairs_it(app):
@@ -69,6 +76,7 @@ def test_pooling_ceil_mode_on_matrix_a(app):
     assert at.metric[0].value == "1 × 1"
     at.checkbox(key="conv.pool.ceil_mode").check().run()
     assert at.metric[0].value == "2 × 2"
+    open_folds(at, "conv.pool.table")
     assert [["2", "3"], ["5", "1"]] in _tables(at)
 
 
