@@ -350,6 +350,20 @@ def image_to_tensor(image: Image.Image) -> torch.Tensor:
     return pixels.to(torch.float32) / 255
 
 
+def encode_jpeg(pixels: np.ndarray, width: int | None = None, quality: int = 95) -> bytes:
+    """Return uint8 pixels, (H, W) or (H, W, 3), as JPEG bytes, scaled down to ``width`` pixels when wider.
+
+    What a page shows: encoded here once instead of by Streamlit on every rerun, which encodes an
+    array, decodes it again to check its size, and encodes it a second time when it is too wide.
+    """
+    image = Image.fromarray(np.ascontiguousarray(pixels))
+    if width is not None and image.width > width:
+        image = image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
 def sample_photos() -> dict[str, Image.Image]:
     """Return scikit-learn's two sample photos, ``{"china.jpg": ..., "flower.jpg": ...}``, 640 x 427 RGB.
 

@@ -20,7 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from core import ops
 from core.formatting import format_number
 from core.i18n import Message
-from core.images import decode_image, image_to_tensor, sample_photos, to_gray, upload_limits
+from core.images import decode_image, encode_jpeg, image_to_tensor, sample_photos, to_gray, upload_limits
 from core.layer_settings import ConvSettings
 from core.urlstate import parse_choice
 from ui.app import settings
@@ -54,6 +54,16 @@ def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple
     """Decode an uploaded photo safely; return its (C, H, W) pixels and the decoder's notes."""
     decoded = decode_image(data, name, **upload_limits(settings()))
     return image_to_tensor(to_gray(decoded.image) if gray else decoded.image).numpy(), decoded.notes
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _encoded(pixels: np.ndarray, width: int | None) -> bytes:
+    return encode_jpeg(pixels, width)
+
+
+def input_picture(image: torch.Tensor, width: int | None = None) -> bytes:
+    """The photo as drawn beside the output, encoded once: it does not change when a slider moves."""
+    return _encoded(ops.to_pixels(image, "clip"), width)
 
 
 def default_mix(out_channels: int, in_channels: int) -> np.ndarray:
@@ -129,10 +139,14 @@ def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings,
     )
     if mix is None:
         a, b = st.columns(2)
-        a.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
-        b.image(ops.to_pixels(out, mapping), caption=t("conv.image_out", shape=tuple(out.shape)), width="stretch")
+        a.image(input_picture(image), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
+        b.image(
+            encode_jpeg(ops.to_pixels(out, mapping)),
+            caption=t("conv.image_out", shape=tuple(out.shape)),
+            width="stretch",
+        )
         return out
-    st.image(ops.to_pixels(image, "clip"), caption=t("conv.image_in", shape=tuple(image.shape)), width=SHOWN_PX)
+    st.image(input_picture(image, SHOWN_PX), caption=t("conv.image_in", shape=tuple(image.shape)), width=SHOWN_PX)
     st.caption(t("conv.image_out", shape=tuple(out.shape)))
     step = max(1, -(-out.shape[-1] // SHOWN_PX))  # keep every step-th pixel for the picture only
     pixels = ops.to_pixels(out[:, ::step, ::step], mapping)  # one mapping for all maps, as the note says
@@ -140,7 +154,8 @@ def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings,
     columns = st.columns(4)
     for o in range(out.shape[0]):
         weights = " ".join(format_number(float(v)) for v in mix[o])
-        columns[o % 4].image(pixels[..., o], caption=t("conv.feature_map", o=o, mix=weights), width="stretch")
+        picture = encode_jpeg(pixels[..., o])
+        columns[o % 4].image(picture, caption=t("conv.feature_map", o=o, mix=weights), width="stretch")
     if step > 1:
         st.caption(t("conv.shown_smaller", step=step))
     return out
