@@ -580,3 +580,16 @@ def test_one_upload_batch_decodes_at_most_fifty_pictures():
         ("50.png", "images.too_many_files"),
         ("51.png", "images.too_many_files"),
     ]
+
+
+def test_pictures_are_encoded_once_as_jpeg_scaled_down_to_the_width_shown():
+    from core.images import encode_jpeg
+
+    photo = np.asarray(sample_photos()["china.jpg"])  # (427, 640, 3)
+    shown = Image.open(io.BytesIO(encode_jpeg(photo, 320)))
+    assert (shown.format, shown.mode, shown.size) == ("JPEG", "RGB", (320, 214))
+    full = Image.open(io.BytesIO(encode_jpeg(photo)))
+    assert full.size == (640, 427)  # never scaled up, nor down without a width
+    assert np.abs(np.asarray(full, dtype=float) - photo).mean() < 3  # the same picture, up to JPEG's loss
+    gray = Image.open(io.BytesIO(encode_jpeg(photo[..., 0], 1000)))
+    assert (gray.mode, gray.size) == ("L", (640, 427))
