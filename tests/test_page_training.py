@@ -140,8 +140,11 @@ def test_a_second_run_waits_in_the_queue_and_stop_ends_each_within_seconds(train
     second = at.query_params["run"]
     assert second != first and store.read_status(second).state == "queued"
     assert any(t("training.queued_next") in i.value for i in at.info)
+    loading = t("training.waiting_first_metrics")
+    assert not any(c.value == loading for c in at.caption)  # queued: nothing is loading yet
     at.button(key="train.stop").click().run()  # a queued run is cancelled at once
     assert store.read_status(second).state == "cancelled"
+    assert not any(c.value == loading for c in at.caption)  # and it never will
 
     at.selectbox(key="train.selected").set_value(first).run()
     at.button(key="train.watch").click().run()

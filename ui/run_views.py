@@ -60,7 +60,8 @@ def progress_ui(records: list[Record], job: Job) -> None:
     """Show how far the run got, from the metrics log alone: the last step written, the epochs finished."""
     start_record = last(records, StartRecord)
     if start_record is None:
-        st.caption(t("training.waiting_first_metrics"))
+        if job.state == "running":  # a queued run has not begun loading; an ended one never will
+            st.caption(t("training.waiting_first_metrics"))
         return
     step_record, epoch_record = last(records, StepRecord), last(records, EpochRecord)
     total = start_record.total_steps
