@@ -67,6 +67,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 TIMEOUT_S = 30.0  # a rerun, an upload or a connection slower than this counts as an error
 XSRF_COOKIE = "_streamlit_xsrf"
+REPLICA_COOKIE = "stride_replica"  # the sticky proxy's cookie (docker/Caddyfile.cluster): which replica a tab is on
 FINISHED = {
     ForwardMsg.FINISHED_SUCCESSFULLY: "success",
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR: "compile_error",
@@ -247,7 +248,8 @@ def fetch_cookies(base_url: str, timeout_s: float = TIMEOUT_S, kept: dict[str, s
 
 
 def _http(method: str, url: str, cookies: dict[str, str], body: bytes | None = None,
-          content_type: str | None = None) -> int:  # fmt: skip
+          content_type: str | None = None) -> tuple[int, str]:  # fmt: skip
+    """Send one request; return its HTTP status and, for an error, the start of the answer's text."""
     headers = cookie_header(cookies)
     if XSRF_COOKIE in cookies:
         headers["X-Xsrftoken"] = cookies[XSRF_COOKIE]
@@ -257,9 +259,9 @@ def _http(method: str, url: str, cookies: dict[str, str], body: bytes | None = N
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as reply:
             reply.read()
-            return reply.status
+            return reply.status, ""
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, exc.read(200).decode("utf-8", "replace")
     except OSError as exc:  # refused, reset, timed out
         raise ProtocolError(f"{method} {url}: {exc!r}") from None
 
@@ -458,11 +460,14 @@ class Session:
         infos = []
         for (name, data, mime), urls in zip(files, response.file_urls, strict=True):
             body, content_type = _multipart(name, data, mime)
-            status = await asyncio.to_thread(
+            status, text = await asyncio.to_thread(
                 _http, "PUT", self.base_url + urls.upload_url, self.cookies, body, content_type
             )
-            if status not in (200, 204):
-                raise ProtocolError(f"upload of {name} answered HTTP {status}")
+            if status not in (200, 204):  # behind the proxy, say which replica the sticky cookie named
+                replica = (
+                    f" (replica cookie {self.cookies.get(REPLICA_COOKIE)})" if REPLICA_COOKIE in self.cookies else ""
+                )
+                raise ProtocolError(f"upload of {name} answered HTTP {status}{replica}: {text.strip()!r}")
             infos.append(
                 UploadedFileInfo(
                     name=name,

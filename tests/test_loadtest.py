@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.streamlit_client import cookie_header, fetch_cookies
+from tests.streamlit_client import _http, cookie_header, fetch_cookies
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docker"))  # docker/ is scripts, not a package
 from check_cluster import CLUSTER_CADDYFILE, local_caddyfile, replica_of  # noqa: E402
@@ -157,3 +157,25 @@ def test_a_student_sends_the_proxy_cookie_of_its_first_request_with_every_later_
         server.shutdown()
     assert cookie_header(cookies) == {"Cookie": "stride_replica=abc123; _streamlit_xsrf=2|x|y|z"}  # the websocket's
     assert cookie_header({}) == {}
+
+
+def test_a_refused_request_brings_back_the_start_of_the_answers_text():
+    class Replica(http.server.BaseHTTPRequestHandler):  # Streamlit refusing an upload for a session it does not hold
+        def do_PUT(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b"Invalid session_id" + b"." * 500
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Replica)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, text = _http("PUT", f"http://127.0.0.1:{server.server_port}/_stcore/upload_file/s/f", {}, b"x", "a/b")
+    finally:
+        server.shutdown()
+    assert status == 400 and text.startswith("Invalid session_id") and len(text) == 200
