@@ -104,6 +104,11 @@ class RunIndex:
             )
         return status
 
+    def remove_all(self) -> None:
+        """Forget every run (a store cleared between classes, or replaced by a backup)."""
+        with self.state.transaction(write=True) as tx:
+            tx.change("DELETE FROM runs")
+
     def adopt_files(self) -> int:
         """Move the runs kept as files under ``root`` (before the index, or from a backup) into the index.
 
@@ -147,6 +152,17 @@ class RunIndex:
         )
 
 
+def record_files(info: RunInfo) -> dict[str, bytes]:
+    """Return a run's record as the files a store without the index keeps (what a backup holds)."""
+    meta = {"run_id": info.run_id, "owner": info.owner, "owner_id": info.owner_id, "client": info.client,
+            "created_at": info.created_at, "label": info.label, "config": info.config}  # fmt: skip
+    return {CONFIG_FILE: _pretty(meta), STATUS_FILE: _pretty(info.status.to_dict())}
+
+
+def _pretty(data: dict) -> bytes:
+    return json.dumps(data, indent=1, sort_keys=True).encode()
+
+
 def _insert(tx: Tx, meta: dict, status: RunStatus) -> bool:
     """Add a run's row unless its id is there; return whether it was added."""
     values = [meta.get(name) for name in ("run_id", "owner", "owner_id", "client", "label")]
@@ -188,6 +204,14 @@ def run_store(root: Path, database_url: str | None = None, *, shared: bool = Fal
     if not database_url:
         return RunStore(Path(root), shared=shared)
     return RunStore(Path(root), shared=shared, index=open_run_index(Path(root), database_url))
+
+
+def worker_database_url(database_url: str) -> str:
+    """Return ``database_url`` as a process started elsewhere reads it: a relative SQLite path made absolute."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and not database_url.startswith(prefix + "/"):
+        return prefix + str(Path(database_url[len(prefix) :]).absolute())
+    return database_url
 
 
 def forget_indexes() -> None:

@@ -7,8 +7,10 @@ where its binaries are absent). Every one must keep the same promises.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import tarfile
 import threading
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 from conftest import refused
 from pg_server import fresh_database
 
-from core import class_state
+from core import class_state, store_backup
 from core.i18n import Message
 from core.run_index import forget_indexes, run_store
 from core.run_records import CONFIG_FILE, STATUS_FILE
@@ -178,3 +180,35 @@ def test_runs_kept_as_files_move_into_the_index_when_it_is_first_opened(url, tmp
     assert moved.status.state == "finished" and moved.created_at == old.created_at
     assert not (old.path / CONFIG_FILE).exists() and not (old.path / STATUS_FILE).exists()
     assert (tmp_path / "runs" / "20200101-000000-0000dead" / CONFIG_FILE).exists()
+
+
+@indexed
+def test_a_backup_holds_the_index_and_a_restore_puts_back_exactly_its_runs(store, url, tmp_path):
+    finished = store.create_run({"n": 1}, owner="alice", owner_id="a" * 32, state="finished").run_id
+    store.set_label(finished, "my best")
+    (store.run_dir(finished) / "metrics.jsonl").write_text('{"kind": "x"}\n')
+    training = store.create_run({"n": 2}, owner="bob", state="running").run_id
+    out = io.BytesIO()
+    store_backup.create(store.root, out, url)
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as tar:
+        names = set(tar.getnames())
+    assert {f"{r}/{f}" for r in (finished, training) for f in (CONFIG_FILE, STATUS_FILE)} <= names
+    assert f"{finished}/metrics.jsonl" in names
+
+    later = store.create_run({"n": 3}, state="finished").run_id  # made after the backup: gone after the restore
+    with pytest.raises(ValueError, match="already holds runs"):
+        store_backup.restore(store.root, io.BytesIO(out.getvalue()), database_url=url)
+    store.update_status(training, state="cancelled")
+    assert store_backup.clear(store.root, url) == 3 and store.list_runs() == []
+    store.create_run({"n": 4}, state="finished")  # the next class began, then the backup is restored over it
+    assert store_backup.restore(store.root, io.BytesIO(out.getvalue()), replace=True, database_url=url) == 2
+    assert [(r.run_id, r.label, r.status.state) for r in store.list_runs()] == [
+        (training, None, "running"),
+        (finished, "my best", "finished"),
+    ]
+    assert not store.exists(later) and store.read_run(finished).owner_id == "a" * 32
+    assert (store.run_dir(finished) / "metrics.jsonl").read_text() == '{"kind": "x"}\n'
+    assert not list(store.root.glob(f"*/{STATUS_FILE}")) and not list(store.root.glob(f"*/{CONFIG_FILE}"))
+    files_only = tmp_path / "without-index"  # the same backup, into a store that keeps files
+    assert store_backup.restore(files_only, io.BytesIO(out.getvalue())) == 2
+    assert RunStore(files_only).read_run(finished).label == "my best"
