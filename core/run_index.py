@@ -184,12 +184,13 @@ _OPEN_LOCK = threading.Lock()
 
 
 def open_run_index(root: Path, database_url: str) -> RunIndex:
-    """Return this process's index of the store at ``root`` in ``database_url``; the first open moves file runs in."""
+    """Return this process's index of the store at ``root`` in ``database_url``; opening it moves file runs in."""
+    state = open_class_state(Path(root), database_url)  # one per database and process, migrated
     key = (database_url, Path(root).absolute())
     with _OPEN_LOCK:
         index = _OPEN.get(key)
-        if index is None:
-            index = RunIndex(open_class_state(Path(root), database_url), Path(root))
+        if index is None or index.state is not state:  # the first open, or after class_state.close_all()
+            index = RunIndex(state, Path(root))
             index.adopt_files()
             _OPEN[key] = index
         return index
@@ -212,9 +213,3 @@ def worker_database_url(database_url: str) -> str:
     if database_url.startswith(prefix) and not database_url.startswith(prefix + "/"):
         return prefix + str(Path(database_url[len(prefix) :]).absolute())
     return database_url
-
-
-def forget_indexes() -> None:
-    """Drop the cached indexes (tests, after ``core.class_state.close_all``)."""
-    with _OPEN_LOCK:
-        _OPEN.clear()

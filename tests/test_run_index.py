@@ -20,7 +20,7 @@ from pg_server import fresh_database
 
 from core import class_state, store_backup
 from core.i18n import Message
-from core.run_index import forget_indexes, run_store
+from core.run_index import run_store
 from core.run_records import CONFIG_FILE, STATUS_FILE
 from core.run_status import RunStatus
 from core.runs import RunStore
@@ -37,7 +37,6 @@ WHERE = {
 def url(request, tmp_path):
     yield WHERE[request.param](tmp_path)
     class_state.close_all()
-    forget_indexes()
 
 
 @pytest.fixture
