@@ -1,7 +1,8 @@
 """The class's small shared state in a database: the teacher's board, exercise answers, practice sets, run index.
 
 Run artifacts (metrics, checkpoints) stay files in the run store; what a class shares and what
-grows with every click lives here, behind one small interface:
+grows with every click lives here (with ``STRIDE_DATABASE_URL`` set, the run index too:
+:mod:`core.run_index`), behind one small interface:
 
 ``ClassState``   what the rest of Stride holds: schema migration, JSON documents changed without
                  losing a concurrent change (the board), and ``transaction()`` for the modules that

@@ -4,7 +4,8 @@ The contract every backend keeps (and the pages rely on) is :mod:`core.job_backe
 here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m core.train_cli --run RUN_ID``
 process on this machine. All queue state lives in the run store: a run waits with status
 "queued", so every app process that shares the store sees the same
-queue. :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
+queue (statuses in the run index of the class database when ``STRIDE_DATABASE_URL`` is set:
+:mod:`core.run_index`; the workers get the URL). :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
 on this host, from a background thread that never touches Streamlit and after each change.
 Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a small run, so one
 *warm* worker waits, imports done, for a run id on its stdin (only while a slot is free).

@@ -20,7 +20,8 @@ Where runs live: the run store is a **shared volume** mounted at the same path
 (``STRIDE_RUNS_DIR``) on every Ray node and every app replica. The worker writes metrics,
 checkpoints and the model there as on one machine, and every replica reads them there. The store
 needs atomic ``rename`` and exclusive create (NFS v4, CephFS, EFS, a bind mount on one host), not
-``flock``: class state goes to the database (``STRIDE_DATABASE_URL``).
+``flock``: class state, the run index and every run's status go to the database
+(``STRIDE_DATABASE_URL``, :mod:`core.run_index`), whose URL the queue actor and each task get from here.
 
 Failures, with Ray's own mechanisms:
 - cancel: the ``cancel`` file the worker checks between steps; a task still running

@@ -33,7 +33,6 @@ RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 CONFIG_FILE = "config.json"
 STATUS_FILE = "status.json"
 STATUS_LOCK = "status.lock"  # held while a status file is changed (files only)
-RUN_META = ("run_id", "owner", "owner_id", "client", "created_at")  # config.json's fields beside "config"
 
 
 def not_found(run_id: str) -> UserError:

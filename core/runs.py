@@ -1,8 +1,9 @@
 """The run store: one directory per training run, shared by the app, the workers and the CLI.
 
 ```
-<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id, client and creation time
-<root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
+<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id, client, label and creation time *
+<root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted *
+<root>/<run_id>/status.lock         held while status.json or config.json is changed *
 <root>/<run_id>/metrics.jsonl       one record per line (core.metrics), appended and flushed as they happen
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
 <root>/<run_id>/model.safetensors   the weights alone (state dict), for prediction
@@ -15,12 +16,21 @@
 <root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 
-Every fact lives in a file, so any app process or replica that sees the directory sees the same
-runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
-reader sees the old version or the new one, never half of one; the metrics log is append-only
-and its readers ignore a half-written last line. Read-modify-write of a shared file, and the job
-queue's decisions, hold a ``flock`` on a lock file of the store (:meth:`RunStore.locked`): the one
-place Stride locks files. Nothing here unpickles: tensors are safetensors, everything else JSON.
+The lines marked * are a run's record (who made it, its config and label, its status). With
+``STRIDE_DATABASE_URL`` set it is a row of the run index in the class database instead
+(:mod:`core.run_index`; :func:`core.run_index.run_store` is the one way the app, its workers, the Ray
+queue and the command line open a store): every replica and worker sees the same runs and statuses
+through the database, a status change is one transaction, and the run's folder holds only what
+training writes. Without the setting (the default) the record is the two files
+(:class:`core.run_records.RunFiles`).
+
+Every other fact lives in a file, so any app process or replica that sees the directory sees the
+same runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
+reader sees the old version or the new one, never half of one; the metrics log is append-only and
+its readers ignore a half-written last line. Read-modify-write of a shared file, and the job queue's
+decisions, hold a ``flock`` on a lock file of the store (:meth:`RunStore.locked`), and a status
+change holds the run's ``status.lock``: the places Stride locks files. Nothing here unpickles:
+tensors are safetensors, everything else JSON.
 Run ids come from URLs, so every public method checks them against a strict pattern before
 touching the disk.
 """

@@ -211,17 +211,3 @@ def test_a_backup_holds_the_index_and_a_restore_puts_back_exactly_its_runs(store
     files_only = tmp_path / "without-index"  # the same backup, into a store that keeps files
     assert store_backup.restore(files_only, io.BytesIO(out.getvalue())) == 2
     assert RunStore(files_only).read_run(finished).label == "my best"
-
-
-@pytest.mark.parametrize("url", sorted(WHERE), indirect=True)
-def test_the_load_test_counts_the_runs_where_the_replicas_keep_them(store, url, monkeypatch):
-    from benchmarks import loadtest
-
-    monkeypatch.setattr(loadtest.Sampler, "database", url)
-    done = store.create_run({}, owner="honest-1", state="finished").run_id
-    store.create_run({}, owner="flood", state="queued")
-    summary = loadtest.run_store_summary(store.root, honest={"honest-1"})
-    assert summary["runs"] == 2 and summary["states_at_end"] == {"finished": 1, "queued": 1}
-    assert summary["honest_states_at_end"] == {"finished": 1} and done in {
-        r for r, _, _ in loadtest.stored_runs(store.root)
-    }
