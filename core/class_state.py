@@ -84,7 +84,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE TABLE IF NOT EXISTS runs ("
             " run_id TEXT PRIMARY KEY, owner_id TEXT, owner TEXT, client TEXT, label TEXT,"
             " created_at DOUBLE PRECISION NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL,"
-            " updated_at DOUBLE PRECISION NOT NULL)",
+            " updated_at DOUBLE PRECISION NOT NULL, cancel_at DOUBLE PRECISION)",
             "CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner_id)",
         ),
     ),

@@ -1,13 +1,15 @@
 """The run index in the class database (:class:`RunIndex`) and :func:`run_store`, the one way to open a run store.
 
 With ``STRIDE_DATABASE_URL`` set (any scheme: ``sqlite:///...`` or ``postgresql://...``), which runs
-exist (owner, owner id, client, label, creation time, config) and what each is doing (its
-:class:`~core.run_status.RunStatus`) are rows of the ``runs`` table of the class database
-(:mod:`core.class_state`, migration 2). Every app replica, the Ray queue actor and every worker then
-see the same runs and statuses through the database, not through files and ``flock`` on a shared
-directory. A status change is one write transaction (read, change, write back), so two writers at
-once both get their change in. Metrics, checkpoints, models and worker logs stay files in each
-run's directory on the shared volume; so do the cancel and claim files.
+exist (owner, owner id, client, label, creation time, config), what each is doing (its
+:class:`~core.run_status.RunStatus`) and when it was asked to stop are rows of the ``runs`` table of
+the class database (:mod:`core.class_state`, migration 2). Every app replica, the Ray queue actor
+and every worker then see the same runs, statuses and stop requests through the database, not
+through files and ``flock`` on a shared directory (nor a network file system's attribute cache,
+which can hide a new ``cancel`` file from another node for seconds). A status change is one write
+transaction (read, change, write back), so two writers at once both get their change in. Metrics,
+checkpoints, models and worker logs stay files in each run's directory on the shared volume; so do
+LocalJobs' claim files (one host's queue).
 
 Without the setting the records are files in each run's directory (:class:`core.run_records.RunFiles`).
 Runs a store already held as files are moved into the index the first time a process opens it.
@@ -26,7 +28,16 @@ from typing import Any
 
 from core.class_state import ClassState, Tx, open_class_state
 from core.i18n import Message, UserError
-from core.run_records import CONFIG_FILE, RUN_ID_PATTERN, STATUS_FILE, newest_first, not_found, run_info
+from core.run_records import (
+    CANCEL_FILE,
+    CONFIG_FILE,
+    RUN_ID_PATTERN,
+    STATUS_FILE,
+    RunFiles,
+    newest_first,
+    not_found,
+    run_info,
+)
 from core.run_status import RunInfo, RunStatus
 from core.runs import RunStore
 
@@ -104,6 +115,21 @@ class RunIndex:
             )
         return status
 
+    def request_cancel(self, run_id: str, at: float) -> None:
+        with self.state.transaction(write=True) as tx:
+            if tx.change("UPDATE runs SET cancel_at = ? WHERE run_id = ?", (at, run_id)) == 0:
+                raise not_found(run_id)
+
+    def cancel_requested_at(self, run_id: str) -> float | None:
+        """Return when a stop was asked for; the worker asks ten times a second (one indexed read)."""
+        with self.state.transaction() as tx:
+            found = tx.rows("SELECT cancel_at FROM runs WHERE run_id = ?", (run_id,))
+        return found[0][0] if found else None
+
+    def clear_cancel(self, run_id: str) -> None:
+        with self.state.transaction(write=True) as tx:
+            tx.change("UPDATE runs SET cancel_at = NULL WHERE run_id = ?", (run_id,))
+
     def remove_all(self) -> None:
         """Forget every run (a store cleared between classes, or replaced by a backup)."""
         with self.state.transaction(write=True) as tx:
@@ -112,7 +138,7 @@ class RunIndex:
     def adopt_files(self) -> int:
         """Move the runs kept as files under ``root`` (before the index, or from a backup) into the index.
 
-        Each run's ``config.json`` and ``status.json`` become its row and are deleted; a run the
+        Each run's ``config.json``, ``status.json`` and ``cancel`` become its row and are deleted; a run the
         index holds already keeps its row. Return the number of runs moved in.
         """
         moved = 0
@@ -120,16 +146,17 @@ class RunIndex:
             if not RUN_ID_PATTERN.fullmatch(entry.name) or not (entry / CONFIG_FILE).is_file():
                 continue
             try:
-                meta = json.loads((entry / CONFIG_FILE).read_text())
+                meta = {**json.loads((entry / CONFIG_FILE).read_text()), "run_id": entry.name}
                 status = RunStatus.from_dict(json.loads((entry / STATUS_FILE).read_text()))
+                meta["cancel_at"] = RunFiles(self.root).cancel_requested_at(entry.name)
                 with self.state.transaction(write=True) as tx:
-                    moved += _insert(tx, {**meta, "run_id": entry.name}, status)  # indexed already: kept as it is
+                    moved += _insert(tx, meta, status)  # indexed already: kept as it is
             except FileNotFoundError:  # another process moved it a moment ago
                 continue
             except (ValueError, TypeError, AttributeError) as exc:  # damaged: not a run any more
                 logger.warning("run %s not moved into the run index: %s", entry.name, exc)
                 continue
-            for name in (CONFIG_FILE, STATUS_FILE):
+            for name in (CONFIG_FILE, STATUS_FILE, CANCEL_FILE):
                 with contextlib.suppress(FileNotFoundError):
                     (entry / name).unlink()
         if moved:
@@ -168,9 +195,11 @@ def _insert(tx: Tx, meta: dict, status: RunStatus) -> bool:
     values = [meta.get(name) for name in ("run_id", "owner", "owner_id", "client", "label")]
     config = json.dumps(meta.get("config") or {}, ensure_ascii=False)
     sql = (
-        f"INSERT INTO runs ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING"
+        f"INSERT INTO runs ({_COLUMNS}, updated_at, cancel_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (run_id) DO NOTHING"
     )
-    return tx.change(sql, (*values, float(meta.get("created_at") or 0.0), config, _dumps(status), time.time())) == 1
+    created_at, cancel_at = float(meta.get("created_at") or 0.0), meta.get("cancel_at")
+    return tx.change(sql, (*values, created_at, config, _dumps(status), time.time(), cancel_at)) == 1
 
 
 def _dumps(status: RunStatus) -> str:

@@ -14,6 +14,7 @@ Callers pass run ids already checked by the store (:func:`core.runs.check_run_id
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 CONFIG_FILE = "config.json"
 STATUS_FILE = "status.json"
+CANCEL_FILE = "cancel"  # present once someone asked the run to stop; its modification time says when
 STATUS_LOCK = "status.lock"  # held while a status file is changed (files only)
 
 
@@ -76,6 +78,12 @@ class RunRecords(Protocol):
     def write_status(self, run_id: str, status: RunStatus) -> None: ...
 
     def update_status(self, run_id: str, changes: dict[str, Any]) -> RunStatus: ...  # one atomic change
+
+    def request_cancel(self, run_id: str, at: float) -> None: ...  # the worker checks between steps
+
+    def cancel_requested_at(self, run_id: str) -> float | None: ...  # None: not asked (or no such run)
+
+    def clear_cancel(self, run_id: str) -> None: ...
 
 
 def newest_first(runs: list[RunInfo]) -> list[RunInfo]:
@@ -147,3 +155,16 @@ class RunFiles:
             status = replace(self.read_status(run_id), **changes)
             atomic_write_json(self.root / run_id / STATUS_FILE, status.to_dict())
         return status
+
+    def request_cancel(self, run_id: str, at: float) -> None:
+        (self._config_path(run_id).parent / CANCEL_FILE).write_text(str(at))
+
+    def cancel_requested_at(self, run_id: str) -> float | None:
+        try:
+            return (self.root / run_id / CANCEL_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def clear_cancel(self, run_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / run_id / CANCEL_FILE).unlink()

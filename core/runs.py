@@ -8,7 +8,7 @@
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
 <root>/<run_id>/model.safetensors   the weights alone (state dict), for prediction
 <root>/<run_id>/model.json          spec, class names, input shape, preprocessing, final metrics
-<root>/<run_id>/cancel              present once someone asked the run to stop
+<root>/<run_id>/cancel              present once someone asked the run to stop *
 <root>/<run_id>/claim               present once a launcher took the run from the queue
 <root>/<run_id>/worker.log          the worker process's stdout and stderr
 <root>/.pruned.jsonl                runs deleted to keep the store within its disk quota, a line each
@@ -16,7 +16,8 @@
 <root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 
-The lines marked * are a run's record (who made it, its config and label, its status). With
+The lines marked * are a run's record (who made it, its config and label, its status, a request
+to stop). With
 ``STRIDE_DATABASE_URL`` set it is a row of the run index in the class database instead
 (:mod:`core.run_index`; :func:`core.run_index.run_store` is the one way the app, its workers, the Ray
 queue and the command line open a store): every replica and worker sees the same runs and statuses
@@ -60,7 +61,8 @@ from core.files import JsonLines, atomic_write_bytes, atomic_write_json, flocked
 from core.i18n import Message, UserError
 from core.metrics import CheckpointMeta, Record
 from core.processes import process_start_ticks
-from core.run_records import CONFIG_FILE as CONFIG_FILE  # re-exported: where a run store keeps its records
+from core.run_records import CANCEL_FILE as CANCEL_FILE  # re-exported: where a run store keeps its records
+from core.run_records import CONFIG_FILE as CONFIG_FILE
 from core.run_records import RUN_ID_PATTERN, RunFiles, RunRecords
 from core.run_records import STATUS_FILE as STATUS_FILE
 from core.run_status import RunInfo, RunStatus
@@ -75,7 +77,6 @@ METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_FILE = "checkpoint.safetensors"
 MODEL_WEIGHTS_FILE = "model.safetensors"
 MODEL_INFO_FILE = "model.json"
-CANCEL_FILE = "cancel"
 CLAIM_FILE = "claim"
 WORKER_LOG_FILE = "worker.log"
 PRUNE_LOG = ".pruned.jsonl"
@@ -394,22 +395,18 @@ class RunStore:
     # --- cancel requests and worker logs -------------------------------------------------------
 
     def request_cancel(self, run_id: str) -> None:
-        """Ask the run's worker to stop; it checks for this file between steps."""
-        (self._existing_dir(run_id) / CANCEL_FILE).write_text(str(time.time()))
+        """Ask the run's worker to stop; it checks between steps (the ``cancel`` file, or the run index)."""
+        self.records.request_cancel(check_run_id(run_id), time.time())
 
     def cancel_requested(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / CANCEL_FILE).exists()
+        return self.cancel_requested_at(run_id) is not None
 
     def cancel_requested_at(self, run_id: str) -> float | None:
         """Return when a stop was asked for (Unix seconds), or None if it was not."""
-        try:
-            return (self.run_dir(run_id) / CANCEL_FILE).stat().st_mtime
-        except FileNotFoundError:
-            return None
+        return self.records.cancel_requested_at(check_run_id(run_id))
 
     def clear_cancel_request(self, run_id: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            (self.run_dir(run_id) / CANCEL_FILE).unlink()
+        self.records.clear_cancel(check_run_id(run_id))
 
     def claim(self, run_id: str, owner: str) -> bool:
         """Mark the run as taken by a worker launcher; return False if another launcher has it.

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from pg_server import fresh_database
 from core import class_state, store_backup
 from core.i18n import Message
 from core.run_index import run_store
-from core.run_records import CONFIG_FILE, STATUS_FILE
+from core.run_records import CANCEL_FILE, CONFIG_FILE, STATUS_FILE
 from core.run_status import RunStatus
 from core.runs import RunStore
 
@@ -113,6 +114,20 @@ def test_pruning_deletes_ended_runs_and_their_records(store):
     assert [r.run_id for r in store.list_runs()] == [running] and not store.run_dir(ended).exists()
 
 
+def test_a_stop_request_is_seen_by_every_store_of_the_class_and_cleared_on_resume(store, url):
+    run_id = store.create_run({}, state="running").run_id
+    assert not store.cancel_requested(run_id) and store.cancel_requested_at(run_id) is None
+    before = time.time()
+    store.request_cancel(run_id)
+    again = run_store(store.root, url)  # another replica's store, or the worker's
+    assert again.cancel_requested(run_id) and before - 1 <= again.cancel_requested_at(run_id) <= time.time() + 1
+    assert (store.run_dir(run_id) / CANCEL_FILE).exists() == (store.index is None)
+    again.clear_cancel_request(run_id)
+    assert not store.cancel_requested(run_id)
+    refused(lambda: store.request_cancel("20990101-000000-deadbeef"), "runs.not_found")
+    assert store.cancel_requested_at("20990101-000000-deadbeef") is None
+
+
 def test_two_threads_changing_one_status_at_once_both_keep_their_changes(store):
     """Each thread sets its own field; a lost update shows as the other field going back."""
     run_id = store.create_run({}).run_id
@@ -166,6 +181,8 @@ def test_runs_kept_as_files_move_into_the_index_when_it_is_first_opened(url, tmp
     files = RunStore(tmp_path / "runs")
     old = files.create_run({"n": 1}, owner="before", owner_id="b" * 32, state="finished")
     files.set_label(old.run_id, "from the files")
+    files.request_cancel(old.run_id)
+    asked_at = files.cancel_requested_at(old.run_id)
     (tmp_path / "runs" / "20200101-000000-0000dead").mkdir()
     (tmp_path / "runs" / "20200101-000000-0000dead" / CONFIG_FILE).write_text("not json")  # damaged: left alone
     store = run_store(tmp_path / "runs", url)
@@ -177,7 +194,8 @@ def test_runs_kept_as_files_move_into_the_index_when_it_is_first_opened(url, tmp
         "from the files",
     )
     assert moved.status.state == "finished" and moved.created_at == old.created_at
-    assert not (old.path / CONFIG_FILE).exists() and not (old.path / STATUS_FILE).exists()
+    assert store.cancel_requested_at(old.run_id) == asked_at  # a stop asked for before the move still counts
+    assert not any((old.path / name).exists() for name in (CONFIG_FILE, STATUS_FILE, CANCEL_FILE))
     assert (tmp_path / "runs" / "20200101-000000-0000dead" / CONFIG_FILE).exists()
 
 
