@@ -16,13 +16,12 @@
 <root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 
-The lines marked * are a run's record (who made it, its config and label, its status, a request
-to stop). With
-``STRIDE_DATABASE_URL`` set it is a row of the run index in the class database instead
-(:mod:`core.run_index`; :func:`core.run_index.run_store` is the one way the app, its workers, the Ray
-queue and the command line open a store): every replica and worker sees the same runs and statuses
-through the database, a status change is one transaction, and the run's folder holds only what
-training writes. Without the setting (the default) the record is the two files
+The lines marked * are a run's record (who made it, its config and label, its status, a request to
+stop). With ``STRIDE_DATABASE_URL`` set it is a row of the run index in the class database instead
+(:mod:`core.run_index`; :func:`core.run_index.run_store` is the one way the app, its workers, the
+Ray queue and the command line open a store): every replica and worker sees the same runs and
+statuses through the database, a status change is one transaction, and the run's folder holds only
+what training writes. Without the setting (the default) the record is those files
 (:class:`core.run_records.RunFiles`).
 
 Every other fact lives in a file, so any app process or replica that sees the directory sees the
