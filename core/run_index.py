@@ -179,11 +179,18 @@ class RunIndex:
         )
 
 
-def record_files(info: RunInfo) -> dict[str, bytes]:
-    """Return a run's record as the files a store without the index keeps (what a backup holds)."""
+def record_files(store: RunStore, info: RunInfo) -> list[tuple[str, bytes, float]]:
+    """Return a run's record as the files a store without the index keeps: (name, bytes, modification time).
+
+    What a backup holds for each run of the index; :meth:`RunIndex.adopt_files` reads them back.
+    """
     meta = {"run_id": info.run_id, "owner": info.owner, "owner_id": info.owner_id, "client": info.client,
             "created_at": info.created_at, "label": info.label, "config": info.config}  # fmt: skip
-    return {CONFIG_FILE: _pretty(meta), STATUS_FILE: _pretty(info.status.to_dict())}
+    at = info.status.updated_at or info.created_at
+    files = [(CONFIG_FILE, _pretty(meta), at), (STATUS_FILE, _pretty(info.status.to_dict()), at)]
+    if (asked_at := store.cancel_requested_at(info.run_id)) is not None:
+        files.append((CANCEL_FILE, str(asked_at).encode(), asked_at))  # its time says when
+    return files
 
 
 def _pretty(data: dict) -> bytes:

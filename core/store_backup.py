@@ -52,16 +52,12 @@ def create(root: Path, out: BinaryIO, database_url: str | None = None) -> int:
     With ``database_url`` (the run index) each run's record is written as its config and status files.
     """
     count = 0
-    indexed = run_store(root, database_url).list_runs() if database_url else []
+    store = run_store(root, database_url)
     with tarfile.open(fileobj=out, mode="w|gz") as tar:
-        for info in indexed:
-            for name, blob in record_files(info).items():
+        for info in store.list_runs() if database_url else []:
+            for name, blob, at in record_files(store, info):
                 member = tarfile.TarInfo(f"{info.run_id}/{name}")
-                member.size, member.mtime, member.mode = (
-                    len(blob),
-                    int(info.status.updated_at or info.created_at),
-                    0o644,
-                )
+                member.size, member.mtime, member.mode = len(blob), at, 0o644
                 tar.addfile(member, io.BytesIO(blob))
                 count += 1
         for path in sorted(Path(root).rglob("*")) if Path(root).is_dir() else []:

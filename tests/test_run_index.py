@@ -205,6 +205,8 @@ def test_a_backup_holds_the_index_and_a_restore_puts_back_exactly_its_runs(store
     store.set_label(finished, "my best")
     (store.run_dir(finished) / "metrics.jsonl").write_text('{"kind": "x"}\n')
     training = store.create_run({"n": 2}, owner="bob", state="running").run_id
+    store.request_cancel(training)
+    asked_at = store.cancel_requested_at(training)
     out = io.BytesIO()
     store_backup.create(store.root, out, url)
     with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as tar:
@@ -224,8 +226,11 @@ def test_a_backup_holds_the_index_and_a_restore_puts_back_exactly_its_runs(store
         (finished, "my best", "finished"),
     ]
     assert not store.exists(later) and store.read_run(finished).owner_id == "a" * 32
+    assert store.cancel_requested_at(training) == pytest.approx(asked_at) and not store.cancel_requested(finished)
     assert (store.run_dir(finished) / "metrics.jsonl").read_text() == '{"kind": "x"}\n'
-    assert not list(store.root.glob(f"*/{STATUS_FILE}")) and not list(store.root.glob(f"*/{CONFIG_FILE}"))
+    assert not [p for name in (STATUS_FILE, CONFIG_FILE, CANCEL_FILE) for p in store.root.glob(f"*/{name}")]
     files_only = tmp_path / "without-index"  # the same backup, into a store that keeps files
     assert store_backup.restore(files_only, io.BytesIO(out.getvalue())) == 2
-    assert RunStore(files_only).read_run(finished).label == "my best"
+    assert RunStore(files_only).read_run(finished).label == "my best" and RunStore(files_only).cancel_requested(
+        training
+    )
