@@ -1,14 +1,15 @@
 """Background training jobs on this machine: :class:`LocalJobs`, the default :class:`~core.job_backend.JobBackend`.
 
 The contract every backend keeps (and the pages rely on) is :mod:`core.job_backend`, re-exported
-here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m core.train_cli --run RUN_ID``
-process on this machine. All queue state lives in the run store: a run waits with status
-"queued", so every app process that shares the store sees the same
-queue (statuses in the run index of the class database when ``STRIDE_DATABASE_URL`` is set:
-:mod:`core.run_index`; the workers get the URL). :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
-on this host, from a background thread that never touches Streamlit and after each change.
-Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a small run, so one
-*warm* worker waits, imports done, for a run id on its stdin (only while a slot is free).
+here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m
+core.train_cli --run RUN_ID`` process on this machine. All queue state lives in the run store: a run
+waits with status "queued", so every app process that shares the store sees the same queue (statuses
+in the run index of the class database when ``STRIDE_DATABASE_URL`` is set: :mod:`core.run_index`;
+the workers get the URL). :meth:`LocalJobs.schedule` starts queued runs while fewer than
+``max_concurrent_runs`` run on this host, from a background thread that never touches Streamlit and
+after each change. Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a
+small run, so one *warm* worker waits, imports done, for a run id on its stdin (only while a slot is
+free).
 
 Limits (:class:`core.limits.Limits`) are checked by :func:`core.queue_policy.admit` under the
 queue's lock (the run store's :meth:`~core.runs.RunStore.locked`) on every path that queues a run,

@@ -12,9 +12,9 @@ folder, no devices; a leading "/" is dropped) into an empty store, or with ``--r
 one, which is removed first; an archive holding anything but runs and the store's hidden files is refused. ``clear`` empties the store between two classes and refuses while a run is active.
 The make targets ``backup``, ``restore`` and ``reset-class`` run these inside the container.
 
-With ``STRIDE_DATABASE_URL`` set, the runs' records (who, config, label, status) are rows of the run
-index (:mod:`core.run_index`), not files: a backup writes each as the run's ``config.json`` and
-``status.json``, as a store without the index keeps them, and a restore (or ``clear``) replaces the
+With ``STRIDE_DATABASE_URL`` set, the runs' records (who, config, label, status, a stop request) are
+rows of the run index (:mod:`core.run_index`), not files: a backup writes each as the run's
+``config.json``, ``status.json`` and ``cancel``, as a store without the index keeps them, and a restore (or ``clear``) replaces the
 index's rows with the backup's. A backup of either kind restores into either kind of store. The
 class database itself is in a backup only when it is a SQLite file inside the store.
 """

@@ -148,8 +148,7 @@ def test_a_cluster_out_of_reach_gives_one_clear_message_and_every_page_still_ser
         import json, time
         from pathlib import Path
         from streamlit.testing.v1 import AppTest
-        from core import class_state
-from core.config import TrainConfig
+        from core.config import TrainConfig
         from core.i18n import UserError
         from core.jobs import backend_from_settings
 
