@@ -560,6 +560,7 @@ class Sampler:
 
     # --replicas: (pid, port) of each replica, whose RSS and open connections are sampled too
     replicas: list[tuple[int, int]] = []
+    database: str | None = None  # --replicas: their STRIDE_DATABASE_URL, where the run index is
 
     def __init__(self, pid: int, runs_dir: Path):
         self.pid, self.runs_dir = pid, runs_dir
@@ -593,13 +594,7 @@ class Sampler:
                 {"rss_mb": round(stat[3] * page, 1) if (stat := _proc_stat(pid)) else None,
                  "connections": open_connections(port)} for pid, port in self.replicas
             ]  # fmt: skip
-        states = Counter()
-        for status_file in self.runs_dir.glob("*/status.json"):
-            try:
-                status = json.loads(status_file.read_text())
-            except (OSError, ValueError):
-                continue  # being replaced (atomic rename) or half-created: next sample
-            states[status.get("state", "?")] += 1
+        states = Counter(status.get("state", "?") for _, status, _ in stored_runs(self.runs_dir))
         self.queue.append({"t_s": t, **states})
 
     def cpu_seconds(self) -> tuple[float, float]:
@@ -640,6 +635,32 @@ def end_leftovers(processes: set[tuple[int, int]]) -> list[int]:
     return sorted(set(ended))
 
 
+def stored_runs(runs_dir: Path) -> list[tuple[str, dict, dict]]:
+    """Return (run id, status, config.json's fields) of every run in the store, read without importing torch.
+
+    From the run index when the replicas keep one (``Sampler.database``, their STRIDE_DATABASE_URL),
+    else from each run's files; a file being replaced or half-created is skipped (the next sample sees it).
+    """
+    if Sampler.database:
+        from core.class_state import ClassState, backend_for
+
+        state = ClassState(backend_for(Sampler.database))
+        try:
+            with state.transaction() as tx:
+                rows = tx.rows("SELECT run_id, status, owner, created_at FROM runs")
+        finally:
+            state.close()
+        return [(run_id, json.loads(status), {"owner": owner, "created_at": at}) for run_id, status, owner, at in rows]
+    found = []
+    for status_file in runs_dir.glob("*/status.json"):
+        try:
+            config = json.loads((status_file.parent / "config.json").read_text())
+            found.append((status_file.parent.name, json.loads(status_file.read_text()), config))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | frozenset = frozenset()) -> dict:
     """Return what happened to the runs created after ``since`` (Unix s): states, waits, durations, failures.
 
@@ -647,12 +668,7 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
     honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
-    for status_file in runs_dir.glob("*/status.json"):
-        try:
-            status = json.loads(status_file.read_text())
-            config = json.loads((status_file.parent / "config.json").read_text())
-        except (OSError, ValueError):
-            continue
+    for run_id, status, config in stored_runs(runs_dir):
         if (config.get("created_at") or 0) < since:
             continue
         state = status.get("state", "?")
@@ -668,7 +684,7 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
         if status.get("ended_at") and status.get("started_at") and state == "finished":
             durations.append(status["ended_at"] - status["started_at"])
         if state in ("failed", "interrupted"):
-            failures.append(f"{status_file.parent.name}: {state}: {status.get('reason')}")
+            failures.append(f"{run_id}: {state}: {status.get('reason')}")
     return {
         "runs": sum(states.values()),
         "states_at_end": dict(states),
@@ -1089,6 +1105,7 @@ def run_loadtest(students: int = 30, duration_s: float = 600, think_s: float = 1
             pid = cluster.pids[0] if cluster else server_pid(url)
             ports = [int(u.rsplit(":", 1)[1]) for u in cluster.upstreams] if cluster else []
             Sampler.replicas = list(zip(cluster.pids, ports, strict=True)) if cluster else []
+            Sampler.database = cluster.database if cluster else None  # the replicas' run index
             lap("server start")
             warm = asyncio.run(warm_up(url)) if warm_pages else {}
             lap("warm-up")

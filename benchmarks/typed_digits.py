@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from core.inference import predict
 from core.model_files import load_bundled, load_run
-from core.runs import RunStore
+from core.run_index import run_store
 from core.settings import Settings
 from tests.typed_digits import typed_digits
 
@@ -21,7 +21,10 @@ from tests.typed_digits import typed_digits
 def reading_rate(model_name: str = "bundled:digits_lenet") -> tuple[float, dict[str, float], dict[str, float]]:
     """Return (share right, share right per way of writing, per font) of the typed digits."""
     kind, _, name = model_name.partition(":")
-    loaded = load_bundled(name) if kind == "bundled" else load_run(RunStore(Settings.from_env().runs_dir), name)
+    settings = Settings.from_env()
+    loaded = (
+        load_bundled(name) if kind == "bundled" else load_run(run_store(settings.runs_dir, settings.database_url), name)
+    )
     pictures = typed_digits()
     predictions = predict(loaded, [p for p, _, _ in pictures])
     by_variant, by_font = defaultdict(list), defaultdict(list)

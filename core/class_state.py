@@ -1,7 +1,8 @@
-"""The class's small shared state in a database: the teacher's board, exercise answers, practice sets.
+"""The class's small shared state in a database: the teacher's board, exercise answers, practice sets, run index.
 
 Run artifacts (metrics, checkpoints) stay files in the run store; what a class shares and what
-grows with every click lives here, behind one small interface:
+grows with every click lives here (with ``STRIDE_DATABASE_URL`` set, the run index too:
+:mod:`core.run_index`), behind one small interface:
 
 ``ClassState``   what the rest of Stride holds: schema migration, JSON documents changed without
                  losing a concurrent change (the board), and ``transaction()`` for the modules that
@@ -75,6 +76,16 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE TABLE IF NOT EXISTS practice_sets ("
             " owner_id TEXT NOT NULL, set_id TEXT NOT NULL, body TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,"
             " PRIMARY KEY (owner_id, set_id))",
+        ),
+    ),
+    (  # the run index (core.run_index): which runs exist and each one's status, as JSON
+        2,
+        (
+            "CREATE TABLE IF NOT EXISTS runs ("
+            " run_id TEXT PRIMARY KEY, owner_id TEXT, owner TEXT, client TEXT, label TEXT,"
+            " created_at DOUBLE PRECISION NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL,"
+            " updated_at DOUBLE PRECISION NOT NULL, cancel_at DOUBLE PRECISION)",
+            "CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner_id)",
         ),
     ),
 )

@@ -1,13 +1,15 @@
 """Background training jobs on this machine: :class:`LocalJobs`, the default :class:`~core.job_backend.JobBackend`.
 
 The contract every backend keeps (and the pages rely on) is :mod:`core.job_backend`, re-exported
-here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m core.train_cli --run RUN_ID``
-process on this machine. All queue state lives in the run store: a run waits with status
-"queued", so every app process that shares the store sees the same
-queue. :meth:`LocalJobs.schedule` starts queued runs while fewer than ``max_concurrent_runs`` run
-on this host, from a background thread that never touches Streamlit and after each change.
-Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a small run, so one
-*warm* worker waits, imports done, for a run id on its stdin (only while a slot is free).
+here with :class:`~core.job_backend.Job`. :class:`LocalJobs` runs each run as a ``python -m
+core.train_cli --run RUN_ID`` process on this machine. All queue state lives in the run store: a run
+waits with status "queued", so every app process that shares the store sees the same queue (statuses
+in the run index of the class database when ``STRIDE_DATABASE_URL`` is set: :mod:`core.run_index`;
+the workers get the URL). :meth:`LocalJobs.schedule` starts queued runs while fewer than
+``max_concurrent_runs`` run on this host, from a background thread that never touches Streamlit and
+after each change. Process start plus ``import torch`` costs about 3 s on 2 cores, as long as a
+small run, so one *warm* worker waits, imports done, for a run id on its stdin (only while a slot is
+free).
 
 Limits (:class:`core.limits.Limits`) are checked by :func:`core.queue_policy.admit` under the
 queue's lock (the run store's :meth:`~core.runs.RunStore.locked`) on every path that queues a run,
@@ -48,8 +50,8 @@ from core.limits import Limits
 from core.processes import end_process, process_alive, worker_environment
 from core.queue_policy import admit, make_room, queue_order
 from core.reconcile import judged_here
+from core.run_index import run_store, worker_database_url
 from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
-from core.runs import RunStore
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -79,8 +81,10 @@ class LocalJobs(JobBackend):
         limits: Limits | None = None,
         worker_nice: int = 0,
         shared_store: bool = False,
+        database_url: str | None = None,
     ):
-        self.store = RunStore(Path(runs_dir), shared=shared_store)
+        self.store = run_store(Path(runs_dir), database_url, shared=shared_store)  # the run index when a URL is set
+        self.database_url = database_url
         self.max_concurrent_runs = max_concurrent_runs
         self.torch_threads_per_run = torch_threads_per_run
         self.limits = limits or Limits()
@@ -103,6 +107,7 @@ class LocalJobs(JobBackend):
             limits=Limits.from_settings(settings),
             worker_nice=settings.worker_nice,
             shared_store=settings.shared_store,
+            database_url=settings.database_url,
         )
 
     def submit(self, config: TrainConfig, owner: str | None = None, owner_id: str | None = None,
@@ -306,12 +311,15 @@ class LocalJobs(JobBackend):
             *(["--nice", str(self.worker_nice)] if self.worker_nice else []),
             *(["--max-run-minutes", str(self.limits.max_run_minutes)] if self.limits.max_run_minutes else []),
         ]
+        env = worker_environment(os.environ, self.torch_threads_per_run, str(PROJECT_ROOT))
+        if self.database_url:  # the worker writes its run's status into the run index
+            env["STRIDE_DATABASE_URL"] = worker_database_url(self.database_url)
         log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115
         try:
             return subprocess.Popen(
                 argv,
                 cwd=PROJECT_ROOT,
-                env=worker_environment(os.environ, self.torch_threads_per_run, str(PROJECT_ROOT)),
+                env=env,
                 stdin=subprocess.PIPE if run_arg == "-" else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # What a training worker may see of the app's environment; nothing else is passed on, so no
-# secret of the app (STRIDE_TEACHER_PASSWORD, a database URL, cloud credentials) reaches code
-# that runs a student's config. Settings the worker reads from STRIDE_* come through by name.
+# secret of the app (STRIDE_TEACHER_PASSWORD, cloud credentials) reaches code that runs a student's
+# config. Settings the worker reads from STRIDE_* come through by name. The one exception is
+# STRIDE_DATABASE_URL, added by core.jobs when it is set: the worker writes its run's status into
+# the run index there (core.run_index).
 WORKER_ENV = (
     "PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV",
     "CUDA_VISIBLE_DEVICES", "TORCH_HOME", "XDG_CACHE_HOME",

@@ -20,7 +20,8 @@ Where runs live: the run store is a **shared volume** mounted at the same path
 (``STRIDE_RUNS_DIR``) on every Ray node and every app replica. The worker writes metrics,
 checkpoints and the model there as on one machine, and every replica reads them there. The store
 needs atomic ``rename`` and exclusive create (NFS v4, CephFS, EFS, a bind mount on one host), not
-``flock``: class state goes to the database (``STRIDE_DATABASE_URL``).
+``flock``: class state, the run index and every run's status go to the database
+(``STRIDE_DATABASE_URL``, :mod:`core.run_index`), whose URL the queue actor and each task get from here.
 
 Failures, with Ray's own mechanisms:
 - cancel: the ``cancel`` file the worker checks between steps; a task still running
@@ -59,7 +60,7 @@ from core.i18n import Message, UserError
 from core.job_backend import Job, JobBackend
 from core.limits import Limits
 from core.ray_queue import RunQueue, Worker, train_worker
-from core.runs import RunStore
+from core.run_index import run_store, worker_database_url
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,10 @@ class RayJobs(JobBackend):
         cancel_grace_s: float = 2.0,
         worker: Worker = train_worker,
         warm_worker: bool = True,
+        database_url: str | None = None,
     ):
-        self.store = RunStore(Path(runs_dir))
+        self.store = run_store(Path(runs_dir), database_url)  # the run index when a URL is set
+        self.database_url = worker_database_url(database_url) if database_url else None  # for the queue and tasks
         self.max_concurrent_runs = max_concurrent_runs
         self.torch_threads_per_run = torch_threads_per_run
         self.limits = limits or Limits()
@@ -133,6 +136,7 @@ class RayJobs(JobBackend):
             torch_threads_per_run=settings.torch_threads_per_run,
             limits=Limits.from_settings(settings),
             options=RayOptions(settings.ray_address, settings.ray_gpus_per_run),
+            database_url=settings.database_url,
         )
 
     # --- the contract -------------------------------------------------------------------------------
@@ -237,7 +241,7 @@ class RayJobs(JobBackend):
                     resources={"node:__internal_head__": 0.001},  # it lives as long as the cluster does
                 )
                 try:
-                    queue = actor.remote(str(Path(self.store.root).resolve()), *self._queue_args)
+                    queue = actor.remote(str(Path(self.store.root).resolve()), self.database_url, *self._queue_args)
                 except ActorAlreadyExistsError:  # another replica created it a moment ago
                     queue = ray.get_actor(queue_name(self.store.root), namespace=NAMESPACE)
                 ray.get(queue.configure.remote(*self._queue_args), timeout=CALL_TIMEOUT_S)

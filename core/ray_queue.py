@@ -22,6 +22,7 @@ from core.i18n import Message, UserError
 from core.limits import Limits
 from core.processes import process_start_ticks
 from core.queue_policy import admit, make_room, queue_order
+from core.run_index import run_store
 from core.run_status import RESUMABLE_STATES, RunInfo, RunStatus
 from core.runs import RunStore
 
@@ -39,9 +40,13 @@ def train_worker(store: RunStore, run_id: str, threads: int, max_run_s: float | 
     return run_in_store(store, run_id, max_threads=threads, max_run_s=max_run_s).state
 
 
-def run_task(worker: Worker, runs_dir: str, run_id: str, threads: int, max_run_s: float | None) -> object:
-    """The body of a run's Ray task: note which process and node train it, then train."""
-    store = RunStore(Path(runs_dir))
+def run_task(worker: Worker, runs_dir: str, database_url: str | None, run_id: str, threads: int,
+             max_run_s: float | None) -> object:  # fmt: skip
+    """The body of a run's Ray task: note which process and node train it, then train.
+
+    ``database_url`` comes from the queue (a Ray worker process has the node's environment, not the app's).
+    """
+    store = run_store(Path(runs_dir), database_url)
     pid = os.getpid()
     node = ray.get_runtime_context().get_node_id()[:12]
     store.update_status(run_id, pid=pid, pid_start=process_start_ticks(pid), host=f"ray:{node}")
@@ -66,9 +71,10 @@ def _reason_for_gone(store: RunStore, run_id: str, pid: int | None) -> tuple[str
 class RunQueue:
     """The queue of one run store, as a Ray actor (one call at a time): admits, starts, stops, notices deaths."""
 
-    def __init__(self, runs_dir: str, max_concurrent_runs: int, threads: int, gpus: float, limits: Limits,
-                 cancel_grace_s: float, worker: Worker, warm: bool):  # fmt: skip
-        self.store = RunStore(Path(runs_dir))
+    def __init__(self, runs_dir: str, database_url: str | None, max_concurrent_runs: int, threads: int, gpus: float,
+                 limits: Limits, cancel_grace_s: float, worker: Worker, warm: bool):  # fmt: skip
+        self.store = run_store(Path(runs_dir), database_url)  # the run index when the app has a database URL
+        self.database_url = database_url
         self.refs: dict[str, ray.ObjectRef] = {}  # run id -> its running task
         self.warming: ray.ObjectRef | None = None
         self.pruned_at = 0.0
@@ -199,7 +205,7 @@ class RunQueue:
         cpus = max(1, min(self.threads, int(largest)))
         options = {"num_cpus": cpus, "num_gpus": self.gpus, "max_retries": 0, "name": f"stride-run-{run_id}"}
         task = ray.remote(run_task).options(**options)
-        self.refs[run_id] = task.remote(self.worker, str(self.store.root), run_id, cpus, max_run_s)
+        self.refs[run_id] = task.remote(self.worker, str(self.store.root), self.database_url, run_id, cpus, max_run_s)
 
     def _forget_if_done(self, run_id: str) -> None:
         ref = self.refs.get(run_id)

@@ -1,13 +1,14 @@
 """The run store: one directory per training run, shared by the app, the workers and the CLI.
 
 ```
-<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id, client and creation time
-<root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted
+<root>/<run_id>/config.json         the TrainConfig, plus run id, owner, owner id, client, label and creation time *
+<root>/<run_id>/status.json         queued | running | finished | failed | cancelled | interrupted *
+<root>/<run_id>/status.lock         held while status.json or config.json is changed *
 <root>/<run_id>/metrics.jsonl       one record per line (core.metrics), appended and flushed as they happen
 <root>/<run_id>/checkpoint.safetensors  weights + optimizer state + resume point, one atomic file
 <root>/<run_id>/model.safetensors   the weights alone (state dict), for prediction
 <root>/<run_id>/model.json          spec, class names, input shape, preprocessing, final metrics
-<root>/<run_id>/cancel              present once someone asked the run to stop
+<root>/<run_id>/cancel              present once someone asked the run to stop *
 <root>/<run_id>/claim               present once a launcher took the run from the queue
 <root>/<run_id>/worker.log          the worker process's stdout and stderr
 <root>/.pruned.jsonl                runs deleted to keep the store within its disk quota, a line each
@@ -15,12 +16,21 @@
 <root>/*.lock                       lock files: the job queue's, and one per shared file
 ```
 
-Every fact lives in a file, so any app process or replica that sees the directory sees the same
-runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
-reader sees the old version or the new one, never half of one; the metrics log is append-only
-and its readers ignore a half-written last line. Read-modify-write of a shared file, and the job
-queue's decisions, hold a ``flock`` on a lock file of the store (:meth:`RunStore.locked`): the one
-place Stride locks files. Nothing here unpickles: tensors are safetensors, everything else JSON.
+The lines marked * are a run's record (who made it, its config and label, its status, a request to
+stop). With ``STRIDE_DATABASE_URL`` set it is a row of the run index in the class database instead
+(:mod:`core.run_index`; :func:`core.run_index.run_store` is the one way the app, its workers, the
+Ray queue and the command line open a store): every replica and worker sees the same runs and
+statuses through the database, a status change is one transaction, and the run's folder holds only
+what training writes. Without the setting (the default) the record is those files
+(:class:`core.run_records.RunFiles`).
+
+Every other fact lives in a file, so any app process or replica that sees the directory sees the
+same runs, queue and statuses. Whole files are written atomically (temp file + ``os.replace``), so a
+reader sees the old version or the new one, never half of one; the metrics log is append-only and
+its readers ignore a half-written last line. Read-modify-write of a shared file, and the job queue's
+decisions, hold a ``flock`` on a lock file of the store (:meth:`RunStore.locked`), and a status
+change holds the run's ``status.lock``: the places Stride locks files. Nothing here unpickles:
+tensors are safetensors, everything else JSON.
 Run ids come from URLs, so every public method checks them against a strict pattern before
 touching the disk.
 """
@@ -31,7 +41,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -39,7 +48,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors import safe_open
@@ -51,22 +60,22 @@ from core.files import JsonLines, atomic_write_bytes, atomic_write_json, flocked
 from core.i18n import Message, UserError
 from core.metrics import CheckpointMeta, Record
 from core.processes import process_start_ticks
+from core.run_records import CANCEL_FILE as CANCEL_FILE  # re-exported: where a run store keeps its records
+from core.run_records import CONFIG_FILE as CONFIG_FILE
+from core.run_records import RUN_ID_PATTERN, RunFiles, RunRecords
+from core.run_records import STATUS_FILE as STATUS_FILE
 from core.run_status import RunInfo, RunStatus
+
+if TYPE_CHECKING:
+    from core.run_index import RunIndex
 
 logger = logging.getLogger(__name__)
 
-# Letters, digits, "_" and "-", starting with a letter or digit: safe in a URL and as a
-# directory name, and no way to spell "..", "/" or a hidden file.
-RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
-CONFIG_FILE = "config.json"
-STATUS_FILE = "status.json"
 TENSORBOARD_DIR = "tb"  # TensorBoard event files, only when tensorboard is installed
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_FILE = "checkpoint.safetensors"
 MODEL_WEIGHTS_FILE = "model.safetensors"
 MODEL_INFO_FILE = "model.json"
-CANCEL_FILE = "cancel"
 CLAIM_FILE = "claim"
 WORKER_LOG_FILE = "worker.log"
 PRUNE_LOG = ".pruned.jsonl"
@@ -108,17 +117,23 @@ class RunStore:
     root: Path
     host: str = field(default_factory=socket.gethostname)
     shared: bool = False  # other hosts use this store too: each judges only its own runs (core.reconcile)
+    index: RunIndex | None = None  # the runs' records in the class database (core.run_index); None: files
+
+    @property
+    def records(self) -> RunRecords:
+        """Where each run's config, label and status live: the run index, or files in the run's directory."""
+        return self.index if self.index is not None else RunFiles(Path(self.root))
 
     def run_dir(self, run_id: str) -> Path:
         """Return the directory of ``run_id`` (checked against RUN_ID_PATTERN, never joined raw)."""
         return Path(self.root) / check_run_id(run_id)
 
     def exists(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / CONFIG_FILE).is_file()
+        return self.records.has(check_run_id(run_id))
 
     def _existing_dir(self, run_id: str) -> Path:
         path = self.run_dir(run_id)
-        if not (path / CONFIG_FILE).is_file():
+        if not self.records.has(run_id):
             raise UserError(Message("runs.not_found", {"run_id": run_id}))
         return path
 
@@ -142,13 +157,9 @@ class RunStore:
             # processes never list a run that has a config but no status yet.
             staging = Path(self.root) / f".new-{run_id}"
             staging.mkdir()
-            atomic_write_json(
-                staging / CONFIG_FILE,
-                {"run_id": run_id, "owner": owner, "owner_id": owner_id, "client": client, "created_at": now}
-                | {"config": config},
-            )
+            meta = {"run_id": run_id, "owner": owner, "owner_id": owner_id, "client": client, "created_at": now}
             status = RunStatus(state, created_at=now, queued_at=now, updated_at=now)
-            atomic_write_json(staging / STATUS_FILE, status.to_dict())
+            self.records.stage(staging, meta | {"config": config}, status)  # files: config.json and status.json
             for name, blob in (files or {}).items():  # plain names only: nothing can land outside the run
                 atomic_write_bytes(staging / Path(name).name, blob)
             try:
@@ -156,57 +167,34 @@ class RunStore:
                 break
             except OSError:  # the same id in the same second: astronomically rare, try again
                 shutil.rmtree(staging, ignore_errors=True)
+        try:
+            self.records.add(meta | {"config": config}, status)  # the index: its row lists the run from now on
+        except BaseException:
+            shutil.rmtree(Path(self.root) / run_id, ignore_errors=True)
+            raise
         return RunInfo(run_id, self.run_dir(run_id), owner, now, config, status, owner_id, client=client)
 
     def read_run(self, run_id: str) -> RunInfo:
-        path = self._existing_dir(run_id)
-        stored = json.loads((path / CONFIG_FILE).read_text())
-        return RunInfo(
-            run_id=run_id,
-            path=path,
-            owner=stored.get("owner"),
-            created_at=float(stored.get("created_at") or 0.0),
-            config=stored.get("config") or {},
-            status=self.read_status(run_id),
-            owner_id=stored.get("owner_id"),
-            label=stored.get("label") if isinstance(stored.get("label"), str) else None,
-            client=stored.get("client") if isinstance(stored.get("client"), str) else None,
-        )
+        return self.records.read(check_run_id(run_id))
 
     def set_label(self, run_id: str, label: str) -> str:
         """Give the run a name people read (``clean_label``'s rules); "" goes back to none. Return what was stored."""
-        path = self._existing_dir(run_id) / CONFIG_FILE
-        stored = json.loads(path.read_text())
-        stored["label"] = clean_label(label) or None
-        atomic_write_json(path, stored)
-        return stored["label"] or ""
+        cleaned = clean_label(label)
+        self.records.set_label(check_run_id(run_id), cleaned or None)
+        return cleaned
 
     def read_config(self, run_id: str) -> dict:
         """Return the stored TrainConfig dict of ``run_id``."""
         return self.read_run(run_id).config
 
     def list_runs(self) -> list[RunInfo]:
-        """Return every readable run, newest first; damaged directories are skipped and logged."""
-        root = Path(self.root)
-        if not root.is_dir():
-            return []
-        runs = []
-        for entry in root.iterdir():
-            if not RUN_ID_PATTERN.fullmatch(entry.name) or not (entry / CONFIG_FILE).is_file():
-                continue
-            try:
-                runs.append(self.read_run(entry.name))
-            except (OSError, ValueError, UserError) as exc:
-                logger.warning("skipping unreadable run %s: %s", entry.name, exc)
-        runs.sort(key=lambda r: (r.created_at, r.run_id), reverse=True)
-        return runs
+        """Return every readable run, newest first; damaged ones are skipped and logged."""
+        return self.records.list()
 
     def delete_run(self, run_id: str) -> None:
         """Delete a run and all its files; refuse while it is queued or running."""
-        path = self._existing_dir(run_id)
-        if self.read_status(run_id).active:
-            raise UserError(Message("runs.delete_active", {"run_id": run_id}))
-        shutil.rmtree(path)
+        self.records.forget(check_run_id(run_id))  # refuses an active run
+        shutil.rmtree(self.run_dir(run_id), ignore_errors=self.index is not None)
 
     # --- disk quota -------------------------------------------------------------------------------
 
@@ -229,9 +217,13 @@ class RunStore:
         for info in candidates:
             if need_bytes <= 0:
                 break
-            if info.status.active or not info.path.is_dir():
+            if info.status.active:
                 continue
             size = tree_bytes(info.path)
+            try:
+                self.records.forget(info.run_id)
+            except UserError:  # gone meanwhile
+                continue
             shutil.rmtree(info.path, ignore_errors=True)
             need_bytes -= size
             pruned.append(
@@ -258,21 +250,20 @@ class RunStore:
     # --- status ---------------------------------------------------------------------------------
 
     def read_status(self, run_id: str) -> RunStatus:
-        path = self.run_dir(run_id) / STATUS_FILE
-        try:
-            return RunStatus.from_dict(json.loads(path.read_text()))
-        except FileNotFoundError:
-            raise UserError(Message("runs.not_found", {"run_id": run_id})) from None
+        return self.records.read_status(check_run_id(run_id))
 
     def write_status(self, run_id: str, status: RunStatus) -> RunStatus:
         """Replace the status of ``run_id`` (atomically); return what was written."""
         status = replace(status, updated_at=time.time())
-        atomic_write_json(self._existing_dir(run_id) / STATUS_FILE, status.to_dict())
+        self.records.write_status(check_run_id(run_id), status)
         return status
 
     def update_status(self, run_id: str, **changes: Any) -> RunStatus:
-        """Change some fields of the status, keep the others; return the new status."""
-        return self.write_status(run_id, replace(self.read_status(run_id), **changes))
+        """Change some fields of the status, keep the others, in one atomic step; return the new status.
+
+        Two processes changing one status at once both get their change in.
+        """
+        return self.records.update_status(check_run_id(run_id), {**changes, "updated_at": time.time()})
 
     def mark_running(self, run_id: str, pid: int) -> RunStatus:
         """Record that process ``pid`` of this host now trains the run: the one writer of "running".
@@ -403,22 +394,18 @@ class RunStore:
     # --- cancel requests and worker logs -------------------------------------------------------
 
     def request_cancel(self, run_id: str) -> None:
-        """Ask the run's worker to stop; it checks for this file between steps."""
-        (self._existing_dir(run_id) / CANCEL_FILE).write_text(str(time.time()))
+        """Ask the run's worker to stop; it checks between steps (the ``cancel`` file, or the run index)."""
+        self.records.request_cancel(check_run_id(run_id), time.time())
 
     def cancel_requested(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / CANCEL_FILE).exists()
+        return self.cancel_requested_at(run_id) is not None
 
     def cancel_requested_at(self, run_id: str) -> float | None:
         """Return when a stop was asked for (Unix seconds), or None if it was not."""
-        try:
-            return (self.run_dir(run_id) / CANCEL_FILE).stat().st_mtime
-        except FileNotFoundError:
-            return None
+        return self.records.cancel_requested_at(check_run_id(run_id))
 
     def clear_cancel_request(self, run_id: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            (self.run_dir(run_id) / CANCEL_FILE).unlink()
+        self.records.clear_cancel(check_run_id(run_id))
 
     def claim(self, run_id: str, owner: str) -> bool:
         """Mark the run as taken by a worker launcher; return False if another launcher has it.

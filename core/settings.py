@@ -142,6 +142,7 @@ class Settings:
     ray_address: str = "auto"  # with jobs="ray": "auto", "ray://head:10001" (Ray Client) or the head's "host:6379"
     ray_gpus_per_run: float = 0.0  # with jobs="ray": GPUs each run asks Ray for
     # The class's shared state (board, exercise answers): core.class_state. None: SQLite in the runs directory.
+    # When set, the run index (which runs exist, their statuses) is there too: core.run_index.
     database_url: str | None = field(default=None, repr=False)
 
     @property

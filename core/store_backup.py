@@ -11,12 +11,19 @@ Restoring unpacks with tarfile's "data" filter (no absolute paths, no ``..``, no
 folder, no devices; a leading "/" is dropped) into an empty store, or with ``--replace`` over the present
 one, which is removed first; an archive holding anything but runs and the store's hidden files is refused. ``clear`` empties the store between two classes and refuses while a run is active.
 The make targets ``backup``, ``restore`` and ``reset-class`` run these inside the container.
+
+With ``STRIDE_DATABASE_URL`` set, the runs' records (who, config, label, status, a stop request) are
+rows of the run index (:mod:`core.run_index`), not files: a backup writes each as the run's
+``config.json``, ``status.json`` and ``cancel``, as a store without the index keeps them, and a restore (or ``clear``) replaces the
+index's rows with the backup's. A backup of either kind restores into either kind of store. The
+class database itself is in a backup only when it is a SQLite file inside the store.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import shutil
 import sys
 import tarfile
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.class_state import snapshot_sqlite
+from core.run_index import open_run_index, record_files, run_store
 from core.runs import CONFIG_FILE, RUN_ID_PATTERN, RunStore
 from core.settings import Settings
 
@@ -38,10 +46,20 @@ def _kept(rel: Path) -> bool:
     return not rel.name.endswith(SKIPPED_SUFFIXES) and not any(p.startswith(STAGING_PREFIX) for p in rel.parts)
 
 
-def create(root: Path, out: BinaryIO) -> int:
-    """Write a gzipped tar of the store at ``root`` to ``out``; return the number of files in it."""
+def create(root: Path, out: BinaryIO, database_url: str | None = None) -> int:
+    """Write a gzipped tar of the store at ``root`` to ``out``; return the number of files in it.
+
+    With ``database_url`` (the run index) each run's record is written as its config and status files.
+    """
     count = 0
+    store = run_store(root, database_url)
     with tarfile.open(fileobj=out, mode="w|gz") as tar:
+        for info in store.list_runs() if database_url else []:
+            for name, blob, at in record_files(store, info):
+                member = tarfile.TarInfo(f"{info.run_id}/{name}")
+                member.size, member.mtime, member.mode = len(blob), at, 0o644
+                tar.addfile(member, io.BytesIO(blob))
+                count += 1
         for path in sorted(Path(root).rglob("*")) if Path(root).is_dir() else []:
             rel = path.relative_to(root)
             if not path.is_file() or path.is_symlink() or not _kept(rel):
@@ -61,14 +79,15 @@ def create(root: Path, out: BinaryIO) -> int:
     return count
 
 
-def restore(root: Path, data: BinaryIO, replace: bool = False) -> int:
+def restore(root: Path, data: BinaryIO, replace: bool = False, database_url: str | None = None) -> int:
     """Unpack a backup into the store at ``root``; return the number of runs in it.
 
     Refuses (ValueError) a store that already holds runs unless ``replace``, and an archive that is
-    not a backup (no run in it, or a member the "data" filter rejects).
+    not a backup (no run in it, or a member the "data" filter rejects). With ``database_url`` the
+    run index then holds the backup's runs, and only those.
     """
     root = Path(root)
-    if RunStore(root).list_runs() and not replace:
+    if run_store(root, database_url).list_runs() and not replace:
         raise ValueError(f"{root} already holds runs; restore with --replace to remove them first")
     staging = root.with_name(root.name + ".restoring")
     shutil.rmtree(staging, ignore_errors=True)
@@ -84,6 +103,10 @@ def restore(root: Path, data: BinaryIO, replace: bool = False) -> int:
         if root.exists():
             shutil.rmtree(root)
         staging.rename(root)
+        if database_url:  # the backup's records, as files now, become the index's rows
+            index = open_run_index(root, database_url)
+            index.remove_all()
+            index.adopt_files()
         return runs
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ValueError(f"the backup cannot be restored: {exc}") from exc
@@ -91,9 +114,9 @@ def restore(root: Path, data: BinaryIO, replace: bool = False) -> int:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def clear(root: Path) -> int:
+def clear(root: Path, database_url: str | None = None) -> int:
     """Delete every run and the class's shared files; return the runs deleted. Refuses while a run is active."""
-    store = RunStore(Path(root))
+    store = run_store(Path(root), database_url)
     active = [r.run_id for r in store.list_runs() if r.status.active]
     if active:
         raise ValueError(
@@ -106,6 +129,8 @@ def clear(root: Path) -> int:
             shutil.rmtree(entry)
         elif not entry.name.endswith(".lock"):  # locks stay: a running app may hold them
             entry.unlink()
+    if store.index is not None:
+        store.index.remove_all()
     return runs
 
 
@@ -123,20 +148,21 @@ def main(argv: list[str] | None = None) -> int:
         "clear", help="delete every run, the class board and the exercise answers (between two classes)"
     )
     args = parser.parse_args(argv)
-    root = args.runs_dir or Settings.from_env().runs_dir
+    settings = Settings.from_env()
+    root, url = args.runs_dir or settings.runs_dir, settings.database_url  # url: the run index, when set
     try:
         if args.command == "create":
             with contextlib.ExitStack() as stack:
                 out = sys.stdout.buffer if args.output == "-" else stack.enter_context(open(args.output, "wb"))
-                count = create(root, out)
+                count = create(root, out, url)
             print(f"stride: backed up {count} files of {root}", file=sys.stderr)
         elif args.command == "restore":
             with contextlib.ExitStack() as stack:
                 source = sys.stdin.buffer if args.input == "-" else stack.enter_context(open(args.input, "rb"))
-                runs = restore(root, source, args.replace)
+                runs = restore(root, source, args.replace, url)
             print(f"stride: restored {runs} runs into {root}", file=sys.stderr)
         else:
-            print(f"stride: deleted {clear(root)} runs from {root}", file=sys.stderr)
+            print(f"stride: deleted {clear(root, url)} runs from {root}", file=sys.stderr)
     except (ValueError, OSError) as exc:
         print(f"stride: {exc}", file=sys.stderr)
         return 2

@@ -25,7 +25,8 @@ from core.i18n import UserError
 from core.metrics import EndRecord, EpochRecord, Record, StartRecord, StepRecord
 from core.presets import resolve_spec
 from core.processes import prefer_for_oom_kill
-from core.runs import RunStore, check_run_id
+from core.run_index import run_store
+from core.runs import check_run_id
 from core.settings import Settings
 from core.train import train
 from core.worker import run_here, run_in_store, warm_up
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.run is not None:
         prefer_for_oom_kill()  # short of memory, the kernel ends a queue's worker before the app
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    runs_dir = args.runs_dir or Settings.from_env().runs_dir
+    settings = Settings.from_env()
+    runs_dir, database_url = args.runs_dir or settings.runs_dir, settings.database_url  # the run index, when set
     try:
         if args.config is not None:
             config = TrainConfig.from_dict(json.loads(args.config.read_text())).check()
@@ -120,14 +122,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"dry run: {result.state}, val loss {result.metrics.get('val_loss', math.nan):.4f}", file=sys.stderr
                 )
                 return 0
-            store = RunStore(runs_dir)
+            store = run_store(runs_dir, database_url)
             run_id = store.create_run(config.to_dict(), owner=args.owner, state="running").run_id
             print(f"run {run_id} in {store.run_dir(run_id)}", file=sys.stderr)
         elif args.resume is not None:
-            store, run_id = RunStore(args.resume.resolve().parent), check_run_id(args.resume.resolve().name)
+            store = run_store(args.resume.resolve().parent, database_url)
+            run_id = check_run_id(args.resume.resolve().name)
             store.clear_cancel_request(run_id)
         else:
-            store, run_id = RunStore(runs_dir), args.run
+            store, run_id = run_store(runs_dir, database_url), args.run
             if run_id == "-":  # a warm worker: imports done; warm up, then wait for work
                 warm_up()
                 run_id = sys.stdin.readline().strip()

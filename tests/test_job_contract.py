@@ -5,7 +5,9 @@ through the ``harness`` fixture, which knows the few things the interface does n
 make one (with a stand-in worker that only sleeps, or the real trainer), how to kill a worker the
 hard way, how to restart the app on the same store, and how to let the backend act now instead of
 on its next background tick. Backend-specific behaviour (the local warm worker, claim files, lock
-files) is tested beside each backend (tests/test_jobs.py for LocalJobs).
+files) is tested beside each backend (tests/test_jobs.py for LocalJobs). Each backend also runs with
+its runs' records in the run index of the class database (``STRIDE_DATABASE_URL``, core.run_index):
+LocalJobs with SQLite, RayJobs with PostgreSQL (skipped only where the PostgreSQL binaries are absent).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import SLEEPING_WORKER, end_workers, refused, wait_for
+from pg_server import fresh_database
 
+from core import class_state
 from core.classroom import Classroom, Viewer, new_key
 from core.config import TrainConfig
 from core.jobs import JobBackend, LocalJobs
@@ -44,7 +48,7 @@ class Harness:
     made: list[JobBackend] = field(default_factory=list)
 
 
-def _local(tmp_path) -> Harness:
+def _local(tmp_path, database_url: str | None = None) -> Harness:
     def make(max_concurrent_runs: int = 1, limits: Limits | None = None, worker: str = "sleep") -> JobBackend:
         jobs = LocalJobs(
             tmp_path / "runs",
@@ -54,6 +58,7 @@ def _local(tmp_path) -> Harness:
             cancel_grace_s=0.3 if worker == "sleep" else 2.0,
             worker_command=SLEEPING_WORKER if worker == "sleep" else None,
             limits=limits,
+            database_url=database_url,  # its workers get it too
         )
         harness.made.append(jobs)
         return jobs
@@ -75,7 +80,7 @@ def _local(tmp_path) -> Harness:
     return harness
 
 
-def _ray(tmp_path) -> Harness:
+def _ray(tmp_path, database_url: str | None = None) -> Harness:
     """Runs as tasks of the session's local Ray cluster (two nodes); the stand-in task sleeps and ignores cancel."""
     from core.ray_jobs import RayJobs
     from core.ray_queue import train_worker
@@ -89,6 +94,7 @@ def _ray(tmp_path) -> Harness:
             cancel_grace_s=0.3 if worker == "sleep" else 2.0,
             worker=(lambda *_: time.sleep(60)) if worker == "sleep" else train_worker,  # a lambda travels by value
             warm_worker=False,
+            database_url=database_url,  # the queue actor and its tasks get it too
         )
         jobs.worker_kind = worker
         harness.made.append(jobs)
@@ -128,17 +134,27 @@ def _ray(tmp_path) -> Harness:
     return harness
 
 
-@pytest.fixture(params=["local", "ray"])
+# (backend, where the run index is): none keeps the runs' records as files in the store; SQLite
+# and PostgreSQL keep them in the class database (STRIDE_DATABASE_URL, core.run_index)
+INDEXES = {"files": lambda tmp_path: None, "sqlite": lambda tmp_path: f"sqlite:///{tmp_path / 'class.db'}",
+           "postgresql": lambda tmp_path: fresh_database()}  # fmt: skip
+
+
+@pytest.fixture(params=["local", "ray", "local+sqlite", "ray+postgresql"])
 def harness(request, tmp_path):
-    if request.param == "ray":
+    backend, _, index = request.param.partition("+")
+    if backend == "ray":
         request.getfixturevalue("ray_cluster")
-    made = {"local": _local, "ray": _ray}[request.param](tmp_path)
+    made = {"local": _local, "ray": _ray}[backend](tmp_path, INDEXES[index or "files"](tmp_path))
     yield made
-    if request.param == "ray" and made.made:
+    if backend == "ray" and made.made:
         made.made[-1].shutdown()  # the store's queue actor, and every task it started
     else:
         for jobs in made.made:
             end_workers(jobs)
+    class_state.close_all()
+    if index:  # every status went to the index: none was written as a file by the app, a worker or a task
+        assert not list((tmp_path / "runs").glob("*/status.json"))
 
 
 def _states(jobs: JobBackend, run_ids) -> list[str]:

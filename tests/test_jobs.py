@@ -147,6 +147,29 @@ def test_a_worker_gets_only_the_environment_it_needs_never_the_teacher_password(
     assert env["PATH"] == os.environ["PATH"] and env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
 
 
+def test_a_worker_gets_the_database_url_only_when_the_run_index_is_in_a_database(tmp_path, monkeypatch):
+    # the worker writes its run's status into the run index (issue 18 item 4); a relative SQLite path
+    # would name another file from the worker's working directory, so it gets the absolute one
+    monkeypatch.chdir(tmp_path)
+    dump = (
+        "import json, os, sys; runs = sys.argv[sys.argv.index('--runs-dir') + 1]; "
+        "open(os.path.join(runs, 'worker-env.json'), 'w').write(json.dumps(dict(os.environ)))"
+    )
+    seen = {}
+    for i, url in enumerate((None, "sqlite:///class/index.db")):
+        jobs = LocalJobs(tmp_path / f"runs{i}", max_concurrent_runs=1, torch_threads_per_run=1, warm_worker=False,
+                         worker_command=[sys.executable, "-c", dump], database_url=url)  # fmt: skip
+        env_file = tmp_path / f"runs{i}" / "worker-env.json"
+        try:
+            jobs.submit(TINY)
+            wait_for(lambda f=env_file: f.is_file() and f.stat().st_size > 0, 20, "the worker's environment")
+            seen[url] = json.loads(env_file.read_text()).get("STRIDE_DATABASE_URL")
+        finally:
+            end_workers(jobs)
+    assert seen == {None: None, "sqlite:///class/index.db": f"sqlite:///{tmp_path / 'class' / 'index.db'}"}
+    assert (tmp_path / "class" / "index.db").is_file()
+
+
 def test_a_worker_past_its_time_limit_stops_itself_after_an_epoch_with_its_checkpoint(tmp_path, monkeypatch):
     # issue 12 item 8: a run over STRIDE_MAX_RUN_MINUTES ends "stopped: time limit", resumable
     import core.worker

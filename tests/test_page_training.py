@@ -22,6 +22,7 @@ from core.i18n import t
 from core.metrics import EpochRecord, StartRecord, StepRecord
 from core.presets import PRESETS
 from core.processes import process_alive
+from core.run_index import run_store
 from core.runs import RunStore
 from ui import keys
 from ui.training_form import recipe_config
@@ -41,11 +42,18 @@ def _open(app, store: RunStore):
 
 
 @pytest.fixture
-def training_runs(app, tmp_path):
+def training_runs(request, app, tmp_path, monkeypatch):
     """Return (open the training page, its run store), with the page's job queue as in the app.
 
-    Afterwards the queue is released and any worker still running is killed.
+    Afterwards the queue is released and any worker still running is killed. Parametrised with
+    "index", the server keeps its run index in a database (STRIDE_DATABASE_URL, core.run_index).
     """
+    if getattr(request, "param", "files") == "index":
+        url = f"sqlite:///{tmp_path / 'class.db'}"
+        monkeypatch.setenv("STRIDE_DATABASE_URL", url)
+        yield from _open(app, run_store(tmp_path / "runs", url))
+        assert not list((tmp_path / "runs").glob("*/status.json"))  # every status went to the database
+        return
     yield from _open(app, RunStore(tmp_path / "runs"))
 
 
@@ -101,6 +109,7 @@ def test_page_renders_the_form_preview_and_arithmetic(training):
     assert not at.button(key="train.start").disabled
 
 
+@pytest.mark.parametrize("training_runs", ["files", "index"], indirect=True)
 def test_start_creates_a_run_that_streams_metrics_and_finishes(training_runs):
     open_page, store = training_runs
     at = _tiny(open_page(), epochs=2)
@@ -160,6 +169,7 @@ def test_a_second_run_waits_in_the_queue_and_stop_ends_each_within_seconds(train
     assert not at.button(key="train.resume").disabled  # a stopped run can be resumed
 
 
+@pytest.mark.parametrize("training_runs", ["files", "index"], indirect=True)
 def test_resume_continues_an_interrupted_run_to_the_end(training_runs):
     open_page, store = training_runs
     config = TrainConfig(dataset="synthetic3", model="dnn_tabular", epochs=1, lr=0.01, max_samples=100)

@@ -6,7 +6,8 @@ and it resumes on the other; the queue actor, killed and restarted by Ray, marks
 interrupted; the Training page starts, shows, stops and resumes a run on Ray. Without a cluster: one
 clear message and every page still serves; and the app needs no Ray at all unless asked for. On a
 cluster of its own (a subprocess over Ray Client, as the replicas connect): the whole head killed
-mid-run and started again leaves the run interrupted, and it resumes on the new head.
+mid-run and started again leaves the run interrupted, and it resumes on the new head. The node loss
+and the queue actor's restart also run with the run index in PostgreSQL (core.run_index).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import pytest
 from conftest import replace_worker_node, wait_for
+from pg_server import fresh_database
 from test_page_training import RUN_TIMEOUT_S, _metric, _poll, _tiny
 
+from core import class_state
 from core.config import TrainConfig
 from core.i18n import UserError
 from core.metrics import EpochRecord, ResumeRecord
@@ -41,6 +44,15 @@ def _jobs(tmp_path, **kwargs):
     return RayJobs(tmp_path / "runs", **kwargs)
 
 
+@pytest.fixture(params=["files", "postgresql"])
+def database_url(request, tmp_path):
+    """Where the runs' records are: files in the store, or the run index in PostgreSQL (STRIDE_DATABASE_URL)."""
+    yield fresh_database() if request.param == "postgresql" else None
+    class_state.close_all()
+    if request.param == "postgresql":  # the queue actor, restarted or not, and every task wrote there
+        assert not list((tmp_path / "runs").glob("*/status.json"))
+
+
 def _host(node) -> str:
     return f"ray:{node.node_id[:12]}"
 
@@ -55,9 +67,9 @@ def _settled(jobs, run_id: str, state: str) -> bool:
 
 @pytest.mark.slow
 def test_runs_go_to_both_nodes_and_a_lost_node_leaves_its_run_interrupted_and_it_resumes_on_the_other(
-    ray_cluster, tmp_path
+    ray_cluster, tmp_path, database_url
 ):
-    jobs = _jobs(tmp_path, max_concurrent_runs=2)
+    jobs = _jobs(tmp_path, max_concurrent_runs=2, database_url=database_url)
     try:
         runs = [jobs.submit(LONG) for _ in range(2)]
         hosts = wait_for(
@@ -90,12 +102,12 @@ def test_runs_go_to_both_nodes_and_a_lost_node_leaves_its_run_interrupted_and_it
             replace_worker_node(ray_cluster)
 
 
-def test_the_queue_actor_restarted_by_ray_marks_the_runs_it_lost_interrupted(ray_cluster, tmp_path):
+def test_the_queue_actor_restarted_by_ray_marks_the_runs_it_lost_interrupted(ray_cluster, tmp_path, database_url):
     import ray
 
     from core.ray_jobs import NAMESPACE, queue_name
 
-    jobs = _jobs(tmp_path, worker=lambda *_: time.sleep(60), cancel_grace_s=0.3)
+    jobs = _jobs(tmp_path, worker=lambda *_: time.sleep(60), cancel_grace_s=0.3, database_url=database_url)
     try:
         run_id = jobs.submit(TINY)
         pid = wait_for(lambda: jobs.status(run_id).status.pid, 30, "the task to start")
@@ -233,6 +245,7 @@ def test_the_training_page_starts_shows_stops_and_resumes_a_run_on_ray(ray_clust
 UPLOADER = """
 import sys
 from pathlib import Path
+from core import class_state
 from core.config import TrainConfig
 from core.ray_jobs import RayJobs, RayOptions
 jobs = RayJobs(Path(sys.argv[1]), max_concurrent_runs=0, torch_threads_per_run=1, warm_worker=False,
@@ -274,6 +287,7 @@ import json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, "docker")
 from check_cluster import SLOW_CLIENT, end_started, free_port, in_sessions
+from core import class_state
 from core.config import TrainConfig
 from core.i18n import UserError
 from core.metrics import ResumeRecord

@@ -7,8 +7,6 @@ LoadedModel), "predict.uploaded_key" (the cache key of its files), "predict.uplo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.classroom import Classroom
@@ -32,30 +30,26 @@ RUN_MODELS_BYTES = 256 * 2**20  # the runs' models kept loaded, all sessions tog
 
 
 @st.cache_data(ttl=RUN_LIST_TTL_S, max_entries=4, show_spinner=False)
-def runs_with_model(runs_dir: str) -> list[RunInfo]:
-    """Return every run that saved a model, newest first (the viewer's own are picked from these).
+def runs_with_model(runs_dir: str, _store: RunStore) -> list[RunInfo]:
+    """Return every run of the store at ``runs_dir`` that saved a model, newest first (the viewer picks from these).
 
     A run saves its model after each epoch, so a running one is listed with its latest weights.
     """
-    store = RunStore(Path(runs_dir))
-    found = []
-    for run in store.list_runs():
-        try:
-            names = {p.name for p in store.model_files(run.run_id)}
-        except UserError:  # deleted since it was listed
-            continue
-        if {MODEL_INFO_FILE, MODEL_WEIGHTS_FILE} <= names:
-            found.append(run)
-    return found
+    # one listing (a query, with the run index), then the model files of each run on the disk
+    return [
+        r
+        for r in _store.list_runs()
+        if all((r.path / name).is_file() for name in (MODEL_INFO_FILE, MODEL_WEIGHTS_FILE))
+    ]
 
 
 def model_labels(room: Classroom) -> dict[str, str]:
     """Return {model choice: what the model picker shows} for every model this viewer may choose."""
-    runs = runs_with_model(str(room.store.root))
+    runs = runs_with_model(str(room.store.root), room.store)
     linked = st.query_params.get("model", "")
     if linked.startswith("run:") and f"run:{linked[4:]}" not in {f"run:{r.run_id}" for r in runs}:
         runs_with_model.clear()  # perhaps a run newer than the listing: look again
-        runs = runs_with_model(str(room.store.root))
+        runs = runs_with_model(str(room.store.root), room.store)
     labels = {f"bundled:{name}": t("predict.model_bundled", name=name) for name in list_bundled()}
     for run in runs:
         if not room.viewer.can_read(run, room.sharing):

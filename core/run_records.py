@@ -1,0 +1,170 @@
+"""Where a run's record lives: who made it, its config, its label and its status (:class:`RunRecords`).
+
+The run store (:class:`core.runs.RunStore`) keeps each run's artifacts (metrics, checkpoints, model)
+as files in the run's directory and asks a ``RunRecords`` for the rest. Two kinds keep the same
+promises:
+
+``RunFiles``  the default: ``config.json`` and ``status.json`` in the run's directory, written
+              atomically; a status change holds a ``flock`` on the run's ``status.lock``.
+``RunIndex``  (:mod:`core.run_index`) rows of the class database, when ``STRIDE_DATABASE_URL`` is set:
+              every app replica and worker sees the same runs through the database.
+
+Callers pass run ids already checked by the store (:func:`core.runs.check_run_id`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.files import atomic_write_json, flocked
+from core.i18n import Message, UserError
+from core.run_status import RunInfo, RunStatus
+
+logger = logging.getLogger(__name__)
+
+# Letters, digits, "_" and "-", starting with a letter or digit: safe in a URL and as a
+# directory name, and no way to spell "..", "/" or a hidden file.
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+CONFIG_FILE = "config.json"
+STATUS_FILE = "status.json"
+CANCEL_FILE = "cancel"  # present once someone asked the run to stop; its modification time says when
+STATUS_LOCK = "status.lock"  # held while a status file is changed (files only)
+
+
+def not_found(run_id: str) -> UserError:
+    return UserError(Message("runs.not_found", {"run_id": run_id}))
+
+
+def run_info(root: Path, run_id: str, meta: dict, status: RunStatus) -> RunInfo:
+    """Return the RunInfo of a stored record (``meta``: config.json's fields, or a row's)."""
+    text = {name: meta.get(name) if isinstance(meta.get(name), str) else None for name in ("label", "client")}
+    return RunInfo(
+        run_id=run_id,
+        path=Path(root) / run_id,
+        owner=meta.get("owner"),
+        created_at=float(meta.get("created_at") or 0.0),
+        config=meta.get("config") or {},
+        status=status,
+        owner_id=meta.get("owner_id"),
+        **text,
+    )
+
+
+class RunRecords(Protocol):
+    """What the run store asks of the place that holds its runs' records."""
+
+    def stage(self, staging: Path, meta: dict, status: RunStatus) -> None: ...  # before the run's folder is in place
+
+    def add(self, meta: dict, status: RunStatus) -> None: ...  # after: the run is listed from now on
+
+    def has(self, run_id: str) -> bool: ...
+
+    def read(self, run_id: str) -> RunInfo: ...
+
+    def list(self) -> list[RunInfo]: ...  # newest first
+
+    def set_label(self, run_id: str, label: str | None) -> None: ...
+
+    def forget(self, run_id: str) -> None: ...  # refuses an active run (runs.delete_active)
+
+    def read_status(self, run_id: str) -> RunStatus: ...
+
+    def write_status(self, run_id: str, status: RunStatus) -> None: ...
+
+    def update_status(self, run_id: str, changes: dict[str, Any]) -> RunStatus: ...  # one atomic change
+
+    def request_cancel(self, run_id: str, at: float) -> None: ...  # the worker checks between steps
+
+    def cancel_requested_at(self, run_id: str) -> float | None: ...  # None: not asked (or no such run)
+
+    def clear_cancel(self, run_id: str) -> None: ...
+
+
+def newest_first(runs: list[RunInfo]) -> list[RunInfo]:
+    return sorted(runs, key=lambda r: (r.created_at, r.run_id), reverse=True)
+
+
+class RunFiles:
+    """Each run's record as ``config.json`` and ``status.json`` in its directory under ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def stage(self, staging: Path, meta: dict, status: RunStatus) -> None:
+        atomic_write_json(staging / CONFIG_FILE, meta)
+        atomic_write_json(staging / STATUS_FILE, status.to_dict())
+
+    def add(self, meta: dict, status: RunStatus) -> None:
+        """Nothing more: renaming the staged folder into place published the run."""
+
+    def has(self, run_id: str) -> bool:
+        return (self.root / run_id / CONFIG_FILE).is_file()
+
+    def _config_path(self, run_id: str) -> Path:
+        if not self.has(run_id):
+            raise not_found(run_id)
+        return self.root / run_id / CONFIG_FILE
+
+    def read(self, run_id: str) -> RunInfo:
+        stored = json.loads(self._config_path(run_id).read_text())
+        return run_info(self.root, run_id, stored, self.read_status(run_id))
+
+    def list(self) -> list[RunInfo]:
+        """Return every readable run; damaged directories are skipped and logged."""
+        runs = []
+        for entry in self.root.iterdir() if self.root.is_dir() else ():
+            if not RUN_ID_PATTERN.fullmatch(entry.name) or not (entry / CONFIG_FILE).is_file():
+                continue
+            try:
+                runs.append(self.read(entry.name))
+            except (OSError, ValueError, UserError) as exc:
+                logger.warning("skipping unreadable run %s: %s", entry.name, exc)
+        return newest_first(runs)
+
+    def set_label(self, run_id: str, label: str | None) -> None:
+        path = self._config_path(run_id)
+        with flocked(self.root / run_id / STATUS_LOCK):
+            atomic_write_json(path, {**json.loads(path.read_text()), "label": label})
+
+    def forget(self, run_id: str) -> None:
+        """Refuse an active run; the store then deletes the folder, and the record with it."""
+        if self.read_status(run_id).active:
+            raise UserError(Message("runs.delete_active", {"run_id": run_id}))
+
+    def read_status(self, run_id: str) -> RunStatus:
+        try:
+            return RunStatus.from_dict(json.loads((self.root / run_id / STATUS_FILE).read_text()))
+        except FileNotFoundError:
+            raise not_found(run_id) from None
+
+    def write_status(self, run_id: str, status: RunStatus) -> None:
+        self._config_path(run_id)
+        with flocked(self.root / run_id / STATUS_LOCK):
+            atomic_write_json(self.root / run_id / STATUS_FILE, status.to_dict())
+
+    def update_status(self, run_id: str, changes: dict[str, Any]) -> RunStatus:
+        """Read, change and write the status under the run's lock: two writers both get their change in."""
+        self._config_path(run_id)
+        with flocked(self.root / run_id / STATUS_LOCK):
+            status = replace(self.read_status(run_id), **changes)
+            atomic_write_json(self.root / run_id / STATUS_FILE, status.to_dict())
+        return status
+
+    def request_cancel(self, run_id: str, at: float) -> None:
+        (self._config_path(run_id).parent / CANCEL_FILE).write_text(str(at))
+
+    def cancel_requested_at(self, run_id: str) -> float | None:
+        try:
+            return (self.root / run_id / CANCEL_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def clear_cancel(self, run_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / run_id / CANCEL_FILE).unlink()
