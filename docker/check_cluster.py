@@ -120,6 +120,9 @@ def check_compose() -> dict:
         or "--ray-client-server-port=10001" not in services["ray-head"]["entrypoint"]
     ):
         fail("the Ray head does not serve Ray Client on 10001")
+    head_env = services["ray-head"]["environment"]
+    if any(str(head_env.get(name)) != value for name, value in SLOW_CLIENT.items()):
+        fail(f"the Ray head lacks what the live check starts it with: {SLOW_CLIENT}")
     if "--address=ray-head:6379" not in services["ray-worker"]["entrypoint"]:
         fail("the worker node does not join the head")
     proxy_needs = services["proxy"]["depends_on"]

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -179,3 +180,18 @@ def test_a_refused_request_brings_back_the_start_of_the_answers_text():
     finally:
         server.shutdown()
     assert status == 400 and text.startswith("Invalid session_id") and len(text) == 200
+
+
+def test_the_cluster_compose_file_passes_the_static_checks_and_starts_the_head_as_the_live_check_does():
+    import check_cluster
+
+    services = check_cluster.check_compose()  # exits with the reason on any failed check
+    assert set(services) == check_cluster.SERVICES
+    head = dict(services["ray-head"]["environment"])
+    del head["GRPC_ENABLE_FORK_SUPPORT"]
+    services["ray-head"]["environment"] = head
+    with (
+        mock.patch.object(check_cluster.yaml, "safe_load", return_value={"services": services}),
+        pytest.raises(SystemExit, match="the Ray head lacks"),
+    ):
+        check_cluster.check_compose()
