@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docker"))
 import check_cluster  # noqa: E402  (docker/ is scripts, not a package)
 
-REPLICA_COOKIE = "stride_replica"
+from tests.streamlit_client import REPLICA_COOKIE  # noqa: E402, F401  (re-exported for the load test)
 
 
 def open_connections(port: int) -> int:
