@@ -75,4 +75,4 @@ def corr2d_fold(result: ops.GridResult, kernel: np.ndarray, settings: ConvSettin
         # tutorial 000's corr2d reads `x` where it means `X`: show the error it raises as written
         st.write(t("conv.slip.corr2d", error=corr2d_error(result.padded, kernel)))
 
-    folded(t("conv.corr2d_title"), "conv.matrix.corr2d", draw)
+    folded(t("conv.corr2d_title"), key("corr2d"), draw)
