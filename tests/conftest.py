@@ -92,6 +92,17 @@ def wait_idle(pg, timeout_ms: int = 30_000) -> None:
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
 
 
+def type_in(pg, label: str, value) -> None:
+    """Type ``value`` into the text or number box labelled ``label`` and press Enter, as a student would. A text box takes Enter only once it shows it holds the typed text ("Press Enter to ..."), as
+    a person sees before pressing it. Number boxes show no such line."""
+    field = pg.get_by_label(label, exact=True)
+    field.fill(str(value))
+    if field.get_attribute("type") != "number":
+        field.locator('xpath=ancestor::*[@data-testid="stTextInput"][1]').get_by_test_id("InputInstructions").wait_for()
+    field.press("Enter")
+    wait_idle(pg)
+
+
 def wait_for(condition, timeout_s: float, what: str):
     """Return ``condition()`` once it is true, polling every 50 ms; fail after ``timeout_s`` naming ``what``."""
     deadline = time.monotonic() + timeout_s

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import ROOT, wait_idle
+from conftest import ROOT, type_in, wait_idle
 from live_server import streamlit_server
 
 from core.i18n import Message, t
@@ -26,10 +26,7 @@ def class_server(tmp_path_factory):
 
 
 def _answer(pg, typed: str) -> None:
-    box = pg.get_by_label(t("practice.answer"))
-    box.fill(typed)
-    box.press("Enter")  # the form submits on Enter: keyboard only
-    wait_idle(pg)
+    type_in(pg, t("practice.answer"), typed)  # the form submits on Enter: keyboard only
 
 
 def test_a_wrong_then_right_answer_and_the_teacher_counts_both(browser, class_server):
@@ -42,6 +39,8 @@ def test_a_wrong_then_right_answer_and_the_teacher_counts_both(browser, class_se
     _answer(student, "x".join(f"{v:g}" for v in slip))
     alert = student.get_by_test_id("stAlertContentWarning")
     assert Message(hint).text("en").split("`")[0] in alert.inner_text()
+    student.get_by_text(t("practice.tries", tries=1)).wait_for()  # the rest of the answer's rerun drawn
+    wait_idle(student)
     _answer(student, question.answer)
     assert f"Right: {question.answer}." in student.get_by_test_id("stAlertContentSuccess").first.inner_text()
     student.context.close()

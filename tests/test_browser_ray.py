@@ -11,7 +11,7 @@ import os
 import re
 
 import pytest
-from conftest import ROOT, wait_idle
+from conftest import ROOT, type_in, wait_idle
 from live_server import streamlit_server
 from playwright.sync_api import Page, expect
 from test_browser_training import FIRST_RUN_MS, PROGRESS, RUN_MS, STOPPED, open_training, screenshot, shown_step
@@ -61,10 +61,7 @@ def test_the_training_page_trains_on_ray_live_stops_and_resumes(ray_page, tmp_pa
     page, store = ray_page
     start = open_training(page, "Start training")
     for label, value in (("Batch size", "1"), ("Epochs", "40")):  # far longer than the test: only stopped
-        field = page.get_by_label(label, exact=True)
-        field.fill(value)
-        field.press("Enter")
-        wait_idle(page)
+        type_in(page, label, value)
     start.click()
     expect(page).to_have_url(re.compile(r"[?&]run=[0-9]{8}-[0-9]{6}-[0-9a-f]{8}(&|$)"), timeout=FIRST_RUN_MS)
     run_id = re.search(r"run=([0-9a-f-]+)", page.url).group(1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import wait_idle
+from conftest import type_in, wait_idle
 from playwright.sync_api import Page, expect
 from test_browser_layout import cut_off
 
@@ -60,10 +60,7 @@ def test_a_long_run_streams_a_growing_curve_until_it_is_stopped(page: Page, tmp_
     # while the page refreshes, however fast the machine; Stop then ends it
     start = open_training(page, "Start training")
     for label, value in (("Batch size", "1"), ("Epochs", "40")):
-        field = page.get_by_label(label, exact=True)
-        field.fill(value)
-        field.press("Enter")
-        wait_idle(page)
+        type_in(page, label, value)
     expect(page.get_by_text(re.compile(r"= [\d,]+ iterations per epoch")).first).to_contain_text("batch size 1 =")
     screenshot(page, tmp_path / "form.png")
 

@@ -11,7 +11,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import wait_idle
+from conftest import type_in, wait_idle
 from playwright.sync_api import Page, expect
 from test_run_data import coloured_zip
 
@@ -23,13 +23,6 @@ RUN_MS = 120_000  # 3 epochs of 28 pictures: seconds alone, far longer on a busy
 FINISHED = '[data-testid="stAlertContentSuccess"]'
 PREDICTION = '[data-testid="stMetric"]:has-text("Prediction") [data-testid="stMetricValue"]'
 EXCEPTION = '[data-testid="stException"]'
-
-
-def set_number(pg: Page, label: str, value: int) -> None:
-    field = pg.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    wait_idle(pg)
 
 
 def test_a_zip_of_class_folders_trains_and_predicts_one_of_its_pictures(page: Page, tmp_path):
@@ -53,8 +46,8 @@ def test_a_zip_of_class_folders_trains_and_predicts_one_of_its_pictures(page: Pa
     expect(page.get_by_text("40 pictures in 2 classes from your zip", exact=False)).to_be_attached(timeout=RERUN_MS)
     expect(page.get_by_text("Split: 28 training · 4 validation · 8 test samples")).to_be_visible()
     wait_idle(page)
-    set_number(page, "Epochs", 3)
-    set_number(page, "Batch size", 8)
+    type_in(page, "Epochs", 3)
+    type_in(page, "Batch size", 8)
     expect(start).to_be_enabled()
 
     start.click()
