@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -35,6 +36,12 @@ CONFIG_FILE = "config.json"
 STATUS_FILE = "status.json"
 CANCEL_FILE = "cancel"  # present once someone asked the run to stop; its modification time says when
 STATUS_LOCK = "status.lock"  # held while a status file is changed (files only)
+
+
+# config.json path -> (the file's inode, modification time and size; the file parsed), for every RunFiles of
+# this process. A config changes only by an atomic write (a new file, so a new inode): a listing reads
+# only the statuses again. With 300 runs a listing took 25 ms before, and each live area lists every second.
+_CONFIGS: dict[str, tuple[tuple[int, int, int], dict]] = {}
 
 
 def not_found(run_id: str) -> UserError:
@@ -111,20 +118,43 @@ class RunFiles:
             raise not_found(run_id)
         return self.root / run_id / CONFIG_FILE
 
+    def _meta(self, path: str) -> dict:
+        """Return a config.json parsed, read again only when the file is not the one read before."""
+        found = os.stat(path)
+        key = (found.st_ino, found.st_mtime_ns, found.st_size)
+        held = _CONFIGS.get(path)
+        if held is None or held[0] != key:
+            with open(path, encoding="utf-8") as file:
+                held = _CONFIGS[path] = (key, json.load(file))
+        return held[1]
+
     def read(self, run_id: str) -> RunInfo:
-        stored = json.loads(self._config_path(run_id).read_text())
-        return run_info(self.root, run_id, stored, self.read_status(run_id))
+        try:
+            meta = self._meta(os.path.join(self.root, run_id, CONFIG_FILE))
+        except FileNotFoundError:
+            raise not_found(run_id) from None
+        return run_info(self.root, run_id, meta, self.read_status(run_id))
 
     def list(self) -> list[RunInfo]:
         """Return every readable run; damaged directories are skipped and logged."""
         runs = []
-        for entry in self.root.iterdir() if self.root.is_dir() else ():
-            if not RUN_ID_PATTERN.fullmatch(entry.name) or not (entry / CONFIG_FILE).is_file():
-                continue
-            try:
-                runs.append(self.read(entry.name))
-            except (OSError, ValueError, UserError) as exc:
-                logger.warning("skipping unreadable run %s: %s", entry.name, exc)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(self.root) as entries:
+            for entry in entries:
+                if not RUN_ID_PATTERN.fullmatch(entry.name):
+                    continue
+                try:
+                    meta = self._meta(os.path.join(entry.path, CONFIG_FILE))
+                except FileNotFoundError:
+                    continue  # not a run: no config (or deleted meanwhile)
+                try:
+                    with open(os.path.join(entry.path, STATUS_FILE), encoding="utf-8") as file:
+                        runs.append(run_info(self.root, entry.name, meta, RunStatus.from_dict(json.load(file))))
+                except (OSError, ValueError, UserError) as exc:
+                    logger.warning("skipping unreadable run %s: %s", entry.name, exc)
+        listed = {os.path.join(self.root, r.run_id, CONFIG_FILE) for r in runs}
+        under = os.path.join(self.root, "")
+        for path in [p for p in list(_CONFIGS) if p.startswith(under) and p not in listed]:
+            _CONFIGS.pop(path, None)  # deleted runs are forgotten
         return newest_first(runs)
 
     def set_label(self, run_id: str, label: str | None) -> None:

@@ -8,6 +8,7 @@ where its binaries are absent). Every one must keep the same promises.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import tarfile
@@ -19,7 +20,8 @@ import pytest
 from conftest import refused
 from pg_server import fresh_database
 
-from core import class_state, store_backup
+from core import class_state, run_records, store_backup
+from core.files import atomic_write_json
 from core.i18n import Message
 from core.run_index import run_store
 from core.run_records import CANCEL_FILE, CONFIG_FILE, STATUS_FILE
@@ -80,6 +82,22 @@ def test_a_label_is_cleaned_stored_and_cleared(store):
     assert store.list_runs()[0].label == "Fast and small"
     assert store.set_label(run_id, "   ") == "" and store.read_run(run_id).label is None
     refused(lambda: store.set_label("20990101-000000-deadbeef", "x"), "runs.not_found")
+
+
+def test_a_file_listing_reads_each_config_once_until_it_changes_and_forgets_deleted_runs(tmp_path, monkeypatch):
+    store = RunStore(tmp_path / "runs")
+    made = [store.create_run({"n": i}, state="finished").run_id for i in range(3)]
+    store.list_runs()
+    parsed = []
+    monkeypatch.setattr(run_records.json, "load", lambda file: parsed.append(file.name) or json.loads(file.read()))
+    assert [r.config["n"] for r in store.list_runs()] == [2, 1, 0]
+    assert sorted(Path(name).name for name in parsed) == [STATUS_FILE] * 3  # the configs came from memory
+    config = store.run_dir(made[0]) / CONFIG_FILE
+    atomic_write_json(config, {**json.loads(config.read_text()), "config": {"n": 7}})  # same size, a new file
+    assert [r.config["n"] for r in store.list_runs()] == [2, 1, 7]
+    store.delete_run(made[0])
+    assert [r.run_id for r in store.list_runs()] == made[:0:-1]
+    assert not [path for path in run_records._CONFIGS if made[0] in path]
 
 
 def test_status_changes_keep_the_other_fields_and_the_reason(store):
