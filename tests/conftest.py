@@ -93,8 +93,10 @@ def wait_idle(pg, timeout_ms: int = 30_000) -> None:
 
 
 def type_in(pg, label: str, value) -> None:
-    """Type ``value`` into the text or number box labelled ``label`` and press Enter, as a student would. A text box takes Enter only once it shows it holds the typed text ("Press Enter to ..."), as
-    a person sees before pressing it. Number boxes show no such line."""
+    """Type ``value`` into the text or number box labelled ``label`` and press Enter, as a student would.
+
+    A text box takes Enter only once it shows that it holds the typed text ("Press Enter to ..."), as a
+    person sees before pressing; number boxes show no such line."""
     field = pg.get_by_label(label, exact=True)
     field.fill(str(value))
     if field.get_attribute("type") != "number":
