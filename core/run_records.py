@@ -147,8 +147,7 @@ class RunFiles:
                 except FileNotFoundError:
                     continue  # not a run: no config (or deleted meanwhile)
                 try:
-                    with open(os.path.join(entry.path, STATUS_FILE), encoding="utf-8") as file:
-                        runs.append(run_info(self.root, entry.name, meta, RunStatus.from_dict(json.load(file))))
+                    runs.append(run_info(self.root, entry.name, meta, self.read_status(entry.name)))
                 except (OSError, ValueError, UserError) as exc:
                     logger.warning("skipping unreadable run %s: %s", entry.name, exc)
         listed = {os.path.join(self.root, r.run_id, CONFIG_FILE) for r in runs}
@@ -169,7 +168,8 @@ class RunFiles:
 
     def read_status(self, run_id: str) -> RunStatus:
         try:
-            return RunStatus.from_dict(json.loads((self.root / run_id / STATUS_FILE).read_text()))
+            with open(os.path.join(self.root, run_id, STATUS_FILE), encoding="utf-8") as file:
+                return RunStatus.from_dict(json.load(file))
         except FileNotFoundError:
             raise not_found(run_id) from None
 
