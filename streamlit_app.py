@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, settings
+from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, freeze_long_lived, settings
 from ui.classroom import identity_sidebar
 from ui.practice import practice_link
 from ui.text import language_selector, t
@@ -22,4 +22,5 @@ page = st.navigation(
 )
 practice_link(page.url_path)
 device_info()
+freeze_long_lived()
 page.run()

@@ -1,8 +1,10 @@
 """Settings a class server's operator gives (issue 16): the password from a file, a shared store, the CPU quota."""
 
+import gc
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,43 @@ def test_a_two_core_quota_on_a_sixteen_core_host_gives_one_run_of_two_threads(cl
     monkeypatch.setattr(core.cpus, "cpu_quota", lambda *paths: 2.0)
     quota = Settings.from_env()
     assert (quota.max_concurrent_runs, quota.torch_threads_per_run) == (1, 2)
+
+
+# --- the server process's garbage collector ---------------------------------------------------------------
+
+
+@pytest.fixture
+def real_server(monkeypatch):
+    """As inside `streamlit run`: a real Runtime exists (AppTest's is a stand-in). Unfreezes afterwards."""
+    from streamlit.runtime import Runtime
+
+    import ui.app
+
+    monkeypatch.setattr(Runtime, "_instance", Runtime.__new__(Runtime))
+    monkeypatch.setattr(ui.app, "_frozen_modules", 0)
+    collections = []
+    collect = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(a) or collect(*a))
+    yield collections
+    gc.unfreeze()
+
+
+def test_a_server_freezes_what_it_has_loaded_and_again_only_after_new_imports(real_server, monkeypatch):
+    from ui.app import freeze_long_lived
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    freeze_long_lived()
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000 and real_server == [()]  # collected first, then froze the modules' objects
+    freeze_long_lived()
+    assert gc.get_freeze_count() == frozen and len(real_server) == 1  # nothing imported since: no collection
+    monkeypatch.setitem(sys.modules, "a_page_module_imported_later", types.ModuleType("later"))
+    freeze_long_lived()
+    assert gc.get_freeze_count() > frozen and len(real_server) == 2
+
+
+def test_pages_run_by_apptest_freeze_nothing(app):
+    gc.unfreeze()
+    app("pages/convolution.py")
+    assert gc.get_freeze_count() == 0  # the test process keeps its usual collector
