@@ -185,18 +185,22 @@ def real_server(monkeypatch):
     collections = []
     collect = gc.collect
     monkeypatch.setattr(gc, "collect", lambda *a: collections.append(a) or collect(*a))
+    thresholds = gc.get_threshold()
     yield collections
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_a_server_freezes_what_it_has_loaded_and_again_only_after_new_imports(real_server, monkeypatch):
-    from ui.app import freeze_long_lived
+    from ui.app import YOUNG_THRESHOLD, freeze_long_lived
 
     gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
     assert gc.get_freeze_count() == 0
     freeze_long_lived()
     frozen = gc.get_freeze_count()
     assert frozen > 10_000 and real_server == [()]  # collected first, then froze the modules' objects
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)  # Python's own 700, 10, 10 before
     freeze_long_lived()
     assert gc.get_freeze_count() == frozen and len(real_server) == 1  # nothing imported since: no collection
     monkeypatch.setitem(sys.modules, "a_page_module_imported_later", types.ModuleType("later"))
@@ -206,5 +210,6 @@ def test_a_server_freezes_what_it_has_loaded_and_again_only_after_new_imports(re
 
 def test_pages_run_by_apptest_freeze_nothing(app):
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     app("pages/convolution.py")
-    assert gc.get_freeze_count() == 0  # the test process keeps its usual collector
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds  # the test process keeps its collector
