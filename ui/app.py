@@ -20,6 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 import torch
+from streamlit.runtime import Runtime
 
 from core.settings import Settings
 from ui.text import translator
@@ -91,8 +92,6 @@ def freeze_long_lived() -> None:
     own process (AppTest).
     """
     global _frozen_modules
-    from streamlit.runtime import Runtime
-
     if len(sys.modules) == _frozen_modules or not Runtime.exists() or type(Runtime.instance()) is not Runtime:
         return
     if _freezing.acquire(blocking=False):  # another session's thread is at it: that one will do
