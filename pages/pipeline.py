@@ -25,7 +25,7 @@ from ui.app import STEP_PAGE, TRAINING_PAGE, start_page
 from ui.step_views import unit_pictures
 from ui.text import lang, show
 from ui.urlstate import PageUrl, Param, choice_param, number_param
-from ui.widgets import valid_index
+from ui.widgets import index_select
 
 t = start_page()
 S = st.session_state
@@ -156,9 +156,8 @@ def _listed(values: list, limit: int = 24) -> str:
 def pixel_section(data: LoadedData, rows: list[int]) -> None:
     st.subheader(t("pipe.pixel_title"))
     st.write(t("pipe.pixel_intro"))
-    valid_index("pipe.sample", len(rows))
     left, right = st.columns([1, 2])
-    sample = left.selectbox(t("pipe.sample"), range(len(rows)), format_func=lambda i: f"#{rows[i]}", key="pipe.sample")
+    sample = index_select(t("pipe.sample"), [f"#{row}" for row in rows], "pipe.sample", where=left)
     unit = unit_pictures(data, data.x_train[rows[sample] : rows[sample] + 1])[0]  # (C, H, W) in [0, 1]
     picture = as_hwc_picture(torch.as_tensor(unit))  # (H, W, C) uint8: what a photo file decodes to
     h, w = picture.shape[:2]

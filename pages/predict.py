@@ -25,7 +25,7 @@ from ui.model_picker import model_labels, model_param, model_section
 from ui.predict_inputs import INPUTS, TOP_K, Shown, draw_input, input_picker, test_input, upload_input
 from ui.text import show
 from ui.urlstate import PageUrl, Param, choice_param
-from ui.widgets import plot, valid_index
+from ui.widgets import index_select, plot
 
 t = start_page()
 
@@ -77,9 +77,8 @@ def pick_one(shown: list[Shown], predictions: list[Prediction]) -> int:
     """Draw the choice of which picture to look at closely; return its index."""
     if len(shown) == 1:
         return 0
-    valid_index("predict.item", len(shown))
     labels = [f"{s.name} → {p.label} ({p.probability:.0%})" for s, p in zip(shown, predictions, strict=True)]
-    return st.selectbox(t("predict.item"), range(len(shown)), format_func=labels.__getitem__, key="predict.item")
+    return index_select(t("predict.item"), labels, "predict.item")
 
 
 def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:

@@ -34,7 +34,7 @@ from core.summary import Summary
 from core.urlstate import parse_choice
 from ui.text import show, t
 from ui.urlstate import PageUrl, Param, choice_param, number_param
-from ui.widgets import drop_impossible_edits, valid_index
+from ui.widgets import drop_impossible_edits, index_select, valid_index
 
 S = st.session_state
 EMPTY = "empty"  # the preset choice that starts from no layers
@@ -235,14 +235,9 @@ def reorder_controls(spec: ModelSpec) -> None:
         return
     names = layer_names(spec)
     picked_layer()
-    valid_index(selected_key(), len(spec.layers))
     pick, up, down, remove = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
-    pick.selectbox(
-        t("arch.selected"),
-        range(len(spec.layers)),
-        format_func=lambda i: f"{i + 1} · {names[i]} · {spec.layers[i].code('')}",
-        key=selected_key(),
-    )
+    labels = [f"{i + 1} · {names[i]} · {layer.code('')}" for i, layer in enumerate(spec.layers)]
+    index_select(t("arch.selected"), labels, selected_key(), where=pick)
     up.button("↑", key="arch.up", on_click=move_selected, args=(-1,), help=t("arch.up"), width="stretch")
     down.button("↓", key="arch.down", on_click=move_selected, args=(1,), help=t("arch.down"), width="stretch")
     remove.button("✕", key="arch.remove", on_click=remove_selected, help=t("arch.remove"), width="stretch")

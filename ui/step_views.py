@@ -18,7 +18,7 @@ from core.loss_calculator import FORMULAS
 from core.splits import LoadedData
 from core.stepper import StepSettings, StepView, largest_gradient, running_mean_check, update_of
 from ui.text import t
-from ui.widgets import plot, valid_index
+from ui.widgets import index_select, plot
 
 S = st.session_state
 BATCH_COLUMNS = 8  # pictures per row in the batch grid
@@ -54,15 +54,8 @@ def status_line(view: StepView) -> str:
 
 def sample_picker(view: StepView, data: LoadedData) -> int:
     """Return the index (0-based) of the sample the student looks at, from the "step.sample" selectbox."""
-    n = len(view.y)
-    valid_index("step.sample", n)
-    labels = [data.classes[i] for i in view.y.tolist()]
-    return st.selectbox(
-        t("step.sample"),
-        range(n),
-        format_func=lambda i: t("step.sample_n", n=i + 1, label=labels[i]),
-        key="step.sample",
-    )
+    labels = [t("step.sample_n", n=i + 1, label=data.classes[y]) for i, y in enumerate(view.y.tolist())]
+    return index_select(t("step.sample"), labels, "step.sample")
 
 
 def short_reduction(view: StepView) -> str:

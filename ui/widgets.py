@@ -52,6 +52,21 @@ def valid_index(key: str, count: int) -> None:
         st.session_state[key] = 0 if not isinstance(value, int) else max(0, min(value, count - 1))
 
 
+def index_select(label: str, labels: list[str], key: str, where=st) -> int:
+    """Draw a selectbox over the positions of ``labels``, each shown by its label; return the position chosen.
+
+    Streamlit sends a keyed selectbox's value to the browser only when the value changes, and the
+    browser goes on showing the label it last had. When new labels come under the same position (the
+    samples of another iteration), it would name the old sample, so the value is then sent again.
+    """
+    valid_index(key, len(labels))
+    drawn = S.setdefault("_index_select.labels", {})
+    if drawn.get(key) != labels:
+        drawn[key] = labels
+        S[key] = S.get(key, 0)
+    return where.selectbox(label, range(len(labels)), format_func=labels.__getitem__, key=key)
+
+
 def folded(label: str, key: str, draw: Callable[[], None], **kwargs) -> None:
     """An expander that builds its content only while it is open (opening it reruns its fragment).
 
