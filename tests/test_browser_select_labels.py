@@ -2,8 +2,8 @@
 
 Streamlit sends a keyed selectbox's value to the browser only when the value changes; the browser
 keeps the label it had. These pickers keep their place (sample 2 of the iteration) while the items
-under it change (another data set, the next batch), so each test changes the items and reads the
-label the student sees against what the page computes for that place.
+under it change (another data set, the next batch, another language), so each test changes them and
+reads the label the student sees against what the page computes for that place.
 """
 
 from __future__ import annotations
@@ -69,3 +69,12 @@ def test_the_step_pages_sample_picker_names_the_next_batchs_sample(page: Page):
         seen.add(shown)
         expect(selectbox(page, "Sample")).to_have_value(f"sample 2 (label {shown})")
     assert len(seen) > 1, seen  # the batches did put different classes under sample 2
+
+
+def test_the_add_layer_forms_place_is_named_in_the_language_switched_to(page: Page):
+    page.goto(f"{page.base_url}/architecture?lang=en")
+    wait_idle(page, FIRST_RUN_MS)
+    expect(selectbox(page, "Where")).to_have_value("At the end", timeout=RERUN_MS)
+    page.locator('[data-testid="stSidebar"] button', has_text="中文").click()
+    wait_idle(page, RERUN_MS)
+    expect(selectbox(page, "位置")).to_have_value("末尾", timeout=RERUN_MS)

@@ -111,3 +111,8 @@ def test_the_lenet_recipe_trains_to_its_test_accuracy_and_a_reload_keeps_watchin
     page.reload()  # a refresh keeps watching the same run: its id is in the URL
     expect(page.locator(FINISHED)).to_contain_text("Finished", timeout=FIRST_RUN_MS)
     expect(test_acc).to_have_text(re.compile(r"\d+\.\d%"), timeout=FIRST_RUN_MS)
+
+    # a rename shows at once in the run picker, where the box would keep the name it was first given
+    run_box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Run", exact=True))
+    type_in(page, "Name this run", "my first LeNet")
+    expect(run_box.locator("input")).to_have_value(re.compile(r"^my first LeNet · [0-9a-f]{8}$"))

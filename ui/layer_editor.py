@@ -34,7 +34,7 @@ from core.summary import Summary
 from core.urlstate import parse_choice
 from ui.text import show, t
 from ui.urlstate import PageUrl, Param, choice_param, number_param
-from ui.widgets import drop_impossible_edits, index_select, valid_index
+from ui.widgets import drop_impossible_edits, index_select, resend_when_relabelled, valid_index
 
 S = st.session_state
 EMPTY = "empty"  # the preset choice that starts from no layers
@@ -269,14 +269,10 @@ def add_layer_form(spec: ModelSpec, summary: Summary) -> None:
                     st.text_input(arg, value=value, key=arg_keys[arg])
         if not suggested:
             st.caption(t("arch.add_no_args"))
-        st.selectbox(
-            t("arch.add_at"),
-            range(len(spec.layers), -1, -1),
-            format_func=lambda i: (
-                t("arch.add_at_end") if i == len(spec.layers) else t("arch.add_before", position=i + 1, name=names[i])
-            ),
-            key=at_key,
-        )
+        places = {i: t("arch.add_before", position=i + 1, name=names[i]) for i in reversed(range(len(spec.layers)))}
+        places = {len(spec.layers): t("arch.add_at_end"), **places}
+        resend_when_relabelled(at_key, list(places.values()))
+        st.selectbox(t("arch.add_at"), list(places), format_func=places.get, key=at_key)
         st.form_submit_button(
             t("arch.add"),
             key="arch.add",

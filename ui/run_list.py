@@ -27,7 +27,7 @@ from core.runs import MAX_LABEL, RunStore
 from ui.classroom import disk_used_mb
 from ui.run_views import REFRESH_S, resume_run, stop_run
 from ui.text import show, t
-from ui.widgets import plot
+from ui.widgets import plot, resend_when_relabelled
 
 S = st.session_state
 
@@ -166,7 +166,7 @@ def run_table(room: Classroom, scope: str) -> None:
     label = st.column_config.TextColumn(t("training.col_label"), width=220)
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={t("training.col_label"): label})
 
-    # no status in the labels: a choice widget keeps showing a label it was given even after it changes
+    # no status in the labels: they would change every second, and with them the message sent
     labels = {job.run_id: f"{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs}
     watched = S.get("train.run")
     if S.get("train._followed") != watched and watched in labels:  # a new run is watched: the box follows it
@@ -174,6 +174,7 @@ def run_table(room: Classroom, scope: str) -> None:
     S["train._followed"] = watched
     if S.get("train.selected") not in labels:
         S["train.selected"] = watched if watched in labels else jobs[0].run_id
+    resend_when_relabelled("train.selected", list(labels.values()))
     selected = st.selectbox(t("training.selected"), list(labels), format_func=labels.get, key="train.selected")
     job = next(j for j in jobs if j.run_id == selected)
     may_change = viewer.can_control(infos[selected])

@@ -52,18 +52,24 @@ def valid_index(key: str, count: int) -> None:
         st.session_state[key] = 0 if not isinstance(value, int) else max(0, min(value, count - 1))
 
 
-def index_select(label: str, labels: list[str], key: str, where=st) -> int:
-    """Draw a selectbox over the positions of ``labels``, each shown by its label; return the position chosen.
+def resend_when_relabelled(key: str, labels: list[str]) -> None:
+    """Send a keyed selectbox's value to the browser again when its options' labels have changed.
 
-    Streamlit sends a keyed selectbox's value to the browser only when the value changes, and the
-    browser goes on showing the label it last had. When new labels come under the same position (the
-    samples of another iteration), it would name the old sample, so the value is then sent again.
+    Streamlit sends the value only when it changes, and the browser goes on showing the label it
+    last had: after a rename, or new items under the same place (the samples of another iteration),
+    the box would name the old one. Call before drawing the box.
     """
-    valid_index(key, len(labels))
-    drawn = S.setdefault("_index_select.labels", {})
+    drawn = S.setdefault("_relabelled", {})
     if drawn.get(key) != labels:
         drawn[key] = labels
-        S[key] = S.get(key, 0)
+        if key in S:
+            S[key] = S[key]
+
+
+def index_select(label: str, labels: list[str], key: str, where=st) -> int:
+    """Draw a selectbox over the positions of ``labels``, each shown by its label; return the position chosen."""
+    valid_index(key, len(labels))
+    resend_when_relabelled(key, labels)
     return where.selectbox(label, range(len(labels)), format_func=labels.__getitem__, key=key)
 
 
