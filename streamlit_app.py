@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, freeze_long_lived, settings
+from ui.app import CLASS_PAGE, FAVICON, PAGES, device_info, forget_gone_widgets, freeze_long_lived, settings
 from ui.classroom import identity_sidebar
 from ui.practice import practice_link
 from ui.text import language_selector, t
@@ -12,6 +12,7 @@ SETTINGS = settings()
 torch.set_num_threads(SETTINGS.app_torch_threads)
 
 st.set_page_config(page_title="Stride", page_icon=FAVICON, layout="wide")  # a local file: no icon from the web
+forget_gone_widgets()  # before any widget is drawn
 language_selector()
 identity_sidebar()
 page = st.navigation(

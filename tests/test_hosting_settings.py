@@ -213,3 +213,16 @@ def test_pages_run_by_apptest_freeze_nothing(app):
     thresholds = gc.get_threshold()
     app("pages/convolution.py")
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds  # the test process keeps its collector
+
+
+def test_a_session_keeps_no_metadata_of_the_layer_editors_it_no_longer_shows(app):
+    # each model gets its own layer editor (a new key); Streamlit drops a gone widget's value but
+    # kept its metadata (callbacks with their arguments, converters with their options) for the
+    # session's life: eight models left eight editors' metadata behind
+    at = app("pages/architecture.py", preset="lenet")
+    for preset in ("mlp", "cnn_typical", "lenet", "mlp", "cnn_typical", "lenet", "mlp", "cnn_typical"):
+        at.selectbox(key="arch.preset").set_value(preset).run()
+        assert not at.exception, at.exception
+    widgets = at._session_state._state._new_widget_state
+    editors = [w for w in widgets.widget_metadata if "-arch.layers." in w]
+    assert len(editors) == 1, editors  # the one on the page

@@ -14,3 +14,5 @@ CLASS_PROBLEM = "_class_problem"  # why a name or key from the URL was changed, 
 
 TRAIN_SPEC = "train.spec"  # a ModelSpec dict: set by Architecture's "Train this model", read by Training
 TRAIN_FROZEN = "train.frozen"  # layer names to freeze: set with TRAIN_SPEC by Architecture, the Training form's box
+
+RELABELLED = "_relabelled"  # {selectbox key: the labels it was last drawn with} (ui.widgets.resend_when_relabelled)

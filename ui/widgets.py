@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.formatting import format_number
+from ui import keys
 from ui.app import settings
 from ui.text import t
 
@@ -59,7 +60,7 @@ def resend_when_relabelled(key: str, labels: list[str]) -> None:
     last had: after a rename, or new items under the same place (the samples of another iteration),
     the box would name the old one. Call before drawing the box.
     """
-    drawn = S.setdefault("_relabelled", {})
+    drawn = S.setdefault(keys.RELABELLED, {})
     if drawn.get(key) != labels:
         drawn[key] = labels
         if key in S:
