@@ -226,3 +226,14 @@ def test_a_session_keeps_no_metadata_of_the_layer_editors_it_no_longer_shows(app
     widgets = at._session_state._state._new_widget_state
     editors = [w for w in widgets.widget_metadata if "-arch.layers." in w]
     assert len(editors) == 1, editors  # the one on the page
+
+
+def test_a_session_keeps_no_metadata_of_the_matrix_editors_of_sizes_it_left(app):
+    # each input size has its own editor (the key names the shape): six sizes, one editor on the page
+    at = app("pages/convolution.py", mode="matrix")
+    for size in (6, 7, 8, 5, 6, 7):
+        at.slider(key="conv.matrix.size_h").set_value(size).run()
+        assert not at.exception, at.exception
+    widgets = at._session_state._state._new_widget_state
+    editors = [w for w in widgets.widget_metadata if "-conv.matrix.x_editor" in w]
+    assert len(editors) == 1, editors

@@ -252,3 +252,18 @@ def test_a_backup_holds_the_index_and_a_restore_puts_back_exactly_its_runs(store
     assert RunStore(files_only).read_run(finished).label == "my best" and RunStore(files_only).cancel_requested(
         training
     )
+
+
+def test_listings_share_each_unchanged_run_and_a_changed_one_is_new(tmp_path):
+    # every session's page holds its last listing: unchanged runs are one object for all of them
+    store = RunStore(tmp_path / "runs")
+    made = [store.create_run({"n": i}, state="finished").run_id for i in range(3)]
+    first, second = store.list_runs(), store.list_runs()
+    assert first == second and all(a is b for a, b in zip(first, second, strict=True))
+    store.set_label(made[1], "renamed")
+    third = {r.run_id: r for r in store.list_runs()}
+    assert third[made[1]].label == "renamed" and third[made[1]] is not second[1]
+    assert third[made[0]] is second[2] and third[made[2]] is second[0]
+    store.delete_run(made[0])
+    store.list_runs()
+    assert not [path for path in run_records._LISTED if made[0] in path]

@@ -26,6 +26,7 @@ from core.figures import matrix_figure
 from core.formatting import format_number
 from core.images import sample_photos
 from core.layer_settings import PADDING_MODES, ConvSettings, PoolSettings
+from ui.app import forget_gone_widgets
 from ui.text import show, t
 from ui.widgets import drop_impossible_edits, folded, matrix_table, plot
 
@@ -83,6 +84,7 @@ def get(name: str, default=None):
 
 def start_section(mode: str | None = None) -> None:
     """Give a section its example and default settings the first time it is opened in this session."""
+    forget_gone_widgets()  # a section's fragment reruns alone: its gone editors (another matrix size) go here
     mode = mode or section()
     if S.get(key("started", mode)):
         return
