@@ -146,8 +146,9 @@ class RunFiles:
             for entry in entries:
                 if not RUN_ID_PATTERN.fullmatch(entry.name):
                     continue
+                path = os.path.join(entry.path, CONFIG_FILE)
                 try:
-                    meta = self._meta(os.path.join(entry.path, CONFIG_FILE))
+                    meta = self._meta(path)
                 except FileNotFoundError:
                     continue  # not a run: no config (or deleted meanwhile)
                 try:
@@ -155,7 +156,7 @@ class RunFiles:
                 except (OSError, ValueError, UserError) as exc:
                     logger.warning("skipping unreadable run %s: %s", entry.name, exc)
                     continue
-                held = _LISTED.get(path := os.path.join(entry.path, CONFIG_FILE))
+                held = _LISTED.get(path)
                 if held != info:
                     _LISTED[path] = held = info
                 runs.append(held)
