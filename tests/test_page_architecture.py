@@ -8,6 +8,7 @@ from core.i18n import t
 from core.presets import PRESETS
 from core.summary import summarize
 from ui import keys
+from ui.layer_editor import ADD_AT_ONCE
 
 PAGE = "pages/architecture.py"
 
@@ -122,6 +123,25 @@ def test_unreadable_arguments_name_the_row_instead_of_failing(app):
     assert not at.exception
     assert at.error[0].value.startswith("Row 4:")
     assert _metric(at, "arch.params") == "61,706"  # the last good model is still shown
+
+
+def test_rows_added_one_at_a_time_in_the_layer_table_all_reach_the_model(app):
+    # Streamlit appends every row added to a table on every rerun (about 2 ms a row): the table folds
+    # them into the model every ADD_AT_ONCE // 2 rows and starts afresh, and the student loses none
+    at = app(PAGE, preset="lenet")
+    table_key, layers, folds = _editor_key(at), len(at.session_state["arch.spec"]["layers"]), 0
+    added: list[dict] = []
+    for count in range(1, ADD_AT_ONCE + 3):
+        key = _editor_key(at)
+        if key != table_key:  # folded: the new table holds every row added so far
+            table_key, added, folds = key, [], folds + 1
+        added.append({"type": "ReLU", "args": "", "name": None})
+        at.session_state[key] = {"edited_rows": {}, "added_rows": list(added), "deleted_rows": []}
+        at.run()
+        assert not at.exception and not at.warning
+        assert len(at.session_state["arch.spec"]["layers"]) == layers + count
+        assert len(_table(at)) == layers + count
+    assert folds == 2  # after rows 8 and 16: no rerun appends more than 8
 
 
 def test_adding_a_layer_with_the_form_grows_the_table_by_one_row(app):

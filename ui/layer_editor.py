@@ -6,8 +6,8 @@ differs from its preset (edits, applied fixes), the whole model packed by
 :func:`core.spec_parsing.spec_to_link`, so a shared link reopens exactly the model on screen.
 
 Session-state keys (the page lists them all): "arch.spec" (the working model as a ModelSpec dict,
-always a valid one), "arch.rows" and "arch.layers.<version>" (the editor), "arch.selected",
-"arch.add_*" (the form), "arch.add_error".
+always a valid one), "arch.rows", "arch.layers.<version>" and "arch.rows_cut" (the editor),
+"arch.selected", "arch.add_*" (the form), "arch.add_error".
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ DEFAULT_PRESET = "lenet"
 ALEXNET_AS_WRITTEN = "alexnet_as_written"  # its shape error gets the page's own explanation of the typos
 EDITOR_COLUMNS = ["type", "args", "name"]
 EDITOR_MAX_ROWS = 16  # taller models scroll inside the editor (rows are 35 px)
+# Streamlit appends the rows added to a table one pandas assignment at a time (about 2 ms each), and
+# again on every rerun while the table lives: the table takes this many new rows from one message, and
+# once it holds half as many, it starts afresh from the model they made.
+ADD_AT_ONCE = 16
 
 
 def working_spec() -> ModelSpec:
@@ -202,7 +206,9 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     key = f"arch.layers.{S.get('arch.editor_v', 0)}"
     if key not in S or "arch.rows" not in S:  # a fresh editor (new spec, or back from another page)
         S["arch.rows"] = rows_from_spec(spec)
-    drop_impossible_edits(key, EDITOR_COLUMNS, len(S["arch.rows"]), max_rows=MAX_LAYERS)
+    rows = len(S["arch.rows"])
+    if drop_impossible_edits(key, EDITOR_COLUMNS, rows, max_rows=min(MAX_LAYERS, rows + ADD_AT_ONCE)):
+        S["arch.rows_cut"] = True
     edited = st.data_editor(
         pd.DataFrame(S["arch.rows"], columns=EDITOR_COLUMNS),
         key=key,
@@ -222,11 +228,17 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
     )
     st.caption(t("arch.editor_help"))
     try:
-        return spec_from_rows(edited.iloc[:MAX_LAYERS].to_dict("records"), spec)
+        made = spec_from_rows(edited.iloc[:MAX_LAYERS].to_dict("records"), spec)
     except UserError as exc:
+        made = None
         show(exc.message)
         st.caption(t("arch.showing_last_good"))
-        return spec
+    if made is not None and len(S[key]["added_rows"]) >= ADD_AT_ONCE // 2:  # the model takes them: a fresh table
+        S["arch.spec"], S["arch.editor_v"] = made.to_dict(), S.get("arch.editor_v", 0) + 1
+        st.rerun()
+    if S.pop("arch.rows_cut", False):
+        show(Message("arch.rows_cut", {"count": ADD_AT_ONCE}), "warning")
+    return spec if made is None else made
 
 
 def reorder_controls(spec: ModelSpec) -> None:

@@ -97,8 +97,8 @@ def plot(fig, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
 
 
-def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> None:
-    """Before ``st.data_editor(key=key)`` runs: cut or drop the edits no browser could have sent.
+def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> int:
+    """Before ``st.data_editor(key=key)`` runs: cut or drop the edits no browser could have sent; return the rows cut.
 
     The editor's state arrives from the websocket as JSON, and Streamlit applies it as it is: every
     row it adds, one pandas assignment each, even to a fixed editor (4,000 rows took 4 s), and an
@@ -109,7 +109,7 @@ def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> 
     try:
         state = S.get(key)
         if state is None:
-            return
+            return 0
         edited, added, deleted = state["edited_rows"], state["added_rows"], state["deleted_rows"]
         names = {str(c) for c in columns}
         inside = all(
@@ -119,8 +119,11 @@ def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> 
         inside = inside and all(isinstance(row, Mapping) and set(row) <= names for row in added[:max_rows])
         inside = inside and all(isinstance(row, int) and 0 <= row < rows for row in deleted)
         if inside and not (deleted and max_rows == rows):
-            del added[max(0, max_rows - rows + len(set(deleted))) :]
-            return
+            kept = max(0, max_rows - rows + len(set(deleted)))
+            cut = max(0, len(added) - kept)
+            del added[kept:]
+            return cut
     except (ValueError, TypeError, AttributeError, KeyError):  # not even the shape of an editor's state
         pass
     del S[key]
+    return 0

@@ -75,6 +75,11 @@ TEXT = {
         "Delete to remove them.",
         "点击单元格即可编辑；底部的 + 行用于添加层；勾选左侧的行并按 Delete 键即可删除。",
     ),
+    "arch.rows_cut": (
+        "The table takes {count} new rows at a time; the rows after them were not added. Add more with "
+        "the form below or load a whole model from a JSON file.",
+        "表格一次最多接收 {count} 个新行，其后的行没有添加。请用下方表单继续添加，或从 JSON 文件载入整个模型。",
+    ),
     "arch.showing_last_good": (
         "The tables below show the last model that could be read.",
         "下方表格显示的是最后一个能正确读取的模型。",
