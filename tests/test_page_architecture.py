@@ -5,6 +5,7 @@ import json
 import pytest
 
 from core.i18n import t
+from core.modelspec import MAX_LAYERS
 from core.presets import PRESETS
 from core.summary import summarize
 from ui import keys
@@ -142,6 +143,21 @@ def test_rows_added_one_at_a_time_in_the_layer_table_all_reach_the_model(app):
         assert len(at.session_state["arch.spec"]["layers"]) == layers + count
         assert len(_table(at)) == layers + count
     assert folds == 2  # after rows 8 and 16: no rerun appends more than 8
+
+
+def test_a_row_deleted_from_a_table_at_the_layer_limit_leaves_the_model(app):
+    # a table of MAX_LAYERS rows takes no new row, but it is not a fixed editor: deleting still works
+    at = app(PAGE, preset="lenet")
+    spec = dict(at.session_state["arch.spec"])
+    relu = {"type": "ReLU", "args": {}}
+    spec["layers"] = [*spec["layers"], *[relu] * (MAX_LAYERS - len(spec["layers"]))]
+    at.session_state["arch.spec"], at.session_state["arch.editor_v"] = spec, 99
+    at.run()
+    assert len(_table(at)) == MAX_LAYERS
+    at.session_state[_editor_key(at)] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [MAX_LAYERS - 1]}
+    at.run()
+    assert not at.exception
+    assert len(at.session_state["arch.spec"]["layers"]) == MAX_LAYERS - 1
 
 
 def test_adding_a_layer_with_the_form_grows_the_table_by_one_row(app):

@@ -97,14 +97,14 @@ def plot(fig, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
 
 
-def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> int:
+def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int, *, fixed: bool = False) -> int:
     """Before ``st.data_editor(key=key)`` runs: cut or drop the edits no browser could have sent; return the rows cut.
 
     The editor's state arrives from the websocket as JSON, and Streamlit applies it as it is: every
     row it adds, one pandas assignment each, even to a fixed editor (4,000 rows took 4 s), and an
     edit of a row or column that does not exist raises. So rows added past ``max_rows`` are cut (the
     state's lists are plain lists), and any edit outside the ``rows`` x ``columns`` table, or a
-    deletion from a fixed editor (``max_rows == rows``), starts the editor afresh.
+    deletion from a ``fixed`` editor, starts the editor afresh.
     """
     try:
         state = S.get(key)
@@ -118,7 +118,7 @@ def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int) -> 
         )
         inside = inside and all(isinstance(row, Mapping) and set(row) <= names for row in added[:max_rows])
         inside = inside and all(isinstance(row, int) and 0 <= row < rows for row in deleted)
-        if inside and not (deleted and max_rows == rows):
+        if inside and not (deleted and fixed):
             kept = max(0, max_rows - rows + len(set(deleted)))
             cut = max(0, len(added) - kept)
             del added[kept:]
