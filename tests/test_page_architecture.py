@@ -136,7 +136,11 @@ def test_rows_added_one_at_a_time_in_the_layer_table_all_reach_the_model(app):
         key = _editor_key(at)
         if key != table_key:  # folded: the new table holds every row added so far
             table_key, added, folds = key, [], folds + 1
-        added.append({"type": "ReLU", "args": "", "name": None})
+        # as a browser sends it: "+" adds an empty row (the model leaves it out, the table keeps it)...
+        at.session_state[key] = {"edited_rows": {}, "added_rows": [*added, {}], "deleted_rows": []}
+        at.run()
+        assert _editor_key(at) == key and len(at.session_state["arch.spec"]["layers"]) == layers + count - 1
+        added.append({"type": "ReLU", "args": "", "name": None})  # ... then its type is chosen
         at.session_state[key] = {"edited_rows": {}, "added_rows": list(added), "deleted_rows": []}
         at.run()
         assert not at.exception and not at.warning

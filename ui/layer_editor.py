@@ -233,7 +233,8 @@ def layer_editor(spec: ModelSpec) -> ModelSpec:
         made = None
         show(exc.message)
         st.caption(t("arch.showing_last_good"))
-    if made is not None and len(S[key]["added_rows"]) >= ADD_AT_ONCE // 2:  # the model takes them: a fresh table
+    # once the model holds every row (none just added and still empty), it takes the added ones: a fresh table
+    if made is not None and len(made.layers) == len(edited) and len(S[key]["added_rows"]) >= ADD_AT_ONCE // 2:
         S["arch.spec"], S["arch.editor_v"] = made.to_dict(), S.get("arch.editor_v", 0) + 1
         st.rerun()
     if S.pop("arch.rows_cut", False):
