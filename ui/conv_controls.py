@@ -155,7 +155,7 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     """Draw an editable matrix; return its values (an emptied cell counts as 0), always of ``values``' shape."""
     st.caption(label)
     rows, cols = values.shape
-    drop_impossible_edits(key, list(range(cols)), rows, max_rows=rows, fixed=True)
+    drop_impossible_edits(key, list(range(cols)), rows)  # a fixed editor
     edited = st.data_editor(
         pd.DataFrame(values), key=key, hide_index=True, width="content", height=(rows + 1) * 35 + 3
     )  # every row, no scrolling

@@ -97,15 +97,16 @@ def plot(fig, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
 
 
-def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int, *, fixed: bool = False) -> int:
+def drop_impossible_edits(key: str, columns: list, rows: int, max_rows: int | None = None) -> int:
     """Before ``st.data_editor(key=key)`` runs: cut or drop the edits no browser could have sent; return the rows cut.
 
     The editor's state arrives from the websocket as JSON, and Streamlit applies it as it is: every
     row it adds, one pandas assignment each, even to a fixed editor (4,000 rows took 4 s), and an
     edit of a row or column that does not exist raises. So rows added past ``max_rows`` are cut (the
     state's lists are plain lists), and any edit outside the ``rows`` x ``columns`` table, or a
-    deletion from a ``fixed`` editor, starts the editor afresh.
+    deletion from a fixed editor (``max_rows`` None: no row added or deleted), starts the editor afresh.
     """
+    fixed, max_rows = max_rows is None, rows if max_rows is None else max_rows
     try:
         state = S.get(key)
         if state is None:
