@@ -5,6 +5,7 @@ The generated shapes are drawn in tests/test_shapes.py, uploads are in tests/tes
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 
@@ -299,14 +300,16 @@ def test_a_damaged_mnist5k_file_is_named_with_the_reinstall_command(monkeypatch,
 
 def test_the_training_preview_makes_only_the_pictures_it_shows(shapes_drawn):
     # the preview loaded all 6,000 shapes at the model's size (1.1 GB for MNIST at 64 px), per seed
-    from ui.data_preview import PREVIEW_PER_CLASS, data_preview
+    from ui.data_preview import PREVIEW_PER_CLASS, PREVIEW_WIDTH_PX, data_preview
 
     shown = data_preview.__wrapped__("shapes", 64, 0.1, 7, None)
     assert sum(shapes_drawn) == PREVIEW_PER_CLASS * len(SHAPE_CLASSES) == 80
     whole = load_dataset("shapes", input_size=64, val_fraction=0.1, seed=7)
     assert shown["sizes"] == {"train": len(whole.y_train), "val": len(whole.y_val), "test": len(whole.y_test)}
     assert shown["counts"] == whole.class_counts() and shown["input_shape"] == [3, 64, 64]
-    assert shown["grid"].dtype == np.uint8 and shown["grid"].size > 0
+    grid = Image.open(io.BytesIO(shown["grid"]))  # encoded once, not by Streamlit on every rerun
+    width, height = 8 * 128 + 7 * 2, 10 * 128 + 9 * 2  # 8 pictures a row, one row a class, 64 px shown twice as large
+    assert grid.format == "JPEG" and grid.size == (2 * PREVIEW_WIDTH_PX, round(height * 2 * PREVIEW_WIDTH_PX / width))
 
 
 def test_an_image_source_gives_the_same_pictures_as_the_whole_set():

@@ -1,6 +1,10 @@
 """The convolution page driven by AppTest: URL in, widgets changed, results read back."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from streamlit_client import Session
 
 from tests.apptest import open_folds
 
@@ -177,6 +181,21 @@ def test_the_cell_slider_counts_from_zero_like_the_axes(app):
     cells.set_value(4).run()
     assert "row 1, column 1" in " ".join(m.value for m in at.markdown)
     assert at.query_params["cell"] in ("1,1", ["1,1"])
+
+
+@pytest.mark.slow
+def test_a_step_of_the_cell_walk_reruns_its_area_alone_and_puts_the_cell_in_the_url(server):
+    # a live server: AppTest reruns the whole page, where the section itself writes the URL after the walk
+    async def scenario() -> None:
+        async with Session(server, "convolution", "section=matrix") as session:
+            await session.open()
+            for label, cell in (("(1, 1)", "1%2C1"), ("(2, 0)", "2%2C0")):
+                stepped = await session.rerun({"conv.matrix.cell": label})
+                assert stepped.status == "fragment_success" and not stepped.exceptions, stepped
+                assert f"cell={cell}" in session.query, session.query
+
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: the browser tests' Playwright may hold this loop
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_a_grown_example_no_longer_claims_its_curriculum_size(app):

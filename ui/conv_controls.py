@@ -159,7 +159,8 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     edited = st.data_editor(
         pd.DataFrame(values), key=key, hide_index=True, width="content", height=(rows + 1) * 35 + 3
     )  # every row, no scrolling
-    edited = edited.iloc[:rows, :cols]
+    if edited.shape != (rows, cols):  # iloc costs a slider rerun more than the rest of this function
+        edited = edited.iloc[:rows, :cols]
     try:  # the usual case: numeric columns, read at once
         values = edited.to_numpy(dtype=float)
     except (TypeError, ValueError):  # text in a cell (a crafted message): what is not a number counts as 0
@@ -329,7 +330,7 @@ def walk(
 ) -> None:
     """Step (or play) through the cells, counted from 0 like the axes; draw(row, col) shows one step.
 
-    ``remember()`` runs after each step (it puts the cell in the URL), also when only this area reruns.
+    ``remember()`` puts the cell in the URL when only this area reruns; the section's whole run does so after it.
     """
     total = n_rows * n_cols
     cell = key("cell")
@@ -339,6 +340,7 @@ def walk(
     if not isinstance(S.get(cell), int) or not 0 <= S[cell] < total:
         S[cell] = 0
     playing = st.toggle(t("conv.play"), key="conv.playing")
+    whole_run = True  # this area is drawn in the section's run; False in the reruns of this area alone
 
     @st.fragment(run_every=0.9 if playing else None)
     def step_area() -> None:
@@ -351,9 +353,11 @@ def walk(
         row, col = divmod(S[cell], n_cols)
         S[key("cell_rc")] = (row, col)
         draw(row, col)
-        remember()
+        if not whole_run:
+            remember()
 
     step_area()
+    whole_run = False
 
 
 def window_figures(result: ops.GridResult, window: ops.Window) -> None:

@@ -9,12 +9,14 @@ from core import pictures
 from core.data import load_dataset, open_image_source
 from core.data_source import is_image_set, preview
 from core.i18n import UserError
+from core.images import encode_jpeg
 from core.splits import LoadedData
 from core.train import steps_per_epoch
 from ui.text import lang, show, t
 
 PREVIEW_PER_CLASS = 8  # training images shown per class in the data preview
 PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the form about as tall as its neighbours
+# the grid is encoded once, at twice that width for sharp high-density screens, not by Streamlit on every rerun
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -38,13 +40,16 @@ def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed
                 "input_shape": list(shown.input_shape),
                 "sizes": shown.sizes,
                 "counts": shown.counts,
-                "grid": pictures.class_samples_grid(
-                    shown.samples.numpy(),
-                    shown.sample_labels,
-                    len(shown.classes),
-                    mean=(0.0,) * shown.input_shape[0],
-                    std=(1.0,) * shown.input_shape[0],
-                    per_class=PREVIEW_PER_CLASS,
+                "grid": encode_jpeg(
+                    pictures.class_samples_grid(
+                        shown.samples.numpy(),
+                        shown.sample_labels,
+                        len(shown.classes),
+                        mean=(0.0,) * shown.input_shape[0],
+                        std=(1.0,) * shown.input_shape[0],
+                        per_class=PREVIEW_PER_CLASS,
+                    ),
+                    2 * PREVIEW_WIDTH_PX,
                 ),
             }
         data = load_dataset(dataset, val_fraction=val_fraction, seed=seed, max_samples=max_samples)
@@ -65,13 +70,16 @@ def describe(data: LoadedData) -> dict:
         "counts": data.class_counts(),
     }
     if data.preprocessing is not None:
-        shown["grid"] = pictures.class_samples_grid(
-            data.x_train.numpy(),
-            data.y_train.numpy(),
-            data.num_classes,
-            mean=data.preprocessing.mean,
-            std=data.preprocessing.std,
-            per_class=PREVIEW_PER_CLASS,
+        shown["grid"] = encode_jpeg(
+            pictures.class_samples_grid(
+                data.x_train.numpy(),
+                data.y_train.numpy(),
+                data.num_classes,
+                mean=data.preprocessing.mean,
+                std=data.preprocessing.std,
+                per_class=PREVIEW_PER_CLASS,
+            ),
+            2 * PREVIEW_WIDTH_PX,
         )
     else:
         names = data.standardization.feature_names

@@ -65,10 +65,11 @@ class PageUrl:
     def write(self) -> dict[str, str]:
         """Put the current settings in the URL (removing this page's parameters that have none); return them."""
         values = {p.name: text for p in self.params if (text := p.write()) is not None}
+        current = st.query_params.to_dict()  # once: each look into st.query_params goes through the script's context
         for param in self.params:
-            if param.name not in values and param.name in st.query_params:
+            if param.name not in values and param.name in current:
                 del st.query_params[param.name]
-        changed = {name: text for name, text in values.items() if st.query_params.get(name) != text}
+        changed = {name: text for name, text in values.items() if current.get(name) != text}
         if changed:
             st.query_params.update(changed)
         S[self.state_key] = values
