@@ -25,7 +25,7 @@ help: ## list the targets
 run: $(VENV)/.runtime ## install (first time) and start the app on http://localhost:$(PORT) (HOST=0.0.0.0: the network too)
 	@if [ "$(HOST)" = "127.0.0.1" ]; then echo "stride: listening on this machine only; HOST=0.0.0.0 make run opens it to the network"; \
 	else echo "stride: listening on $(HOST): anyone on the network can open it (a class needs HTTPS: README, Hosting for a class)"; fi
-	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(PY) -m streamlit run streamlit_app.py --server.address $(HOST) \
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-4} $(PY) -m streamlit run streamlit_app.py --server.address $(HOST) \
 		--server.port $(PORT) --server.maxUploadSize $${STRIDE_MAX_UPLOAD_MB:-10}
 
 test: $(VENV)/.dev ## run the whole test suite (unit, page and browser tests)

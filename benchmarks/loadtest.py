@@ -90,7 +90,7 @@ CLASS_ENV = {  # compose.yaml's class settings
     "STRIDE_MAX_RUN_MINUTES": "10",
     "STRIDE_STUDENT_QUOTA_MB": "200",
     "STRIDE_BEHIND_PROXY": "1",  # each student's address comes in X-Forwarded-For, as behind Caddy
-    "MALLOC_ARENA_MAX": "2",  # docker/entrypoint.sh's (and `make run`'s)
+    "MALLOC_ARENA_MAX": "4",  # docker/entrypoint.sh's (and `make run`'s)
 }
 PAGES = {"conv": "convolution", "arch": "architecture", "predict": "predict", "train": "training", "hostile": "predict"}
 KIND_NAMES = {

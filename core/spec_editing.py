@@ -14,6 +14,7 @@ import ast
 import json
 import math
 import re
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +26,10 @@ MAX_ARGS_CHARS = 500  # one row's argument text; VGG's longest layer needs about
 MAX_SHAPE_CHARS = 40
 _SHAPE_SEPARATORS = re.compile(r"\s*[xX×*,]\s*|\s+")
 _JSON_WORDS = {"true": True, "false": False, "null": None}  # accepted in name=value text too
+# One ast.parse at a time: CPython 3.11 counts the depth of the tree it builds in state that all
+# threads share, so two sessions parsing at once (the collector can switch threads mid-build) can
+# fail with "SystemError: AST constructor recursion depth mismatch", as one did under a load test
+_PARSING = threading.Lock()
 
 
 def _err(key: str, **params: Any) -> UserError:
@@ -101,7 +106,8 @@ def parse_args(text: str, position: int) -> dict[str, Any]:
             raise _err("args_syntax", position=position, text=text[:80], error="not a JSON object")
         return args
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
+        with _PARSING:
+            call = ast.parse(f"f({text})", mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         error = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
         raise _err("args_syntax", position=position, text=text[:80], error=error) from None

@@ -3,8 +3,8 @@
 #   PORT (8501), ADDRESS (0.0.0.0): where to listen
 #   STRIDE_MAX_UPLOAD_MB (10): Streamlit's own per-file upload cap follows the app's limit
 #   PYTHON (python): the interpreter, e.g. a virtual environment's (a path or a name on PATH)
-#   MALLOC_ARENA_MAX (2): C heaps the server's threads share (glibc's default, 8 per core, kept about
-#     160 MB more under a 30-student load test: README, Hosting for a class)
+#   MALLOC_ARENA_MAX (4): C heaps the server's threads share; glibc's default, 8 per core, kept about
+#     150 MB more under a 30-student load test (README, Hosting for a class: Memory)
 #   STRIDE_SITE (unset): the name or address students open through the HTTPS proxy. When set, Streamlit
 #     is told it (browser.serverAddress, port 443: no outbound look-up of the server's own address at
 #     each start) and accepts websockets only for it and for localhost (server.allowedHosts).
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 PYTHON=${PYTHON:-python}
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # read by glibc as the process starts
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-4}  # read by glibc as the process starts
 
 # every STRIDE_* variable checked before the server starts (a class-mode password needs 10 characters);
 # its one line (class mode, cores found under the CPU quota, runs and threads) goes to the log

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from core.i18n import UserError
@@ -59,6 +63,26 @@ def test_arguments_are_read_as_pytorch_code_or_json():
     assert parse_args("bias=false, momentum=null", 1) == {"bias": False, "momentum": None}
     assert parse_args('{"kernel_size": [3, 3], "bias": true}', 1) == {"kernel_size": [3, 3], "bias": True}
     assert parse_args("  ", 1) == {}
+
+
+def test_two_sessions_never_build_an_argument_tree_at_once(monkeypatch):
+    # CPython 3.11 counts the AST builder's depth in state shared by threads: a load test's session
+    # failed with "SystemError: AST constructor recursion depth mismatch" while another parsed
+    inside, most = [0], [0]
+    parse = ast.parse
+
+    def slow_parse(*args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.05)  # lets the other thread run, as the collector can in the middle of a build
+        inside[0] -= 1
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    with ThreadPoolExecutor(4) as pool:
+        parsed = list(pool.map(lambda i: parse_args(f"in_features={i}, out_features=2", i + 1), range(8)))
+    assert parsed == [{"in_features": i, "out_features": 2} for i in range(8)]
+    assert most == [1]
 
 
 @pytest.mark.parametrize("key", list(PRESETS))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +19,6 @@ from ui.text import lang, show, t
 
 PREVIEW_PER_CLASS = 8  # training images shown per class in the data preview
 PREVIEW_WIDTH_PX = 240  # one row per class: 10 classes of 8 images keep the form about as tall as its neighbours
-# the grid is encoded once, at twice that width for sharp high-density screens, not by Streamlit on every rerun
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -40,16 +42,12 @@ def data_preview(dataset: str, input_size: int | None, val_fraction: float, seed
                 "input_shape": list(shown.input_shape),
                 "sizes": shown.sizes,
                 "counts": shown.counts,
-                "grid": encode_jpeg(
-                    pictures.class_samples_grid(
-                        shown.samples.numpy(),
-                        shown.sample_labels,
-                        len(shown.classes),
-                        mean=(0.0,) * shown.input_shape[0],
-                        std=(1.0,) * shown.input_shape[0],
-                        per_class=PREVIEW_PER_CLASS,
-                    ),
-                    2 * PREVIEW_WIDTH_PX,
+                "grid": _grid(
+                    shown.samples.numpy(),
+                    shown.sample_labels,
+                    len(shown.classes),
+                    mean=(0.0,) * shown.input_shape[0],
+                    std=(1.0,) * shown.input_shape[0],
                 ),
             }
         data = load_dataset(dataset, val_fraction=val_fraction, seed=seed, max_samples=max_samples)
@@ -70,21 +68,27 @@ def describe(data: LoadedData) -> dict:
         "counts": data.class_counts(),
     }
     if data.preprocessing is not None:
-        shown["grid"] = encode_jpeg(
-            pictures.class_samples_grid(
-                data.x_train.numpy(),
-                data.y_train.numpy(),
-                data.num_classes,
-                mean=data.preprocessing.mean,
-                std=data.preprocessing.std,
-                per_class=PREVIEW_PER_CLASS,
-            ),
-            2 * PREVIEW_WIDTH_PX,
+        shown["grid"] = _grid(
+            data.x_train.numpy(),
+            data.y_train.numpy(),
+            data.num_classes,
+            mean=data.preprocessing.mean,
+            std=data.preprocessing.std,
         )
     else:
         names = data.standardization.feature_names
         shown["rows"] = pd.DataFrame(data.x_train[:5].numpy().round(3), columns=list(names))
     return shown
+
+
+def _grid(x: np.ndarray, labels: np.ndarray, n_classes: int, mean: Sequence[float], std: Sequence[float]) -> bytes:
+    """Return the first samples of each class as one JPEG picture (pictures.class_samples_grid).
+
+    Encoded here once, at twice the width shown (sharp on high-density screens), instead of by
+    Streamlit on every rerun of the Training page.
+    """
+    grid = pictures.class_samples_grid(x, labels, n_classes, mean=mean, std=std, per_class=PREVIEW_PER_CLASS)
+    return encode_jpeg(grid, 2 * PREVIEW_WIDTH_PX)
 
 
 def preview_ui(preview: dict) -> None:
