@@ -309,7 +309,7 @@ def test_the_training_preview_makes_only_the_pictures_it_shows(shapes_drawn):
     assert shown["counts"] == whole.class_counts() and shown["input_shape"] == [3, 64, 64]
     grid = Image.open(io.BytesIO(shown["grid"]))  # encoded once, not by Streamlit on every rerun
     width, height = 8 * 128 + 7 * 2, 10 * 128 + 9 * 2  # 8 pictures a row, one row a class, 64 px shown twice as large
-    assert grid.format == "JPEG" and grid.size == (2 * PREVIEW_WIDTH_PX, round(height * 2 * PREVIEW_WIDTH_PX / width))
+    assert grid.format == "JPEG" and grid.size == (PREVIEW_WIDTH_PX, round(height * PREVIEW_WIDTH_PX / width))
 
 
 def test_an_image_source_gives_the_same_pictures_as_the_whole_set():

@@ -84,11 +84,11 @@ def describe(data: LoadedData) -> dict:
 def _grid(x: np.ndarray, labels: np.ndarray, n_classes: int, mean: Sequence[float], std: Sequence[float]) -> bytes:
     """Return the first samples of each class as one JPEG picture (pictures.class_samples_grid).
 
-    Encoded here once, at twice the width shown (sharp on high-density screens), instead of by
-    Streamlit on every rerun of the Training page.
+    Encoded here once, at the width shown: Streamlit encodes an array, and decodes, scales and
+    encodes again a picture wider than that, on every rerun of the Training page.
     """
     grid = pictures.class_samples_grid(x, labels, n_classes, mean=mean, std=std, per_class=PREVIEW_PER_CLASS)
-    return encode_jpeg(grid, 2 * PREVIEW_WIDTH_PX)
+    return encode_jpeg(grid, PREVIEW_WIDTH_PX)
 
 
 def preview_ui(preview: dict) -> None:
