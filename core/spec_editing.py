@@ -27,8 +27,8 @@ MAX_SHAPE_CHARS = 40
 _SHAPE_SEPARATORS = re.compile(r"\s*[xX×*,]\s*|\s+")
 _JSON_WORDS = {"true": True, "false": False, "null": None}  # accepted in name=value text too
 # One ast.parse at a time: CPython 3.11 counts the depth of the tree it builds in state that all
-# threads share, so two sessions parsing at once (the collector can switch threads mid-build) can
-# fail with "SystemError: AST constructor recursion depth mismatch", as one did under a load test
+# threads share, so two sessions parsing at once can fail with "SystemError: AST constructor
+# recursion depth mismatch", as one did under a load test
 _PARSING = threading.Lock()
 
 
