@@ -74,7 +74,7 @@ def test_two_sessions_never_build_an_argument_tree_at_once(monkeypatch):
     def slow_parse(*args, **kwargs):
         inside[0] += 1
         most[0] = max(most[0], inside[0])
-        time.sleep(0.05)  # lets the other thread run, as the collector can in the middle of a build
+        time.sleep(0.05)  # lets another thread in, as a thread switch can in the middle of a build
         inside[0] -= 1
         return parse(*args, **kwargs)
 
