@@ -665,11 +665,17 @@ def stored_runs(runs_dir: Path) -> list[tuple[str, dict, dict]]:
 def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | frozenset = frozenset()) -> dict:
     """Return what happened to the runs created after ``since`` (Unix s): states, waits, durations, failures.
 
-    Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone.
+    Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone,
+    with how many runs of one machine started while one of them waited (``overtaken_by``): the fair
+    order (core.queue_policy) lets each other machine start at most one. A run's status keeps its
+    last start only, so a run resumed again and again counts once.
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
     honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
-    for run_id, status, config in stored_runs(runs_dir):
+    runs = stored_runs(runs_dir)
+    starts = [(s["started_at"], c.get("client") or c.get("owner")) for _, s, c in runs if s.get("started_at")]
+    overtaken = []  # per honest run that started: the most runs of one machine that started while it waited
+    for run_id, status, config in runs:
         if (config.get("created_at") or 0) < since:
             continue
         state = status.get("state", "?")
@@ -682,6 +688,8 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
             waits.append(status["started_at"] - status["queued_at"])
             if config.get("owner") in honest:
                 honest_waits.append(waits[-1])
+                machines = Counter(m for at, m in starts if status["queued_at"] < at < status["started_at"])
+                overtaken.append(max(machines.values(), default=0))
         if status.get("ended_at") and status.get("started_at") and state == "finished":
             durations.append(status["ended_at"] - status["started_at"])
         if state in ("failed", "interrupted"):
@@ -693,6 +701,7 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
         "honest_wait_s": _spread(honest_waits),
         "honest_states_at_end": dict(honest_states),
         "honest_still_waiting_s": _spread(honest_still_waiting),
+        "overtaken_by": {"most": max(overtaken, default=0), "runs_over_one": sum(n > 1 for n in overtaken)},
         "run_s": _spread(durations),
         "failures": failures,
     }
@@ -1022,6 +1031,14 @@ def format_comparison(result: dict) -> list[str]:
         return f"{w['mean']:.1f} / {w['max']:.1f} ({w['n']})" if w else "-"
 
     lines.append(f"  {'honest runs: wait queued->running, mean / max s (n)':60} {waits(honest):>16} {waits(load):>16}")
+
+    def overtaken(phase: dict) -> str:
+        o = phase["queue"].get("overtaken_by") or {}
+        return f"{o.get('most', 0)} ({o.get('runs_over_one', 0)} over 1)"
+
+    lines.append(
+        f"  {'... most runs of one machine started while one waited':60} {overtaken(honest):>16} {overtaken(load):>16}"
+    )
 
     def waiting(phase: dict) -> str:
         w = phase["queue"]["honest_still_waiting_s"]

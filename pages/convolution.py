@@ -178,10 +178,11 @@ def image_section() -> None:
             persist_state="session",
         )
         image = None if source == "upload" else photo_tensor(source, gray)
+        picture = (source, gray)
         if upload is not None:
             try:
                 pixels, notes = upload_tensor(upload.getvalue(), upload.name, gray)
-                image = torch.from_numpy(pixels)
+                image, picture = torch.from_numpy(pixels), (upload.file_id, gray)
                 for note in notes:
                     show(note, "caption")
             except UserError as exc:
@@ -197,7 +198,7 @@ def image_section() -> None:
         if geometry.problem is not None:
             show_problem(geometry)
             return
-        out = show_output(image, kernel, settings, mix, mapping)
+        out = show_output(image, picture, kernel, settings, mix, mapping)
         st.caption(
             t(f"conv.mapping_{mapping}_note", low=format_number(float(out.min())), high=format_number(float(out.max())))
         )

@@ -118,6 +118,7 @@ def preprocessing_section(loaded: LoadedModel, item: Shown) -> torch.Tensor:
     return x
 
 
+@st.fragment  # moving top-k reruns this section alone
 def prediction_section(loaded: LoadedModel, item: Shown, x: torch.Tensor, prediction: Prediction) -> None:
     """Show the most likely classes as bars, whether to trust them and, for a test sample, whether the model was right."""
     st.subheader(t("predict.prediction"))
@@ -152,6 +153,7 @@ def prediction_section(loaded: LoadedModel, item: Shown, x: torch.Tensor, predic
         st.markdown(t("predict.why_wrong"))
 
 
+@st.fragment  # another layer reruns this section alone
 def inside_section(loaded: LoadedModel, x: torch.Tensor, prediction: Prediction) -> None:
     """Show the feature maps of a chosen conv layer, the first layer's filters and the Grad-CAM map."""
     st.subheader(t("predict.inside"))

@@ -117,6 +117,25 @@ def test_uploaded_photo_is_convolved(app):
     assert at.metric[0].value == "28 × 38"  # a 30x40 photo, kernel 3, no padding
 
 
+def test_the_photo_beside_the_output_is_the_one_chosen_in_its_colours(app):
+    at = app(PAGE, mode="image")
+
+    def shown() -> str:  # the input photo's media URL, named by a hash of its bytes
+        return at.image[0].value[0]
+
+    seen = [shown()]
+    at.slider(key="conv.image.stride_h").set_value(2).run()
+    assert shown() == seen[0]  # a slider leaves the photo as it was
+    at.radio(key="conv.image.channels").set_value("gray").run()
+    seen.append(shown())
+    at.selectbox(key="conv.image.photo").set_value("flower.jpg").run()
+    seen.append(shown())
+    at.selectbox(key="conv.image.photo").set_value("upload").run()
+    at.file_uploader(key="conv.image.upload_file").set_value(("photo.png", _png(), "image/png")).run()
+    seen.append(shown())
+    assert not at.exception and len(set(seen)) == 4, seen
+
+
 def test_broken_upload_gets_a_message_and_the_page_keeps_working(app):
     at = app(PAGE, mode="image")
     at.selectbox(key="conv.image.photo").set_value("upload").run()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from streamlit_client import Session
 from typed_digits import typed_digits
 
 from core.config import TrainConfig
@@ -96,6 +99,31 @@ def test_an_uploaded_digit_photo_is_predicted_as_its_digit_with_preprocessing_an
     assert any(c.startswith("conv2: 16 of 16 channels") for c in _image_captions(at))
     assert any(c.startswith("conv1.weight, shape (6, 1, 5, 5)") for c in _image_captions(at))
     assert any(c.startswith(f"Grad-CAM for {digit}") for c in _image_captions(at))
+
+
+@pytest.mark.slow
+def test_top_k_and_the_layer_each_rerun_their_own_section_alone(server):
+    # a live server: AppTest reruns the whole page for every widget
+    softmax, filters = "softmax of the last layer's outputs", "**Filters of the first conv layer**"
+
+    async def scenario() -> None:
+        async with Session(server, "predict", "lang=en") as session:
+            await session.open()
+            _, whole = await session.upload("predict.images", [(*digit_upload(0)[:2], "image/png")])
+            assert whole.status == "success" and not whole.exceptions, whole
+            drawn = " ".join(whole.texts)
+            assert softmax in drawn and filters in drawn
+            for key, value, shown, left_alone in (
+                ("predict.k", 2, softmax, filters),
+                ("predict.layer", "conv2", filters, softmax),
+            ):
+                moved = await session.rerun({key: value})
+                assert moved.status == "fragment_success" and not moved.exceptions, moved
+                drawn = " ".join(moved.texts)
+                assert shown in drawn and left_alone not in drawn, moved.texts
+
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: the browser tests' Playwright may hold this loop
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_an_upload_of_more_pictures_than_one_batch_takes_reads_the_first_fifty(app):

@@ -157,8 +157,12 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     rows, cols = values.shape
     drop_impossible_edits(key, list(range(cols)), rows)  # a fixed editor
     edited = st.data_editor(
-        pd.DataFrame(values), key=key, hide_index=True, width="content", height=(rows + 1) * 35 + 3
-    )  # every row, no scrolling
+        pd.DataFrame(values, columns=_column_names(cols)),
+        key=key,
+        hide_index=True,
+        width="content",
+        height=(rows + 1) * 35 + 3,  # every row, no scrolling
+    )
     if edited.shape != (rows, cols):  # iloc costs a slider rerun more than the rest of this function
         edited = edited.iloc[:rows, :cols]
     try:  # the usual case: numeric columns, read at once
@@ -166,6 +170,12 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
     except (TypeError, ValueError):  # text in a cell (a crafted message): what is not a number counts as 0
         values = edited.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     return np.where(np.isnan(values), 0.0, values)
+
+
+@functools.cache
+def _column_names(cols: int) -> pd.Index:
+    """An editor's column names, as the text Streamlit needs: given numbers, it converts them on every rerun."""
+    return pd.Index([str(c) for c in range(cols)])
 
 
 def load_example(mode: str | None = None) -> None:

@@ -57,13 +57,14 @@ def upload_tensor(data: bytes, name: str, gray: bool) -> tuple[np.ndarray, tuple
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _encoded(pixels: np.ndarray, width: int | None) -> bytes:
-    return encode_jpeg(pixels, width)
+def input_picture(picture: tuple, width: int | None, _image: torch.Tensor) -> bytes:
+    """The photo as drawn beside the output, encoded once: it does not change when a slider moves.
 
-
-def input_picture(image: torch.Tensor, width: int | None = None) -> bytes:
-    """The photo as drawn beside the output, encoded once: it does not change when a slider moves."""
-    return _encoded(ops.to_pixels(image, "clip"), width)
+    ``picture`` names ``_image`` (a photo's name or an upload's id, and gray or not): the cache's
+    key, so the pixels are not hashed again on every rerun (9% of py-spy's samples of the server while
+    students moved the photo section's sliders).
+    """
+    return encode_jpeg(ops.to_pixels(_image, "clip"), width)
 
 
 def default_mix(out_channels: int, in_channels: int) -> np.ndarray:
@@ -124,8 +125,13 @@ def channel_kernels(kernel: np.ndarray, channels: int) -> np.ndarray:
     return np.stack(chosen) if any(S[key(f"kernel_{n}")] != "same" for n in CHANNEL_NAMES) else kernel
 
 
-def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings, mix, mapping: str) -> torch.Tensor:
-    """Run the layer on the photo and draw the input next to the output (or its feature maps); return the output."""
+def show_output(
+    image: torch.Tensor, picture: tuple, kernel: np.ndarray, settings: ConvSettings, mix, mapping: str
+) -> torch.Tensor:
+    """Run the layer on the photo and draw the input next to the output (or its feature maps); return the output.
+
+    ``picture`` names the photo for :func:`input_picture`.
+    """
     out = ops.convolve_image(image, kernel, settings, mix)
     kh, kw = np.shape(kernel)[-2:]
     if mix is None:
@@ -139,14 +145,18 @@ def show_output(image: torch.Tensor, kernel: np.ndarray, settings: ConvSettings,
     )
     if mix is None:
         a, b = st.columns(2)
-        a.image(input_picture(image), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch")
+        a.image(
+            input_picture(picture, None, image), caption=t("conv.image_in", shape=tuple(image.shape)), width="stretch"
+        )
         b.image(
             encode_jpeg(ops.to_pixels(out, mapping)),
             caption=t("conv.image_out", shape=tuple(out.shape)),
             width="stretch",
         )
         return out
-    st.image(input_picture(image, SHOWN_PX), caption=t("conv.image_in", shape=tuple(image.shape)), width=SHOWN_PX)
+    st.image(
+        input_picture(picture, SHOWN_PX, image), caption=t("conv.image_in", shape=tuple(image.shape)), width=SHOWN_PX
+    )
     st.caption(t("conv.image_out", shape=tuple(out.shape)))
     step = max(1, -(-out.shape[-1] // SHOWN_PX))  # keep every step-th pixel for the picture only
     pixels = ops.to_pixels(out[:, ::step, ::step], mapping)  # one mapping for all maps, as the note says
