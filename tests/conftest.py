@@ -213,6 +213,10 @@ def ray_cluster():
     second node: a test may remove it to lose a node, and must add one back (:func:`replace_worker_node`).
     """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
+    # Ray runs its workers at nice 15. Here the queue actor shares two cores with the app, pytest and
+    # Chromium, and starved behind them (its first call took over 50 s beside three busy processes);
+    # a deployment gives the head its own machine or container (compose.cluster.yaml)
+    os.environ.setdefault("RAY_worker_niceness", "0")
     import ray
     from ray.cluster_utils import Cluster
 

@@ -40,6 +40,7 @@ def ray_page(browser, ray_cluster, tmp_path):
             yield page, RunStore(runs)
         finally:
             context.close()
+            print(*(tmp_path / "streamlit.log").read_text().splitlines()[-40:], sep="\n")  # shown if the test fails
             import ray
 
             from core.ray_jobs import NAMESPACE, queue_name
