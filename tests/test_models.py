@@ -420,3 +420,29 @@ def test_class_names_reach_plotly_as_text_never_as_its_html():
     confusion = figures.confusion_figure([[1, 0], [0, 1]], [name, "dog"])
     per_class = figures.per_class_figure([name, "dog"], [1.0, None])
     assert "<a" not in str(list(confusion.data[0].x)) + str(list(per_class.data[0].x))
+
+
+def test_every_chart_leaves_plotly_s_default_template_behind():
+    # the Streamlit theme styles each chart in the browser; the default template only cost bytes and time
+    import numpy as np
+    import plotly.io as pio
+
+    from core import figures
+
+    x = np.arange(4.0)
+    charts = [
+        figures.matrix_figure(np.eye(3)),
+        figures.curves_figure(x, {"relu": x}),
+        figures.shapes_figure(["in", "fc"], ["input", "Linear"], [(1, 8, 8), (10,)]),
+        figures.weight_histograms_figure({"fc": np.ones(8)}),
+        figures.run_curves_figure({"train": ([1, 2], [2.0, 1.0])}),
+        figures.bars_figure(["w"], [1.0]),
+        figures.confusion_figure([[1, 0], [0, 1]], ["cat", "dog"]),
+        figures.per_class_figure(["cat"], [1.0]),
+        figures.probabilities_figure([("cat", 1.0)]),
+        figures.tensor_heatmap_figure(np.zeros((2, 3, 3))),
+    ]
+    none = pio.templates["none"].to_plotly_json()
+    for chart in charts:
+        assert chart.to_dict()["layout"]["template"] == none, chart.layout.title.text
+        assert len(pio.to_json(chart, validate=False)) < 5_000  # the default template alone is 6.5 kB

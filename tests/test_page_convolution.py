@@ -239,3 +239,17 @@ def test_a_link_reopens_every_setting_of_the_section(app):
     for widget in ("conv.pool.kind", "conv.pool.ceil_mode", "conv.pool.stride_default", "conv.pool.stride_h"):
         assert again.session_state[widget] == at.session_state[widget], widget
     assert _tables(again) == shown and again.metric[0].value == at.metric[0].value
+
+
+def test_the_matrix_editors_name_their_columns_with_plain_python_strings():
+    # Streamlit reads an editor's column names one by one on every rerun. Kept in pandas' own string
+    # Index (Arrow), each read was a pyarrow call that let go of the interpreter lock, and with other
+    # sessions running, every let-go waited up to 5 ms to get it back.
+    import pandas as pd
+    from streamlit.elements.widgets.data_editor import _check_column_names
+
+    from ui.conv_controls import _column_names
+
+    names = _column_names(3)
+    assert list(names) == ["0", "1", "2"] and names.dtype == object
+    _check_column_names(pd.DataFrame([[1.0, 2.0, 3.0]], columns=names))  # names Streamlit takes as they are

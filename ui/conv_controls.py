@@ -174,8 +174,12 @@ def matrix_editor(values: np.ndarray, label: str, key: str) -> np.ndarray:
 
 @functools.cache
 def _column_names(cols: int) -> pd.Index:
-    """An editor's column names, as the text Streamlit needs: given numbers, it converts them on every rerun."""
-    return pd.Index([str(c) for c in range(cols)])
+    """An editor's column names, as the text Streamlit needs: given numbers, it converts them on every rerun.
+
+    Plain Python strings: pandas' own string Index keeps them in Arrow, and Streamlit reads the names
+    one by one, each read a pyarrow call that lets go of the interpreter lock (a wait for it when
+    other sessions run)."""
+    return pd.Index([str(c) for c in range(cols)], dtype=object)
 
 
 def load_example(mode: str | None = None) -> None:
