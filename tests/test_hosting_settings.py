@@ -281,3 +281,27 @@ def test_the_class_servers_threads_share_four_c_heaps(clean_env, tmp_path, launc
     assert done.returncode == 0 and out.exists(), done.stderr[-2000:]
     heaps = out.read_text().count("<heap nr=")
     assert heaps == 4 if four else heaps > 4, heaps
+
+
+def test_a_session_keeps_its_buttons_metadata_so_a_click_during_a_run_still_calls_back(monkeypatch):
+    # The browser sends a button's value only in the click's own message. A run that drops the
+    # metadata of every widget the browser sent no value for, then ends early because the click
+    # arrived, left the click's callback nothing to call: the Ray browser test's Start was lost so.
+    import threading
+    from types import SimpleNamespace
+
+    from streamlit.runtime.state.common import WidgetMetadata
+    from streamlit.runtime.state.session_state import WStates
+
+    from ui import app
+
+    widgets = WStates()
+    for widget_id, value_type in (("start", "trigger_value"), ("rename", "string_value")):
+        widgets.widget_metadata[widget_id] = WidgetMetadata(widget_id, str, str, value_type, callback=print)
+    state = SimpleNamespace(_state=SimpleNamespace(_new_widget_state=widgets), _lock=threading.RLock())
+    drawn = SimpleNamespace(snapshot=frozenset)  # this run has drawn nothing yet
+    ctx = SimpleNamespace(shared=SimpleNamespace(widget_ids_this_run=drawn), fragment_ids_this_run=[])
+    monkeypatch.setattr(app, "get_session_state", lambda: state)
+    monkeypatch.setattr(app, "get_script_run_ctx", lambda: ctx)
+    app.forget_gone_widgets()
+    assert set(widgets.widget_metadata) == {"start"}  # the gone text box's metadata went, the button's stayed

@@ -106,6 +106,9 @@ def freeze_long_lived() -> None:
             _freezing.release()
 
 
+TRIGGERS = frozenset({"trigger_value", "json_trigger_value", "string_trigger_value"})  # buttons' value types
+
+
 def forget_gone_widgets() -> None:
     """Drop what Streamlit keeps of the widgets a session no longer shows; call before a run or fragment draws.
 
@@ -116,8 +119,11 @@ def forget_gone_widgets() -> None:
     test the server held 4,834 of them after 5 minutes and 14,197 after 30, for the same 76-95
     sessions. An id the browser sent no value for is not on the page: its metadata goes, unless
     this run drew it already or it belongs to a fragment that is not running now (which would not
-    draw it again). Whatever a run draws gets its metadata again. (Streamlit internals: does
-    nothing if they change.)
+    draw it again). Whatever a run draws gets its metadata again. Buttons keep theirs: the browser
+    sends a button's value only in the click's own message, and a click that arrives while a run
+    is under way ends that run; if the run had dropped the button's metadata and not yet drawn the
+    button, the click's callback would find none and be lost (the Ray browser test lost its Start
+    this way on a busy machine). (Streamlit internals: does nothing if they change.)
     """
     state, ctx = get_session_state(), get_script_run_ctx()
     widgets = getattr(getattr(state, "_state", None), "_new_widget_state", None)
@@ -128,7 +134,12 @@ def forget_gone_widgets() -> None:
     running, drawn = ctx.fragment_ids_this_run, drawn()
     with state._lock:
         for widget_id, meta in list(metadata.items()):
-            if widget_id not in values and widget_id not in drawn and (not running or meta.fragment_id in running):
+            if (
+                widget_id not in values
+                and widget_id not in drawn
+                and meta.value_type not in TRIGGERS
+                and (not running or meta.fragment_id in running)
+            ):
                 del metadata[widget_id]
 
 
