@@ -118,8 +118,7 @@ def matrix_figure(
     }
     # one constructor call, unvalidated: plotly validates every property (most of a figure's 6 ms) and
     # st.plotly_chart would again; this fixed layout is validated once by tests/test_channels.py
-    fig = _figure(traces, layout, _validate=False)
-    return fig
+    return _figure(traces, layout, _validate=False)
 
 
 def curves_figure(
