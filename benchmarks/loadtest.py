@@ -1236,7 +1236,8 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-duration",
         type=float,
         default=None,
-        help="seconds of the honest students alone first, for comparison (default: --duration; 0: none)",
+        help="seconds of the honest students alone first, for comparison (default: --duration with hostile "
+        "students, else none; given with --hostile 0, the honest class runs twice: a control for the order)",
     )
     parser.add_argument("--think", type=float, default=1.5, help="mean think time between actions, s (default 1.5)")
     parser.add_argument("--single-moves", type=int, default=60, help="slider moves of the lone user (default 60)")
@@ -1271,7 +1272,7 @@ def main(argv: list[str] | None = None) -> int:
         log_path=log_path,
         server_env=extra,
         hostile=args.hostile,
-        baseline_s=baseline_s if args.hostile else 0.0,
+        baseline_s=baseline_s if args.hostile or args.baseline_duration else 0.0,
         replicas=args.replicas,
     )
     print(format_report(result))

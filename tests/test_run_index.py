@@ -84,20 +84,28 @@ def test_a_label_is_cleaned_stored_and_cleared(store):
     refused(lambda: store.set_label("20990101-000000-deadbeef", "x"), "runs.not_found")
 
 
-def test_a_file_listing_reads_each_config_once_until_it_changes_and_forgets_deleted_runs(tmp_path, monkeypatch):
+def test_a_file_listing_reads_each_file_once_until_it_changes_and_forgets_deleted_runs(tmp_path, monkeypatch):
     store = RunStore(tmp_path / "runs")
     made = [store.create_run({"n": i}, state="finished").run_id for i in range(3)]
     store.list_runs()
     parsed = []
     monkeypatch.setattr(run_records.json, "load", lambda file: parsed.append(file.name) or json.loads(file.read()))
     assert [r.config["n"] for r in store.list_runs()] == [2, 1, 0]
-    assert sorted(Path(name).name for name in parsed) == [STATUS_FILE] * 3  # the configs came from memory
+    assert parsed == []  # configs and statuses came from memory
     config = store.run_dir(made[0]) / CONFIG_FILE
     atomic_write_json(config, {**json.loads(config.read_text()), "config": {"n": 7}})  # same size, a new file
-    assert [r.config["n"] for r in store.list_runs()] == [2, 1, 7]
+    store.update_status(made[1], state="failed")
+    parsed.clear()
+    assert [(r.config["n"], r.status.state) for r in store.list_runs()] == [
+        (2, "finished"),
+        (1, "failed"),
+        (7, "finished"),
+    ]
+    read = {str(Path(name).relative_to(store.root)) for name in parsed}
+    assert len(parsed) == 2 and read == {f"{made[0]}/{CONFIG_FILE}", f"{made[1]}/{STATUS_FILE}"}  # what changed
     store.delete_run(made[0])
     assert [r.run_id for r in store.list_runs()] == made[:0:-1]
-    assert not [path for path in run_records._CONFIGS if made[0] in path]
+    assert not [path for path in [*run_records._CONFIGS, *run_records._STATUSES] if made[0] in path]
 
 
 def test_status_changes_keep_the_other_fields_and_the_reason(store):
