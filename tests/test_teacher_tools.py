@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -118,7 +119,9 @@ def test_health_counts_the_queue_and_the_workers_memory(tmp_path, sleeper):
     assert sleeper.pid in [w.pid for w in first.workers]  # a child of this process, and a running run's worker
     assert first.server is not None and first.server.rss_mb > 10
     assert first.disk_total_mb >= first.disk_free_mb > 0
-    sum(i * i for i in range(300_000))  # some CPU time between two readings
+    busy_until = time.process_time() + 0.1  # CPU time between two readings: /proc counts it in 10 ms ticks
+    while time.process_time() < busy_until:
+        sum(i * i for i in range(10_000))
     second = class_report.server_health(store, room.runs("mine"), store_mb=1.0)
     cores = class_report.cores_used(first.server, second.server, second.at - first.at)
     assert cores is not None and cores > 0
