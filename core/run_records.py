@@ -43,8 +43,9 @@ STATUS_LOCK = "status.lock"  # held while a status file is changed (files only)
 # every RunFiles of this process. Both change only by an atomic write (a new file, so a new inode), so a
 # listing stats each run's two files and reads only those that changed. With 300 runs a listing took 25 ms
 # when it parsed every file; reading each status (open, read, close: each lets go of the interpreter lock,
-# to wait for it again behind the other sessions' reruns) took 5 ms for 200 runs alone and 930 ms beside
-# one busy thread. Each live area lists every second, and so does the scheduler.
+# to wait for it again behind the other sessions' reruns) took 5 ms for 200 runs alone and about 1 s beside
+# one busy thread (1.5 ms and 18-440 ms with a stat each). Each live area lists every second, as does the
+# scheduler.
 _CONFIGS: dict[str, tuple[tuple[int, int, int], dict]] = {}
 _STATUSES: dict[str, tuple[tuple[int, int, int], RunStatus]] = {}
 # config.json path -> (its config and status as parsed, the run as last listed). An unchanged run is the same
