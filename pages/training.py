@@ -83,7 +83,8 @@ def read_preset(raw: str) -> Message | None:
     preset, problem = parse_choice(raw, "preset", list(PRESETS), DEFAULT_PRESET)
     S["train.source"] = "preset"
     S["train.preset"] = preset
-    if preset not in fitting_presets(S.get("train.dataset", DEFAULTS.dataset)):
+    dataset = S.get("train.dataset", DEFAULTS.dataset)
+    if dataset in DATASETS and preset not in fitting_presets(dataset):  # an upload's fit is known once it is in
         fitting = [d for d in DATASETS if preset in fitting_presets(d)]
         if fitting:  # show the preset with a data set it trains on
             S["train.dataset"] = fitting[0]

@@ -484,3 +484,11 @@ def test_a_model_from_the_architecture_page_travels_in_the_link(training):
     assert again.session_state["train.source"] == "architecture"
     broken = open_page(spec="not-a-model")
     assert broken.error or broken.warning
+
+
+def test_a_link_with_an_upload_data_set_keeps_it_beside_the_preset(training):
+    """The preset's data-set check knows only the built-in sets: it must not turn "your zip" into digits."""
+    open_page, _ = training
+    at = open_page(dataset="zip", preset="lenet")
+    assert not at.exception
+    assert at.selectbox(key="train.dataset").value == "zip"
