@@ -95,6 +95,39 @@ def test_choosing_a_preset_replaces_the_model_and_the_link(app):
     assert at.text_input(key="arch.input").value == "784"
 
 
+def test_a_rerun_that_still_carries_the_address_from_before_the_last_change_keeps_the_change(app):
+    """The browser sends its address with every rerun; one sent before it had the page's last write undoes nothing."""
+    at = app(PAGE, preset="lenet")
+    before = dict(at.query_params)
+    at.selectbox(key="arch.preset").set_value("mlp").run()
+    at.selectbox(key="arch.init").set_value("xavier")  # clicked before the browser had the new address
+    at.query_params.clear()
+    at.query_params.update(before)
+    at.run()
+    assert at.selectbox(key="arch.preset").value == "mlp" and at.text_input(key="arch.input").value == "784"
+    assert at.selectbox(key="arch.init").value == "xavier"
+    assert at.query_params["preset"] in ("mlp", ["mlp"])  # the address is put right
+
+
+def test_a_language_switch_is_kept_when_the_next_rerun_carries_the_old_address(app):
+    at = app(PAGE, preset="lenet")
+    at.segmented_control(key="lang").set_value("zh").run()
+    at.query_params["lang"] = "en"  # the address from before the switch
+    at.run()
+    assert at.session_state["lang"] == "zh" and at.query_params["lang"] in ("zh", ["zh"])
+
+
+def test_a_link_from_another_page_is_read_even_when_it_names_an_earlier_setting(app):
+    at = app(PAGE, preset="lenet")
+    at.selectbox(key="arch.preset").set_value("mlp").run()
+    at.switch_page("pages/training.py").run()
+    at.switch_page(PAGE)
+    at.query_params.clear()
+    at.query_params.update(preset="lenet")  # the Training page's "see the layers" link
+    at.run()
+    assert at.selectbox(key="arch.preset").value == "lenet" and _metric(at, "arch.params") == "61,706"
+
+
 def test_editing_conv1_in_the_layer_table_changes_the_table_and_explains_the_mismatch(app):
     at = app(PAGE, preset="lenet")
     edits = {

@@ -6,9 +6,11 @@ not valid) and how the session state becomes text again (``write``). :class:`Pag
 the same two things for every page:
 
 - :meth:`PageUrl.read`, at the top of the page: when the URL differs from what this page last
-  wrote (a shared link, a bookmark, a fresh tab), each parameter in it is read, in the declared
-  order (so a section is known before the sizes that depend on it); the problems come back to be
-  shown as warnings. A URL the page wrote itself is not read again, so widgets keep their values.
+  wrote and came from outside (a shared link, a bookmark, a fresh tab, a link from another page,
+  the browser's back and forward buttons: see :func:`begin_run`), each parameter in it is read,
+  in the declared order (so a section is known before the sizes that depend on it); the problems
+  come back to be shown as warnings. A URL the page wrote itself is not read again, so widgets
+  keep their values.
 - :meth:`PageUrl.write`, at the end: the current settings go into the URL; the page's parameters
   that have no value any more are removed, and other pages' parameters (``lang``, ``me``) are left.
 
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.formatting import format_number
 from core.i18n import Message
@@ -33,6 +36,28 @@ S = st.session_state
 
 Reader = Callable[[str], Message | None]  # URL text -> session state; the problem, if it had to change
 Writer = Callable[[], str | None]  # session state -> URL text; None: leave the parameter out
+OUTSIDE = "_url.outside"  # may this run's URL come from outside the page (begin_run)
+PAGE = "_url.page"  # the page the last run showed
+
+
+def begin_run() -> None:
+    """Once a run, before any URL is read: note whether the URL may come from outside the page.
+
+    The browser sends its address with every rerun. After a run writes new settings into it, the
+    next rerun can still carry the address from before, when the student clicked again before the
+    browser had the new one (a slow run, a slow network): read as a link, it would undo what they
+    had just changed. So the URL counts as new only on a fresh tab, on arriving at a page (a link,
+    the navigation) and on the browser's back and forward buttons (Streamlit internals: without
+    them, every run counts).
+    """
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", None)
+    S[OUTSIDE] = ctx is None or getattr(ctx, "is_history_navigation", True) or page != S.get(PAGE)
+
+
+def end_navigation() -> None:
+    """After ``st.navigation``: remember the page this run shows (a first load names it only now)."""
+    S[PAGE] = getattr(get_script_run_ctx(), "page_script_hash", None)
 
 
 @dataclass(frozen=True)
@@ -54,8 +79,12 @@ class PageUrl:
     def read(self) -> list[Message]:
         """Copy the URL's parameters into session state when the URL came from outside; return the problems."""
         raw = {p.name: st.query_params[p.name] for p in self.params if p.name in st.query_params}
-        if raw == S.get(self.state_key):
-            return []
+        if (
+            raw == S.get(self.state_key)
+            or not S.get(OUTSIDE, True)
+            or getattr(get_script_run_ctx(), "fragment_ids_this_run", None)
+        ):
+            return []  # this page's own URL, or one from before its last write (a fragment's rerun never brings a new one)
         problems = []
         for param in self.params:
             if param.name in raw and (problem := param.read(raw[param.name])) is not None:
