@@ -668,13 +668,15 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
     Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone,
     with how many runs of one machine started while one of them waited (``overtaken_by``): the fair
     order (core.queue_policy) lets each other machine start at most one. A run's status keeps its
-    last start only, so a run resumed again and again counts once.
+    last start only, so a run resumed again and again counts once. The run store is gone after the
+    test, so up to 5 honest runs that waited for more than one are kept with those starts (``cases``).
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
     honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
     runs = stored_runs(runs_dir)
-    starts = [(s["started_at"], c.get("client") or c.get("owner")) for _, s, c in runs if s.get("started_at")]
+    starts = [(s["started_at"], c.get("client") or c.get("owner"), r) for r, s, c in runs if s.get("started_at")]
     overtaken = []  # per honest run that started: the most runs of one machine that started while it waited
+    cases = []  # the honest runs that waited for more than one run of a machine, with those starts: evidence
     for run_id, status, config in runs:
         if (config.get("created_at") or 0) < since:
             continue
@@ -688,8 +690,13 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
             waits.append(status["started_at"] - status["queued_at"])
             if config.get("owner") in honest:
                 honest_waits.append(waits[-1])
-                machines = Counter(m for at, m in starts if status["queued_at"] < at < status["started_at"])
+                window = [(at, m, r) for at, m, r in starts if status["queued_at"] < at < status["started_at"]]
+                machines = Counter(m for _, m, _ in window)
                 overtaken.append(max(machines.values(), default=0))
+                if overtaken[-1] > 1 and len(cases) < 5:
+                    started = [(round(at - status["queued_at"], 1), m, r) for at, m, r in sorted(window)]
+                    cases.append({"run": run_id, "machine": config.get("client") or config.get("owner"),
+                                  "status": status, "starts_after_s": started})  # fmt: skip
         if status.get("ended_at") and status.get("started_at") and state == "finished":
             durations.append(status["ended_at"] - status["started_at"])
         if state in ("failed", "interrupted"):
@@ -701,7 +708,11 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
         "honest_wait_s": _spread(honest_waits),
         "honest_states_at_end": dict(honest_states),
         "honest_still_waiting_s": _spread(honest_still_waiting),
-        "overtaken_by": {"most": max(overtaken, default=0), "runs_over_one": sum(n > 1 for n in overtaken)},
+        "overtaken_by": {
+            "most": max(overtaken, default=0),
+            "runs_over_one": sum(n > 1 for n in overtaken),
+            "cases": cases,
+        },
         "run_s": _spread(durations),
         "failures": failures,
     }
