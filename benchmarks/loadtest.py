@@ -175,7 +175,7 @@ class Recorder:
     reruns: Counter = field(default_factory=Counter)  # per student
     app_reruns: int = 0
     upload_http_ms: list[float] = field(default_factory=list)
-    honest_owners: set[str] = field(default_factory=set)  # names of the honest trainers' identities
+    honest_owners: set[str] = field(default_factory=set)  # the honest trainers' owner ids (not names: those repeat)
     replica_cookies: dict[str, str | None] = field(default_factory=dict)  # student -> the proxy's sticky cookie
 
     def error(self, student: str, category: str, kind: str, detail: str, actions: str = "") -> None:
@@ -406,9 +406,11 @@ class TrainingStudent(Student):
         self.next_tick = 0.0
 
     async def start(self, session: Session) -> None:
-        me = dict(p.split("=", 1) for p in session.query.split("&") if "=" in p).get("me")
-        if me:  # whose runs these are: the honest trainers' waits are reported apart
-            self.recorder.honest_owners.add(me)
+        key = dict(p.split("=", 1) for p in session.query.split("&") if "=" in p).get("key")
+        if key:  # whose runs these are: the honest trainers' waits are reported apart. By the key's owner
+            from core.classroom import owner_id  # id: a hostile student's fresh tab may draw a trainer's name
+
+            self.recorder.honest_owners.add(owner_id(key))
 
     async def act(self, session: Session) -> float:
         if not session.auto_reruns:  # nothing to watch: start a run
@@ -648,10 +650,11 @@ def stored_runs(runs_dir: Path) -> list[tuple[str, dict, dict]]:
         state = ClassState(backend_for(Sampler.database))
         try:
             with state.transaction() as tx:
-                rows = tx.rows("SELECT run_id, status, owner, created_at FROM runs")
+                rows = tx.rows("SELECT run_id, status, owner, owner_id, client, created_at FROM runs")
         finally:
             state.close()
-        return [(run_id, json.loads(status), {"owner": owner, "created_at": at}) for run_id, status, owner, at in rows]
+        fields = ("owner", "owner_id", "client", "created_at")
+        return [(run_id, json.loads(status), dict(zip(fields, rest, strict=True))) for run_id, status, *rest in rows]
     found = []
     for status_file in runs_dir.glob("*/status.json"):
         try:
@@ -665,16 +668,16 @@ def stored_runs(runs_dir: Path) -> list[tuple[str, dict, dict]]:
 def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | frozenset = frozenset()) -> dict:
     """Return what happened to the runs created after ``since`` (Unix s): states, waits, durations, failures.
 
-    Waits from queued to running are also given for the runs of the ``honest`` owners (names) alone,
-    with how many runs of one machine started while one of them waited (``overtaken_by``): the fair
-    order (core.queue_policy) lets each other machine start at most one. A run's status keeps its
+    Waits from queued to running are also given for the runs of the ``honest`` owners (owner ids)
+    alone, with how many runs of one other machine started while one of them waited
+    (``overtaken_by``): the fair order (core.queue_policy) lets each other machine start at most one. A run's status keeps its
     last start only, so a run resumed again and again counts once. The run store is gone after the
     test, so up to 5 honest runs that waited for more than one are kept with those starts (``cases``).
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
     honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long
     runs = stored_runs(runs_dir)
-    starts = [(s["started_at"], c.get("client") or c.get("owner"), r) for r, s, c in runs if s.get("started_at")]
+    starts = [(s["started_at"], _machine(c), r) for r, s, c in runs if s.get("started_at")]
     overtaken = []  # per honest run that started: the most runs of one machine that started while it waited
     cases = []  # the honest runs that waited for more than one run of a machine, with those starts: evidence
     for run_id, status, config in runs:
@@ -682,21 +685,21 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
             continue
         state = status.get("state", "?")
         states[state] += 1
-        if config.get("owner") in honest:
+        if config.get("owner_id") in honest:
             honest_states[state] += 1
             if state == "queued" and status.get("queued_at"):
                 honest_still_waiting.append(time.time() - status["queued_at"])
         if status.get("started_at") and status.get("queued_at"):
             waits.append(status["started_at"] - status["queued_at"])
-            if config.get("owner") in honest:
+            if config.get("owner_id") in honest:
                 honest_waits.append(waits[-1])
-                window = [(at, m, r) for at, m, r in starts if status["queued_at"] < at < status["started_at"]]
+                mine, queued, started = _machine(config), status["queued_at"], status["started_at"]
+                window = [(at, m, r) for at, m, r in starts if queued < at < started and m != mine]
                 machines = Counter(m for _, m, _ in window)
                 overtaken.append(max(machines.values(), default=0))
                 if overtaken[-1] > 1 and len(cases) < 5:
-                    started = [(round(at - status["queued_at"], 1), m, r) for at, m, r in sorted(window)]
-                    cases.append({"run": run_id, "machine": config.get("client") or config.get("owner"),
-                                  "status": status, "starts_after_s": started})  # fmt: skip
+                    others = [(round(at - queued, 1), m, r) for at, m, r in sorted(window)]
+                    cases.append({"run": run_id, "machine": mine, "status": status, "starts_after_s": others})
         if status.get("ended_at") and status.get("started_at") and state == "finished":
             durations.append(status["ended_at"] - status["started_at"])
         if state in ("failed", "interrupted"):
@@ -864,6 +867,11 @@ def memory_summary(samples: list[dict]) -> dict:
             }
     out["max_workers"] = max((s["workers"] for s in samples), default=0)
     return out
+
+
+def _machine(config: dict) -> str | None:
+    """The machine a run was queued from, as the fair queue tells them apart (core.queue_policy)."""
+    return config.get("client") or config.get("owner_id")
 
 
 def queue_summary(samples: list[dict], runs_dir: Path, since: float, honest: set[str]) -> dict:
