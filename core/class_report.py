@@ -1,6 +1,7 @@
 """What the teacher's tools read: the class's results as CSV, and the server's health at a glance.
 
-Results: one row per run (student, data, model, epochs, accuracy, time), from each run's status,
+Results: one row per run (student, data, model, epochs, accuracy, time; two students who share a
+name are numbered, as in the run list: :func:`owner_shown`), from each run's status,
 checkpoint header and ``model.json``: nothing is loaded but small JSON. The CSV is opened in a
 spreadsheet, where a cell starting with ``=``, ``+``, ``-`` or ``@`` is a formula: run labels are
 typed by students, so such cells get a leading apostrophe and stay text.
@@ -18,7 +19,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,15 +57,40 @@ def _test_acc(info: RunInfo) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def shown_names(owners: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], str]:
+    """Return how a teacher's list shows each (owner id, name): a name another owner had first gets " (2)", " (3)".
+
+    Names repeat (:func:`core.classroom.random_name` draws from 4,000, and anyone may type a
+    classmate's name); owner ids do not. ``owners`` come in the order that numbers them. A typed
+    name cannot hold a parenthesis (:func:`core.classroom.clean_name`): the mark cannot be forged.
+    """
+    shown: dict[tuple[str | None, str], str] = {}
+    taken: Counter = Counter()
+    for pair in owners:
+        if pair not in shown:
+            taken[pair[1]] += 1
+            shown[pair] = pair[1] if taken[pair[1]] == 1 else f"{pair[1]} ({taken[pair[1]]})"
+    return shown
+
+
+def owner_shown(runs: Iterable[RunInfo]) -> Callable[[RunInfo], str]:
+    """Return the name to show for a run's owner among ``runs``: :func:`shown_names`, the oldest run's owner first."""
+    shown = shown_names((r.owner_id, r.owner or "") for r in sorted(runs, key=lambda r: (r.created_at, r.run_id)))
+    return lambda run: shown.get((run.owner_id, run.owner or ""), run.owner or "")
+
+
 def result_rows(store: RunStore, runs: list[RunInfo]) -> list[dict[str, object]]:
-    """Return one row per run with the columns of CSV_COLUMNS (accuracies as fractions, times in seconds)."""
-    rows = []
+    """Return one row per run with the columns of CSV_COLUMNS (accuracies as fractions, times in seconds).
+
+    Two students who share a name are told apart as the run list tells them (:func:`owner_shown`).
+    """
+    rows, student = [], owner_shown(runs)
     for info in runs:
         meta = store.checkpoint_meta(info.run_id)
         test_acc = _test_acc(info) if info.status.state == "finished" else None
         rows.append(
             {
-                "student": info.owner or "",
+                "student": student(info),
                 "run_id": info.run_id,
                 "label": info.label or "",
                 "state": info.status.state,

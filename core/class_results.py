@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from core.class_report import table_csv
+from core.class_report import shown_names, table_csv
 from core.class_state import ClassState
 
 TOP_MISTAKES = 3
@@ -103,14 +103,9 @@ def student_rows(state: ClassState, set_id: str | None = None) -> list[StudentRo
         results, total = rows.setdefault(owner, ({}, [0]))
         results[kind] = (int(first_right or 0), int(tried))
         total[0] += int(answers)
-    seen: Counter = Counter()
-    out = []
-    for owner in sorted(rows, key=lambda o: (name_of.get(o, "?"), o)):
-        name = name_of.get(owner, "?")
-        seen[name] += 1
-        shown = name if seen[name] == 1 else f"{name} ({seen[name]})"
-        out.append(StudentRow(shown, rows[owner][0], rows[owner][1][0]))
-    return out
+    owners = [(owner, name_of.get(owner, "?")) for owner in sorted(rows, key=lambda o: (name_of.get(o, "?"), o))]
+    shown = shown_names(owners)
+    return [StudentRow(shown[pair], rows[pair[0]][0], rows[pair[0]][1][0]) for pair in owners]
 
 
 def exercises_csv(rows: list[StudentRow], kinds: list[str]) -> bytes:

@@ -13,6 +13,7 @@ import pytest
 from conftest import refused, rendered, watch_lock
 
 import core.classroom as classroom
+from core.class_report import shown_names
 from core.class_state import LEGACY_BOARD
 from core.classroom import (
     ANIMALS,
@@ -306,6 +307,19 @@ def test_no_name_ever_holds_markup_or_url_characters(typed):
     name, _ = clean_name(typed)
     assert NAME_PATTERN.fullmatch(name)
     assert not set(name) & set("<>\"'&/\\.*[]()`%?=# ")
+
+
+def test_a_name_two_students_share_is_numbered_for_the_second_and_a_typed_name_cannot_fake_the_number():
+    pairs = [("id-a", "otter-42"), ("id-b", "otter-42"), ("id-a", "otter-42"), ("id-c", "yak-01"),
+             ("id-a", "seal-07"), ("id-d", "otter-42")]  # fmt: skip
+    assert shown_names(pairs) == {
+        ("id-a", "otter-42"): "otter-42",
+        ("id-b", "otter-42"): "otter-42 (2)",
+        ("id-c", "yak-01"): "yak-01",
+        ("id-a", "seal-07"): "seal-07",  # a student who renamed: each name as it was, unnumbered
+        ("id-d", "otter-42"): "otter-42 (3)",
+    }
+    assert clean_name("otter-42 (2)")[0] == "otter-42-2"  # a typed copy of the mark is not the mark
 
 
 def test_random_names_and_keys_are_valid_and_differ():

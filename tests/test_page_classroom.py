@@ -335,6 +335,15 @@ def test_the_right_password_turns_teacher_mode_on_and_is_never_shown(app, class_
     assert at.text_input(key="class.password").value == ""
 
 
+def test_the_teachers_run_list_tells_apart_two_students_who_share_a_name(app, class_mode, store):
+    alices = _run(store, KEY_A, "alice")
+    namesake = _run(store, KEY_B, "alice")
+    at = _teacher(app, TRAINING)
+    table = at.dataframe[-1].value
+    owners = dict(zip(table[t("training.col_run")], table[t("classroom.col_owner")], strict=True))
+    assert owners == {alices: "alice", namesake: "alice (2)"}
+
+
 def test_the_teacher_shares_sees_every_run_and_deletes_any(app, class_mode, store):
     alices = _run(store, KEY_A, "alice")
     bobs = _run(store, KEY_B, "bob")

@@ -82,6 +82,18 @@ def test_results_csv_has_a_row_per_run_and_keeps_a_students_formula_as_text(tmp_
     assert by_run[hostile]["label"] == "'" + '=HYPERLINK("http://x","y")'  # text, not a formula
 
 
+def test_results_csv_tells_apart_two_students_who_share_a_name(tmp_path):
+    room = _room(tmp_path, TEACHER)
+    first = _run(room.store, KEY_A, "otter-42")
+    second = _run(room.store, KEY_B, "otter-42")  # a fresh tab drew the same name, or typed it
+    again = _run(room.store, KEY_A, "otter-42")
+    rows = list(
+        csv.DictReader(io.StringIO(class_report.results_csv(room.store, room.runs("mine")).decode("utf-8-sig")))
+    )
+    student = {row["run_id"]: row["student"] for row in rows}
+    assert student == {first: "otter-42", second: "otter-42 (2)", again: "otter-42"}
+
+
 def test_stop_all_stops_every_active_run_and_only_the_teacher_may(tmp_path, sleeper):
     room = _room(tmp_path, TEACHER)
     store = room.store

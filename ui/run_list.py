@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from core import figures
+from core.class_report import owner_shown
 from core.classroom import Classroom
 from core.config import config_differences
 from core.formatting import format_number
@@ -145,6 +146,7 @@ def run_table(room: Classroom, scope: str) -> None:
         st.caption(t("training.no_runs"))
         return
     show_owner = viewer.class_mode and (scope == "class" or viewer.teacher)
+    owner = owner_shown(infos.values())  # two students may share a name: "otter-42 (2)"
     queue = any(job.position is not None for job in jobs)  # the queue column only while someone waits
     rows = []
     for job in jobs:
@@ -152,7 +154,7 @@ def run_table(room: Classroom, scope: str) -> None:
         meta = store.checkpoint_meta(job.run_id)
         rows.append(
             {
-                **({t("classroom.col_owner"): infos[job.run_id].owner or ""} if show_owner else {}),
+                **({t("classroom.col_owner"): owner(infos[job.run_id])} if show_owner else {}),
                 t("training.col_label"): run_label(infos[job.run_id]),
                 t("training.col_status"): t(f"training.status_{job.state}"),
                 **({t("training.col_queue"): "" if job.position is None else str(job.position)} if queue else {}),
