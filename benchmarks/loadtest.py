@@ -670,9 +670,10 @@ def run_store_summary(runs_dir: Path, since: float = 0.0, honest: set[str] | fro
 
     Waits from queued to running are also given for the runs of the ``honest`` owners (owner ids)
     alone, with how many runs of one other machine started while one of them waited
-    (``overtaken_by``): the fair order (core.queue_policy) lets each other machine start at most one. A run's status keeps its
-    last start only, so a run resumed again and again counts once. The run store is gone after the
-    test, so up to 5 honest runs that waited for more than one are kept with those starts (``cases``).
+    (``overtaken_by``): the fair order (core.queue_policy) lets each other machine start at most
+    one. A run's status keeps its last start only, so a run resumed again and again counts once.
+    The run store is gone after the test, so up to 5 honest runs that waited for more than one are
+    kept with those starts (``cases``).
     """
     states, waits, honest_waits, durations, failures = Counter(), [], [], [], []
     honest_states, honest_still_waiting = Counter(), []  # an honest run queued at the end has waited this long

@@ -66,10 +66,10 @@ def shown_names(owners: Iterable[tuple[str | None, str]]) -> dict[tuple[str | No
     """
     shown: dict[tuple[str | None, str], str] = {}
     taken: Counter = Counter()
-    for pair in owners:
-        if pair not in shown:
-            taken[pair[1]] += 1
-            shown[pair] = pair[1] if taken[pair[1]] == 1 else f"{pair[1]} ({taken[pair[1]]})"
+    for owner, name in owners:
+        if (owner, name) not in shown:
+            taken[name] += 1
+            shown[owner, name] = name if taken[name] == 1 else f"{name} ({taken[name]})"
     return shown
 
 

@@ -146,7 +146,7 @@ def run_table(room: Classroom, scope: str) -> None:
         st.caption(t("training.no_runs"))
         return
     show_owner = viewer.class_mode and (scope == "class" or viewer.teacher)
-    owner = owner_shown(infos.values())  # two students may share a name: "otter-42 (2)"
+    owner = owner_shown(infos.values()) if show_owner else None  # two may share a name: "otter-42 (2)"
     queue = any(job.position is not None for job in jobs)  # the queue column only while someone waits
     rows = []
     for job in jobs:
