@@ -194,10 +194,12 @@ def test_a_student_sees_no_teacher_tools(app, class_mode):
 def test_the_teacher_marks_another_hosts_run_interrupted_in_a_shared_store(app, class_mode, tmp_path, monkeypatch):
     monkeypatch.setenv("STRIDE_SHARED_STORE", "1")
     store = RunStore(tmp_path / "runs")
-    stuck = _run(store, KEY_A, "alice")
+    _run(store, KEY_A, "alice")
+    stuck = _run(store, KEY_B, "alice")  # a second student named alice: named as the run list names her
     store.update_status(stuck, state="running", pid=4242, host="replica-that-died")
     at = _teacher_page(app)
-    assert stuck in at.selectbox(key="class.tools_unowned").options[0]
+    label = at.selectbox(key="class.tools_unowned").options[0]
+    assert stuck in label and "alice (2)" in label
     at.button(key="class.tools_mark").click().run()
     assert not at.exception, at.exception
     assert store.read_status(stuck).state == "interrupted"

@@ -140,11 +140,12 @@ def teacher_tools_ui(room: Classroom) -> None:
     if unowned:
         st.markdown(f"**{t('teacher.unowned')}**")
         st.caption(t("teacher.unowned_help"))
+        owner = class_report.owner_shown(room.runs("mine"))  # as the run list names them
         labels = {
             r.run_id: t(
                 "teacher.unowned_label",
                 run_id=r.run_id,
-                owner=r.owner or "?",
+                owner=owner(r) or "?",
                 host=r.status.host or "?",
                 minutes=round((time.time() - teacher.last_heard(r)) / 60),
             )
