@@ -62,7 +62,7 @@ class StepRecord:
     loss: float | None  # mean training loss since the previous step record; None if it was not finite
     acc: float  # running training accuracy of this epoch, 0..1
     lr: float
-    images_per_s: float  # since the previous step record
+    images_per_s: float  # over this epoch so far (one step's rate swings with whatever else the machine does)
     eta_s: float  # seconds left at this attempt's pace
     time_s: float  # seconds since this attempt started
 

@@ -295,7 +295,7 @@ def train(
         order = torch.randperm(n_train, generator=generator).to(device)
         model.train()
         epoch_loss, epoch_correct, epoch_seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
-        window_losses, window_seen, window_started = [], 0, time.perf_counter()
+        window_losses, epoch_started = [], time.perf_counter()
         for i in range(1 if dry_run else epoch_steps):
             if stop():
                 reason = Message("train.cancelled", {"epoch": epoch - 1, "step": step})
@@ -314,7 +314,6 @@ def train(
             step += 1
             steps_this_attempt += 1
             window_losses.append(loss.detach())
-            window_seen += len(yb)
             epoch_loss += loss.detach() * len(yb)
             epoch_correct += (predicted_classes(config.loss, logits) == yb).sum()
             epoch_seen += len(yb)
@@ -334,12 +333,12 @@ def train(
                     loss=losses.mean().item(),  # mean over the steps since the last record
                     acc=epoch_correct.item() / epoch_seen,  # running accuracy of this epoch
                     lr=optimizer.param_groups[0]["lr"],
-                    images_per_s=window_seen / max(now - window_started, 1e-9),
+                    images_per_s=epoch_seen / max(now - epoch_started, 1e-9),  # steadier than one step's
                     eta_s=(total_steps - step) * (now - started) / steps_this_attempt,
                     time_s=now - started,
                 )
             )
-            window_losses, window_seen, window_started = [], 0, time.perf_counter()
+            window_losses = []
 
         val = evaluate(model, x_val, y_val, config.loss, n_classes, max_batches=1 if dry_run else None)
         rows = val.confusion.sum(dim=1)

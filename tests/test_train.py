@@ -4,12 +4,14 @@ Every run here is tiny (LeNet on 300 digits, or a 3-5-5-5-3 net on a table, 1-3 
 """
 
 import dataclasses
+import itertools
 import json
 import math
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -23,6 +25,7 @@ from core.augment import random_crop, random_flip
 from core.config import TrainConfig
 from core.data import load_dataset
 from core.i18n import UserError
+from core.losses import compute_loss
 from core.runs import RunStore
 from core.train import steps_per_epoch, train
 from core.worker import run_here
@@ -93,6 +96,28 @@ def test_each_epoch_reports_confusion_per_class_accuracy_mistakes_and_filters(di
     assert epoch["filters"]["shape"] == [6, 1, 5, 5]
     step = next(r for r in records if r["kind"] == "step")
     assert {"step", "epoch", "loss", "acc", "lr", "images_per_s", "eta_s"} <= step.keys()
+
+
+def test_images_per_second_is_the_epochs_pace_so_far_not_one_steps(digits, monkeypatch):
+    # One slow step (the machine busy elsewhere) used to show as the run's speed: 32 pictures in 5 s
+    # read "6 images/s" under the chart even after the run had finished.
+    clock = [0.0]
+    steps = []
+
+    def timed_loss(name, logits, yb):  # a training step's loss (evaluation counts too: it is between epochs)
+        steps.append(len(yb))
+        clock[0] += 5.0 if len(steps) == 3 else 0.1
+        return compute_loss(name, logits, yb)
+
+    monkeypatch.setattr(train_module, "compute_loss", timed_loss)
+    monkeypatch.setattr(train_module, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    records = Log()
+    train(dataclasses.replace(TINY, epochs=1), digits, emit=records.append)
+    rates = [r["images_per_s"] for r in records if r["kind"] == "step"]
+    seen = list(itertools.accumulate(steps[: len(rates)]))
+    spent = list(itertools.accumulate(5.0 if i == 2 else 0.1 for i in range(len(rates))))
+    assert rates == pytest.approx([n / s for n, s in zip(seen, spent, strict=True)])
+    assert rates[-1] == pytest.approx(seen[-1] / spent[-1]) and rates[-1] > 32 / 5.0
 
 
 @pytest.mark.parametrize(
