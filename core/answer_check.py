@@ -44,6 +44,7 @@ class Expected:
     channels: int | None = None  # form "size": the output's channels (and batch 1)
     tolerance: float = 0.0  # form "number"
     mistakes: tuple[tuple[tuple[float, ...], str], ...] = ()  # (what a slip gives, its hint key), first match wins
+    also: tuple[tuple[float, ...], ...] = ()  # other answers just as right (a typo mended where it was written)
     hint: str = "exercise.hint.generic"  # the hint for any other wrong answer
 
 
@@ -117,7 +118,7 @@ def check(text: object, expected: Expected) -> Verdict:
         key = "exercise.too_long" if too_long else "exercise.unclear"
         return Verdict("unclear", "", "", Message(key, {"example": expected.example, "limit": MAX_ANSWER_CHARS}))
     understood = "?" if any(math.isnan(n) for n in typed) else shown(typed, expected.form)
-    if _same(typed, expected.value, expected.tolerance):
+    if any(_same(typed, value, expected.tolerance) for value in (expected.value, *expected.also)):
         return Verdict("right", understood, "", None)
     if expected.form == "size" and numbers is not None and len(numbers) > 2 and any(math.isnan(n) for n in typed):
         return Verdict("wrong", shown(numbers, "size"), "exercise.hint.channels", Message("exercise.hint.channels"))

@@ -27,6 +27,8 @@ from core.modelspec import LayerSpec, ModelSpec, layer_names
 from core.presets import PRESETS
 from core.summary import Summary, summarize
 
+AS_WRITTEN = "AlexNet (as written)"  # the tutorial's AlexNet, typos and all
+
 SHAPE_MODELS = ("lenet", "net_three_elements", "cnn_typical", "cifar10_sequential", "alexnet", "small_cnn", "vgg16")
 BREAKABLE = ("lenet", "net_three_elements", "cnn_typical", "cifar10_sequential", "small_cnn")
 PREDICT_MODEL = "digits_lenet"
@@ -126,7 +128,7 @@ def _param_count(rng: random.Random) -> Question:
 
 def _broken_spec(rng: random.Random) -> tuple[str, ModelSpec]:
     if rng.random() < 0.25:
-        return "AlexNet (as written)", PRESETS["alexnet_as_written"].spec
+        return AS_WRITTEN, PRESETS["alexnet_as_written"].spec
     preset = PRESETS[rng.choice(BREAKABLE)]
     layers = list(preset.spec.layers)
     choices = [i for i, layer in enumerate(layers) if i > 0 and layer.type in ("Conv2d", "Linear")]
@@ -140,18 +142,37 @@ def _broken_spec(rng: random.Random) -> tuple[str, ModelSpec]:
     return preset.title, replace(preset.spec, layers=tuple(layers))
 
 
+def _changed(broken: LayerSpec, fixed: LayerSpec) -> str:
+    return next(name for name, value in fixed.args.items() if broken.args.get(name) != value)
+
+
+def _typo_where_written(before: int) -> tuple[int, LayerSpec, LayerSpec] | None:
+    """AlexNet as written: the tutorial's typo above layer ``before`` (from 0), with the layer as meant.
+
+    Its ``Conv2d(384, 383)`` breaks the next convolution, ``Conv2d(384, 256)``; mending the typo
+    (383 -> 384, as the Architecture page's note says) is as right as making the next layer take 383.
+    """
+    written, meant = PRESETS["alexnet_as_written"].spec.layers, PRESETS["alexnet"].spec.layers
+    return next(((i, written[i], meant[i]) for i in range(before) if written[i] != meant[i]), None)
+
+
 @kind("broken_layer", "architecture")
 def _broken_layer(rng: random.Random) -> Question:
     title, spec = _broken_spec(rng)
     problem = _summary(spec).problem
     broken, fixed = spec.layers[problem.layer_index], problem.fix.layers[problem.layer_index]
-    arg = next(name for name, value in fixed.args.items() if broken.args.get(name) != value)
+    arg = _changed(broken, fixed)
     number = problem.layer_index + 1  # from 1, as the Architecture page and its messages number layers
     right = (float(number), float(fixed.args[arg]))
     mistakes = slips((number, fixed.args[arg]), [((number, broken.args[arg]), "exercise.hint.broken_value")])
-    expected = Expected("layer_fix", right, "5: 400", mistakes=mistakes, hint="exercise.hint.broken_layer")
-    prompt = Message("exercise.ask.broken_layer", {"model": title, "input": _shape((1, *spec.input_shape))})
     reveal = (f"{number}: {broken.code()}", f"{number}: {fixed.code()}")
+    also = ()
+    if title == AS_WRITTEN and (typo := _typo_where_written(problem.layer_index)):
+        i, written, meant = typo
+        also = ((float(i + 1), float(meant.args[_changed(written, meant)])),)
+        reveal += (f"{i + 1}: {written.code()}", f"{i + 1}: {meant.code()}")
+    expected = Expected("layer_fix", right, "5: 400", mistakes=mistakes, hint="exercise.hint.broken_layer", also=also)
+    prompt = Message("exercise.ask.broken_layer", {"model": title, "input": _shape((1, *spec.input_shape))})
     code = "from core.summary import summarize\n\nprint(summarize(spec).problem.text())"
     return Question("", 0, prompt, expected, reveal, problem.message, code, listing=_listing(spec))
 

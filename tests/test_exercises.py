@@ -68,6 +68,25 @@ def test_the_shape_after_a_layer_is_what_the_real_model_gives(seed):
     assert question.expected.value == tuple(map(float, x.shape))
 
 
+def test_alexnet_as_written_takes_its_typo_mended_where_it_is_written_as_a_right_answer():
+    # Its Conv2d(384, 383) breaks the next layer, Conv2d(384, 256); the Architecture page's note says
+    # 384 was meant, so "9: 384" mends it as well as "11: 383" does, and a student who read the note is right.
+    seed = next(s for s in range(100) if "as written" in generate("broken_layer", s).prompt.params["model"])
+    question = generate("broken_layer", seed)
+    assert [check(answer, question.expected).outcome for answer in ("11: 383", "9: 384", "9: 383", "11: 384")] == [
+        "right",
+        "right",
+        "wrong",
+        "wrong",
+    ]
+    layers = [eval(line.split(None, 2)[2], {"nn": nn}) for line in question.listing.splitlines()]
+    layers[8] = eval(question.reveal[-1].split(": ", 1)[1], {"nn": nn})  # the typo mended, as the answer shows it
+    x = torch.zeros(1, 1, 224, 224)
+    for layer in layers[:11]:
+        x = layer(x)  # runs through layer 11, where the tutorial's model fails
+    assert x.shape == (1, 256, 12, 12)
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=SEEDS)
 def test_a_parameter_count_is_what_the_real_layer_holds(seed):
