@@ -16,7 +16,7 @@ import torch
 from core import pictures
 from core.config import FORM_BOUNDS
 from core.data import load_dataset
-from core.datasets import DATASETS
+from core.datasets import DATASETS, DIGIT_CLASSES
 from core.i18n import Message, UserError
 from core.loop_code import pipeline_script
 from core.pipeline import MAX_EPOCH, as_hwc_picture, iterations, loader_batches, pixel_walk, trainer_first_batch
@@ -194,7 +194,9 @@ def augmentation_section(data: LoadedData, batch_size: int, seed: int) -> None:
     left, right = st.columns([1, 3])
     padding = left.slider(t("training.crop_padding"), 0, PADDING_MAX, key="pipe.padding")
     zoom = left.slider(t("training.zoom"), *FORM_BOUNDS["zoom"], step=0.05, key="pipe.zoom")
-    flip = left.toggle(t("training.flip"), key="pipe.flip")
+    flip = left.toggle(t("training.flip"), key="pipe.flip", help=t("training.flip_help"))
+    if flip and data.classes == DIGIT_CLASSES:
+        left.warning(t("pipe.flip_digits"), icon=":material/flip:")
     indices, original, augmented = trainer_first_batch(data.x_train, batch_size, padding, flip, seed, zoom=zoom)
     shown = slice(0, AUGMENT_SHOWN)
     right.image(
@@ -204,7 +206,10 @@ def augmentation_section(data: LoadedData, batch_size: int, seed: int) -> None:
         pictures.pictures_grid(unit_pictures(data, augmented[shown]), n_cols=8, scale=2),
         caption=t("pipe.as_trained", padding=padding, zoom=zoom, flip=t("pipe.yes") if flip else t("pipe.no")),
     )
-    left.caption(t("pipe.augment_same_draws", seed=seed, indices=_listed(indices[shown].tolist(), 8)))
+    first = indices[shown].tolist()
+    left.caption(
+        t("pipe.augment_same_draws", seed=seed, shown=len(first), batch=len(indices), indices=_listed(first, 8))
+    )
 
 
 # --- the page ------------------------------------------------------------------------------------------------
@@ -217,7 +222,7 @@ for problem in URL.read():
 for key, value in DEFAULTS.items():
     S.setdefault(key, value)
 S.setdefault("pipe.padding", 4)
-S.setdefault("pipe.flip", True)
+S.setdefault("pipe.flip", False)  # as the Training form: a mirrored digit is no digit
 S.setdefault("pipe.zoom", 0.0)
 key = st.selectbox(
     t("training.dataset"), list(DATASETS), format_func=lambda k: t(f"data.title_{k}"), key="pipe.dataset"

@@ -69,3 +69,13 @@ def test_the_augmentation_zoom_is_in_the_link_and_in_the_caption(app):
     assert at.query_params["zoom"] in ("10", ["10"])
     at = app(PAGE, zoom="90")
     assert at.slider(key="pipe.zoom").value == 0.5 and any("zoom" in w.value for w in at.warning)
+
+
+def test_flip_starts_off_as_on_the_training_page_and_mirroring_digits_is_warned_about(app):
+    at = app(PAGE)
+    assert at.toggle(key="pipe.flip").value is False
+    assert any(c.value.startswith("The first 16 of the batch of 64 (seed 0): samples ") for c in at.caption)
+    at.toggle(key="pipe.flip").set_value(True).run()
+    assert t("pipe.flip_digits") in [w.value for w in at.warning]
+    at.selectbox(key="pipe.dataset").set_value("shapes").run()
+    assert at.toggle(key="pipe.flip").value is True and not at.warning  # shapes mirror into shapes

@@ -83,8 +83,15 @@ TEXT = {
     "pipe.yes": ("yes", "是"),
     "pipe.no": ("no", "否"),
     "pipe.augment_same_draws": (
-        "Seed {seed}, batch size as above; samples {indices}. A new epoch draws new crops and flips.",
-        "随机种子 {seed}，批大小同上；样本 {indices}。每个新的 epoch 都会重新抽取裁剪位置和翻转。",
+        "The first {shown} of the batch of {batch} (seed {seed}): samples {indices}. A new epoch draws new crops "
+        "and flips.",
+        "这一批 {batch} 个样本中的前 {shown} 个（随机种子 {seed}）：样本 {indices}。每个新的 epoch 都会重新抽取裁剪位置和翻转。",
+    ),
+    "pipe.flip_digits": (
+        "A mirrored digit is no digit (a flipped 3 reads as Ɛ): the model would learn from pictures it never meets. "
+        "Flip suits shapes and photos; for handwriting leave it off, as the Training page does.",
+        "镜像后的数字不再是数字（翻转的 3 看起来像 Ɛ）：模型会从它永远遇不到的图片中学习。"
+        "翻转适合形状和照片；手写数字请关闭它，训练页面默认也是关闭的。",
     ),
     "pipe.table_note": (
         "A table has no pixels: no ToTensor, no augmentation. Its features are standardised with the training "
