@@ -63,9 +63,10 @@ class ShapeProblem:
     fix: ModelSpec | None  # the whole corrected spec; None when there is no single obvious repair
     detail: Message | None = None  # core.geometry's reason, for conv and pooling problems
 
-    def text(self, lang: str = "en") -> str:
-        """Return the message (and geometry's reason) in ``lang``."""
-        return self.message.text(lang) + (" " + self.detail.text(lang) if self.detail else "")
+    def text(self, lang: str = "en", *, markdown: bool = False) -> str:
+        """Return the message (and geometry's reason) in ``lang``; ``markdown``: for a Markdown element."""
+        detail = self.detail.text(lang, markdown=markdown) if self.detail else ""
+        return self.message.text(lang, markdown=markdown) + (" " + detail if detail else "")
 
 
 @dataclass(frozen=True)

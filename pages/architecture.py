@@ -22,7 +22,7 @@ from core.builder import build_model
 from core.codegen import generate_code
 from core.figures import shapes_figure, weight_histograms_figure
 from core.formatting import format_bytes, format_count
-from core.i18n import Message, UserError, escape_markdown
+from core.i18n import Message, UserError
 from core.modelspec import INIT_SCHEMES, ModelSpec
 from core.presets import PRESETS
 from core.spec_editing import parse_input_shape
@@ -184,7 +184,7 @@ def controls() -> ModelSpec:
 def shape_problem(summary: Summary, preset: str) -> None:
     """Say which layer does not fit and why, with the corrected model one click away."""
     problem = summary.problem
-    st.error(problem.text(lang()))
+    st.error(problem.text(lang(), markdown=True))
     if preset == ALEXNET_AS_WRITTEN:
         st.info(t("arch.alexnet_typos"))
     if problem.fix is not None:
@@ -228,7 +228,7 @@ def _pair(value: tuple[int, int] | None) -> str:
     return "—" if value is None else "×".join(map(str, value))
 
 
-def layer_table(summary: Summary) -> None:
+def layer_table(spec: ModelSpec, summary: Summary) -> None:
     """Show the per-layer table: what each layer does to the shape, its parameters and its cost."""
     same = t("models.summary.same_shape")
     rows = [
@@ -251,14 +251,14 @@ def layer_table(summary: Summary) -> None:
             {
                 t("arch.col_index"): problem.layer_index + 1,
                 t("arch.col_name"): f"`{problem.layer_name}`",
-                t("arch.col_calculation"): "⚠ " + escape_markdown(problem.text(lang())),
+                t("arch.col_calculation"): "⚠ " + problem.text(lang(), markdown=True),
                 t("arch.col_output"): "—",
             }
         )
     # a static table: long formulas wrap, so every column is in view without scrolling sideways; its
     # cells are Markdown, so code and formulas go in backticks (2*0 - 1*(5-1) would turn italic)
     st.table(pd.DataFrame(rows, columns=[t(k) for k in TABLE_COLUMNS]), hide_index=True)
-    st.caption(t("arch.table_caption", input=str(list(summary.input_shape)), layers=len(summary.rows)))
+    st.caption(t("arch.table_caption", input=str(list(summary.input_shape)), layers=len(spec.layers)))
     if problem is not None:
         st.caption(t("arch.table_stops", position=problem.layer_index + 1))
 
@@ -358,7 +358,7 @@ with results:
 
 st.subheader(t("arch.table"))
 shapes_diagram(spec)
-layer_table(summary)
+layer_table(spec, summary)
 tutorial_notes(spec, S["arch.preset"])
 
 # lazy tabs: only the open one runs, so the weights are built only for a reader who looks at them

@@ -139,7 +139,8 @@ def test_editing_conv1_in_the_layer_table_changes_the_table_and_explains_the_mis
     at.run()
     assert not at.exception
     assert _table(at).iloc[0][t("arch.col_output")] == "[1, 8, 28, 28]"
-    assert "`conv2`" in at.error[0].value and "in_channels=8" in at.error[0].value
+    shown = at.error[0].value.replace("\\", "")  # Markdown: the numbers' brackets and "_" are escaped
+    assert "`conv2`" in shown and "in_channels=8" in shown
     at.button(key="arch.fix").click().run()
     assert not at.error
     assert json.loads(json.dumps(at.session_state["arch.spec"]))["layers"][3]["args"]["in_channels"] == 8
@@ -206,6 +207,15 @@ def test_adding_a_layer_with_the_form_grows_the_table_by_one_row(app):
     table = _table(at)
     assert len(table) == rows + 1
     assert table.iloc[-1][t("arch.col_layer")] == "Dropout(p=0.5)"
+
+
+def test_a_conv_added_after_lenets_linear_layers_is_named_in_code_and_counted(app):
+    at = app(PAGE, preset="lenet")
+    at.button(key="arch.add").click().run()  # the form's default, a Conv2d, at the end: after Linear(84, 10)
+    cell = at.table[0].value.iloc[-1][t("arch.col_calculation")]
+    assert cell.startswith("⚠ Layer 13 `conv3` (") and "\\`" not in cell  # a code span, not escaped backticks
+    assert "`conv3`" in at.error[0].value and "\\`" not in at.error[0].value
+    assert any(c.value.startswith("Input [1, 1, 32, 32] (batch of 1); 13 layers.") for c in at.caption)
 
 
 def test_a_conv_added_at_the_end_of_an_empty_model_fits_its_input(app):

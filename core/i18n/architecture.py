@@ -12,9 +12,11 @@ TEXT = {
     "arch.intro": (
         "Pick a model of the course or start empty, then change its layers: the table shows what every "
         "layer does to the shape of the data, how many parameters it has and how much it computes. When a "
-        "layer does not fit what the one before it produces, the page says which one and offers the fix.",
+        "layer does not fit what the one before it produces, the page says which one and how to mend it, "
+        "with the fix one click away when a single argument mends it.",
         "选择课程中的一个模型或从空模型开始，然后修改它的层：下表显示每一层如何改变数据的形状、"
-        "有多少参数、计算量多大。当某一层与上一层的输出对不上时，页面会指出是哪一层并给出修正方法。",
+        "有多少参数、计算量多大。当某一层与上一层的输出对不上时，页面会指出是哪一层以及如何修正；"
+        "只需改一个参数就能修正时，一键即可应用。",
     ),
     # --- controls ---
     "arch.preset": ("Model", "模型"),
