@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit_client import Session
 
+from core.i18n import t
 from tests.apptest import open_folds
 
 PAGE = "pages/convolution.py"
@@ -150,8 +151,10 @@ def test_fix_for_same_padding_at_stride_two_keeps_same_when_its_padding_is_past_
     # kernel 7 with dilation 2 pads 6 for "same", past the padding slider's 4: the fix takes stride 1
     at = app(PAGE, size="12", kernel="7", dilation="2", padding="same", stride="2")
     assert at.error
+    assert t("conv.formula_refused") in [c.value for c in at.caption]  # the formula's "= 3" is no output
     at.button(key="conv.fix").click().run()
     assert not at.exception and not at.error
+    assert t("conv.formula_refused") not in [c.value for c in at.caption]
     assert at.slider(key="conv.matrix.stride_h").value == 1
     assert at.query_params["padding"] in ("same", ["same"])
 

@@ -315,6 +315,8 @@ def formula(geometry, ceil_mode: bool = False) -> None:
     """Show the output-size formula for H and W with the numbers in, the output shape, and what it leaves out."""
     for dim in geometry.dims:
         st.latex(rf"{dim.axis}_{{out}} = {dim.latex}")
+    if geometry.problem is not None:  # e.g. padding='same' with stride 2: the numbers it stands for, refused
+        st.caption(t("conv.formula_refused"))
     dropped = [dim.axis for dim in geometry.dims if dim.last_window_dropped]
     if dropped:
         st.caption(t("conv.ceil_minus_one", axes=", ".join(dropped)))

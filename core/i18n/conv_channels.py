@@ -153,7 +153,7 @@ TEXT = {
         "把每个最大值放回原来的位置，其余位置填 0：它是 MaxPool 的部分逆运算，而不是一种池化。",
     ),
     "conv.slip.corr2d": (
-        "The tutorial's corr2d (000) reads `x` inside its loop while its argument is `X`: as written it raises "
+        "Tutorial 000's corr2d reads `x` inside its loop while its argument is `X`: as written it raises "
         "`{error}` (or silently uses some global `x`). The version above uses one name.",
         "教程 000 的 corr2d 在循环里读取 `x`，而参数名是 `X`：照原样运行会报错 `{error}`"
         "（或者悄悄用上某个全局变量 `x`）。上面的版本只用一个名字。",

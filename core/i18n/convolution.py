@@ -52,6 +52,11 @@ TEXT = {
         "{name}, now {size} (cells past it are random)",
         "{name}，现为 {size}（超出部分为随机数）",
     ),
+    "conv.formula_refused": (
+        "PyTorch refuses these settings (the message below says why): the formula is only the arithmetic they "
+        "stand for, not an output PyTorch gives.",
+        "PyTorch 不接受这些设置（原因见下方提示）：上面的公式只是这些设置对应的算式，并不是 PyTorch 会给出的输出。",
+    ),
     "conv.ceil_minus_one": (
         "The “− 1” in {axes}: with ceil_mode, PyTorch drops a last window that would start in the right-hand "
         "padding. A window must start inside the input or in the left padding.",
