@@ -49,6 +49,11 @@ class Question:
     def answer(self) -> str:
         return shown(self.expected.value, self.expected.form)
 
+    @property
+    def answers(self) -> str:
+        """The right answer as the page shows it, then any just as right after " / "."""
+        return " / ".join(shown(value, self.expected.form) for value in (self.expected.value, *self.expected.also))
+
 
 @dataclass(frozen=True)
 class Kind:

@@ -42,7 +42,7 @@ def test_a_wrong_then_right_answer_and_the_teacher_counts_both(browser, class_se
     student.get_by_text(t("practice.tries", tries=1)).wait_for()  # the rest of the answer's rerun drawn
     wait_idle(student)
     _answer(student, question.answer)
-    assert f"Right: {question.answer}." in student.get_by_test_id("stAlertContentSuccess").first.inner_text()
+    assert f"Right: {question.answers}." in student.get_by_test_id("stAlertContentSuccess").first.inner_text()
     student.context.close()
 
     teacher = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()

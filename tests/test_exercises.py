@@ -79,6 +79,7 @@ def test_alexnet_as_written_takes_its_typo_mended_where_it_is_written_as_a_right
         "wrong",
         "wrong",
     ]
+    assert question.answers == "11: 383 / 9: 384"  # what the page says once it is right or revealed
     layers = [eval(line.split(None, 2)[2], {"nn": nn}) for line in question.listing.splitlines()]
     layers[8] = eval(question.reveal[-1].split(": ", 1)[1], {"nn": nn})  # the typo mended, as the answer shows it
     x = torch.zeros(1, 1, 224, 224)

@@ -62,7 +62,7 @@ def test_each_kind_answered_malformed_wrong_with_its_hint_then_right(app, kind):
     at = _check(at, chosen, 0, question.answer)
     assert not at.exception
     assert any(
-        s.value == t("practice.right", answer=question.answer.replace("[", "\\[").replace("]", "\\]"))
+        s.value == t("practice.right", answer=question.answers.replace("[", "\\[").replace("]", "\\]"))
         for s in at.success
     )
     assert "\n".join(question.reveal) in [c.value for c in at.code]

@@ -121,7 +121,7 @@ def question_body(question: Question) -> None:
 
 def worked_answer(question: Question, done: Progress) -> None:
     """The answer with its worked steps, the page's explanation, and the PyTorch that gives it."""
-    answer = escape_markdown(question.answer)
+    answer = escape_markdown(question.answers)
     if done.right:
         st.success(
             t("practice.right_first" if done.first_try else "practice.right", answer=answer),
