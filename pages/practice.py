@@ -110,6 +110,9 @@ except StateUnavailable as exc:  # the questions need their progress: nothing el
     st.error(t("exercise.unavailable"))
     st.stop()
 
+# the controls show the set shown: Streamlit drops a widget's value when a page switch hides it, and
+# "New questions" draws from them
+S["practice.topic"], S["practice.size"] = CURRENT.topic, CURRENT.size
 controls = st.container(horizontal=True, vertical_alignment="bottom")
 controls.selectbox(
     t("practice.topic"), TOPIC_CHOICES, key="practice.topic", format_func=topic_name, on_change=try_again, width=280

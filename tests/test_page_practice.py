@@ -223,3 +223,17 @@ def test_an_unreachable_class_database_is_reported_and_the_pages_still_open(app,
     teacher.text_input(key="class.password").input(PASSWORD)
     teacher.button(key="class.unlock").click().run()
     assert not teacher.exception and t("exercise.unavailable") in [e.value for e in teacher.error]
+
+
+def test_new_questions_after_a_page_switch_keep_the_sets_topic_and_size(app):
+    # a page switch drops the topic and size widgets' values; "New questions" drew from them and failed
+    chosen = make_set("convolution", 3, 415385)
+    at = app(PAGE, set=chosen.set_id)
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="practice.topic").value == "convolution"
+    assert at.segmented_control(key="practice.size").value == 3
+    at.button(key="practice.try_again").click().run()
+    assert not at.exception, at.exception
+    new = practice.parse_set(at.session_state["practice.set"])
+    assert (new.topic, new.size) == ("convolution", 3) and new.set_id != chosen.set_id

@@ -108,10 +108,11 @@ def identity_sidebar() -> None:
     for problem in IDENTITY_URL.read():
         S[keys.CLASS_PROBLEM] = S.get(keys.CLASS_PROBLEM) or problem
     S.setdefault(keys.CLASS_KEY, classroom.new_key())
-    S.setdefault(keys.CLASS_NAME, classroom.random_name())
+    S.setdefault(keys.CLASS_NAME, S.get(keys.CLASS_NAME_KEPT) or classroom.random_name())
     st.sidebar.text_input(
         t("sidebar.name"), key=keys.CLASS_NAME, max_chars=24, help=t("sidebar.name_help"), on_change=_clean_name
     )
+    S[keys.CLASS_NAME_KEPT] = S[keys.CLASS_NAME]
     if S.get(keys.CLASS_TEACHER):
         st.sidebar.caption(f":material/school: **{t('sidebar.teacher_on')}**")
     if S.get(keys.CLASS_PROBLEM) is not None:

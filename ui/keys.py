@@ -8,6 +8,7 @@ LANG = "lang"  # the reader's language, "en" or "zh"; also the `lang` URL parame
 
 # Class mode (ui.classroom): who is looking. The name and key are also `me` and `key` in the URL.
 CLASS_NAME = "class.name"  # the student's editable name, e.g. "otter-42"
+CLASS_NAME_KEPT = "_class_name"  # the same, outside the widget (a run that draws no widget drops widget values)
 CLASS_KEY = "_class_key"  # their secret key: it decides which runs are theirs
 CLASS_TEACHER = "_class_teacher"  # True once this tab unlocked teacher mode; never in the URL
 CLASS_PROBLEM = "_class_problem"  # why a name or key from the URL was changed, shown once
