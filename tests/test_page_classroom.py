@@ -344,6 +344,15 @@ def test_the_teachers_run_list_tells_apart_two_students_who_share_a_name(app, cl
     assert owners == {alices: "alice", namesake: "alice (2)"}
 
 
+def test_the_run_lists_queue_column_counts_from_one_as_the_banner_does(app, class_mode, store):
+    _running_here(store, _run(store, KEY_A, "alice", "running"))  # holds the one slot
+    first, second = _run(store, KEY_B, "bob", "queued"), _run(store, KEY_B, "bob", "queued")
+    at = _teacher(app, TRAINING)
+    table = at.dataframe[-1].value
+    places = dict(zip(table[t("training.col_run")], table[t("training.col_queue")], strict=True))
+    assert (places[first], places[second]) == ("1", "2")  # "1": it starts as soon as the running run ends
+
+
 def test_the_teacher_shares_sees_every_run_and_deletes_any(app, class_mode, store):
     alices = _run(store, KEY_A, "alice")
     bobs = _run(store, KEY_B, "bob")

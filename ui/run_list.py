@@ -157,7 +157,7 @@ def run_table(room: Classroom, scope: str) -> None:
                 **({t("classroom.col_owner"): owner(infos[job.run_id])} if show_owner else {}),
                 t("training.col_label"): run_label(infos[job.run_id]),
                 t("training.col_status"): t(f"training.status_{job.state}"),
-                **({t("training.col_queue"): "" if job.position is None else str(job.position)} if queue else {}),
+                **({t("training.col_queue"): "" if job.position is None else str(job.position + 1)} if queue else {}),
                 t("training.col_epochs"): f"{meta.epoch if meta else 0}/{config.get('epochs', '?')}",
                 t("training.col_val_acc"): f"{meta.val_acc:.1%}" if meta else "",
                 t("training.col_created"): time.strftime("%m-%d %H:%M", time.localtime(infos[job.run_id].created_at)),
