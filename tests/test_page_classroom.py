@@ -342,6 +342,8 @@ def test_the_teachers_run_list_tells_apart_two_students_who_share_a_name(app, cl
     table = at.dataframe[-1].value
     owners = dict(zip(table[t("training.col_run")], table[t("classroom.col_owner")], strict=True))
     assert owners == {alices: "alice", namesake: "alice (2)"}
+    picker = at.selectbox(key="train.selected")  # the run to watch names its student too
+    assert sorted(label.split(" · ")[0] for label in picker.options) == ["alice", "alice (2)"]
 
 
 def test_the_run_lists_queue_column_counts_from_one_as_the_banner_does(app, class_mode, store):

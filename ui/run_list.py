@@ -169,7 +169,11 @@ def run_table(room: Classroom, scope: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={t("training.col_label"): label})
 
     # no status in the labels: they would change every second, and with them the message sent
-    labels = {job.run_id: f"{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs}
+    # and, in a list of the class's runs, whose each is first
+    whose = (lambda info: f"{owner(info)} · ") if owner else (lambda info: "")
+    labels = {
+        job.run_id: f"{whose(infos[job.run_id])}{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs
+    }
     watched = S.get("train.run")
     if S.get("train._followed") != watched and watched in labels:  # a new run is watched: the box follows it
         S["train.selected"] = watched
