@@ -36,7 +36,10 @@ def unlock_pacing() -> classroom.UnlockPacing:
 
 
 def unlock() -> None:
-    """Callback: check the typed password (constant time), paced per browser session and server-wide."""
+    """Callback (Enter in the field, or the button): check the typed password (constant time), paced per
+    browser session and server-wide. An empty field is no try: Enter, then a click on the button, tries once."""
+    if not S.get("class.password"):
+        return
     pacing, session = unlock_pacing(), S.setdefault("class._session", secrets.token_hex(8))
     wait = pacing.wait_s(session)
     if wait > 0:
@@ -132,7 +135,7 @@ st.subheader(t("classroom.teacher"))
 if S.get("class._problem") is not None:
     show(S.pop("class._problem"))
 if not ROOM.viewer.teacher:
-    st.text_input(t("classroom.password"), type="password", key="class.password")
+    st.text_input(t("classroom.password"), type="password", key="class.password", on_change=unlock)
     st.button(t("classroom.unlock"), key="class.unlock", on_click=unlock, icon=":material/lock_open:")
 else:
     st.success(t("classroom.teacher_on"), icon=":material/school:")

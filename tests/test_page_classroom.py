@@ -320,6 +320,18 @@ def test_a_students_wrong_passwords_never_lock_the_teacher_out(app, class_mode):
     assert _teacher_mode_on(teacher)
 
 
+def test_enter_in_the_password_field_unlocks_and_a_try_counts_once(app, class_mode):
+    at = app(CLASS)
+    at.text_input(key="class.password").input("guess").run()  # Enter: a wrong try, said at once
+    assert _values(at.error) == [_text("classroom.wrong_password")]
+    for _ in range(classroom.LOCKOUT_FAILURES - 2):
+        _unlock(at, "guess")  # typed and clicked: one try each, not two
+    at.button(key="class.unlock").click().run()  # an empty field is no try (it would be the one that pauses)
+    assert not at.error
+    at.text_input(key="class.password").input(PASSWORD).run()  # not paused: Enter unlocks
+    assert _teacher_mode_on(at)
+
+
 def test_the_right_password_turns_teacher_mode_on_and_is_never_shown(app, class_mode):
     at = _unlock(app(CLASS, me="mrs-smith", key=KEY_A), PASSWORD)
     assert _teacher_mode_on(at)
