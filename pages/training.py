@@ -36,7 +36,7 @@ from ui.classroom import open_classroom
 from ui.data_preview import arithmetic_ui, preview_ui
 from ui.run_list import runs_ui, tensorboard_ui
 from ui.run_views import live_ui
-from ui.text import show
+from ui.text import lang, show
 from ui.training_form import (
     DEFAULT_PRESET,
     DEFAULTS,
@@ -145,6 +145,8 @@ def start(config: TrainConfig, files: Callable[[], dict[str, bytes]] | None = No
         S["train.run"] = CLASS.submit(config, files() if files is not None else None)
     except UserError as exc:  # a limit of this server: the queue is full, one run per student, ...
         show(exc.message)
+        # and where the student is: a recipe's button is at the top, this message under the form
+        st.toast(exc.message.text(lang(), markdown=True), icon=":material/block:", duration="long")
 
 
 def publish_ui(config: TrainConfig) -> None:

@@ -501,6 +501,9 @@ def test_one_run_per_student_is_refused_on_start(app, class_mode, monkeypatch, s
     assert _text("limits.per_student", active=1, limit=1) in _values(at.error), _values(at.error)
     assert len(store.list_runs()) == 2
     assert store.read_status(mine).state == "queued"
+    at.button(key="train.recipe_lenet_digits").click().run()  # at the top of the page, far above that message
+    assert _text("limits.per_student", active=1, limit=1) in _values(at.toast)  # a toast shows where one is
+    assert len(store.list_runs()) == 2
 
 
 def test_a_full_queue_is_refused_on_start(app, class_mode, monkeypatch, store, one_slot_taken):
