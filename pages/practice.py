@@ -19,7 +19,7 @@ from core.i18n import Message, UserError
 from core.practice import MIXED, SET_SIZES, TOPIC_CHOICES
 from ui.app import start_page
 from ui.practice import PROBLEM, class_state, question_ui, who
-from ui.text import lang
+from ui.text import lang, show
 from ui.urlstate import PageUrl, Param
 
 t = start_page()
@@ -129,7 +129,11 @@ controls.button(
 first, right, total = practice.score(DONE)
 finished = sum(p.done for p in DONE)
 st.progress(finished / total, text=t("practice.score", first=first, right=right, done=finished, total=total))
-st.caption(t("practice.set_caption", set_id=CURRENT.set_id))
+titled = next((p.title for p in practice.published_sets(STATE) if p.practice == CURRENT), None)  # the teacher's
+if titled is not None:
+    show(Message("practice.set_caption_titled", {"title": titled, "set_id": CURRENT.set_id}), "caption")
+else:
+    st.caption(t("practice.set_caption", set_id=CURRENT.set_id))
 if finished == total:
     st.success(t("practice.all_done", first=first, total=total), icon=":material/celebration:")
 

@@ -173,12 +173,16 @@ def test_a_published_set_shows_on_home_and_is_marked_when_finished(app, class_mo
     teacher.number_input(key="results.seed").set_value(77)
     teacher.button(key="results.publish").click().run()
     assert not teacher.exception
+    said = Message("class.published", {"title": "Week 3 <b>sizes</b>"}).text("en", markdown=True)
+    assert said in [s.value for s in teacher.success]  # the form empties: it says what went out
 
     chosen = make_set("conv_size", 3, 77)
     home = app(HOME, me="alice", key=KEY_A)
     (link,) = [link for link in home.get("page_link") if "set=" in link.proto.query_string]
     assert link.proto.label == "Week 3 \\<b\\>sizes\\</b\\>" and link.proto.query_string == f"set={chosen.set_id}"
     at = app(PAGE, set=chosen.set_id, me="alice", key=KEY_A)
+    # the set is called by the teacher's title (escaped: their words, not Markdown), not only by its id
+    assert f"**Week 3 \\<b\\>sizes\\</b\\>**, your teacher's set `{chosen.set_id}`" in at.caption[0].value
     for index in range(3):
         at = _check(at, chosen, index, chosen.question(index).answer)
     home = app(HOME, me="alice", key=KEY_A)

@@ -18,11 +18,11 @@ import streamlit as st
 from core import class_results, practice
 from core.class_state import ClassState, StateUnavailable
 from core.exercises import KINDS
-from core.i18n import UserError, escape_markdown
+from core.i18n import Message, UserError, escape_markdown
 from core.practice import SET_SIZES, TOPIC_CHOICES
 from ui.app import PRACTICE_PAGE
 from ui.practice import class_state, who
-from ui.text import lang, t
+from ui.text import lang, show, t
 
 logger = logging.getLogger(__name__)
 S = st.session_state
@@ -93,6 +93,7 @@ def _publish() -> None:
     try:
         chosen = practice.make_set(S["results.topic"], S["results.size"], int(S["results.seed"]))
         practice.publish_set(class_state(), S.get("results.title", ""), chosen)
+        S["results._published"] = " ".join(S.get("results.title", "").split())  # said once, under the form
         S["results.title"], S["results.seed"] = "", secrets.randbelow(10**6)
     except UserError as exc:
         S["results._problem"] = exc.message
@@ -111,6 +112,8 @@ def publish_ui(published: list[practice.PublishedSet]) -> None:
         S.setdefault("results.seed", secrets.randbelow(10**6))
         row.number_input(t("results.publish_seed"), min_value=0, max_value=10**9, step=1, key="results.seed", width=220)
         st.button(t("results.publish_button"), key="results.publish", on_click=_publish, icon=":material/publish:")
+        if "results._published" in S:
+            show(Message("class.published", {"title": S.pop("results._published")}), "success")
     st.markdown(f"**{t('results.published')}**")
     if not published:
         st.caption(t("results.nothing_published"))

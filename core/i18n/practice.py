@@ -26,6 +26,10 @@ TEXT = {
         "Set finished: {first} of {total} right at the first try. Draw new questions to practise again.",
         "本组完成：首次答对 {first} / {total}。换一组题可以继续练习。",
     ),
+    "practice.set_caption_titled": (
+        "**{title}**, your teacher's set `{set_id}`: the same link gives the same questions.",
+        "**{title}**，老师发布的题组 `{set_id}`：同一个链接给出同样的题目。",
+    ),
     "practice.set_caption": (
         "Set `{set_id}`: the same link gives the same questions.",
         "题组 `{set_id}`：同一个链接给出同样的题目。",
