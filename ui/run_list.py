@@ -168,8 +168,8 @@ def run_table(room: Classroom, scope: str) -> None:
     label = st.column_config.TextColumn(t("training.col_label"), width=220)
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={t("training.col_label"): label})
 
-    # no status in the labels: they would change every second, and with them the message sent
-    # and, in a list of the class's runs, whose each is first
+    # no status in the labels: they would change every second, and with them the message sent;
+    # in a list of the class's runs, each label starts with whose run it is
     whose = (lambda info: f"{owner(info)} · ") if owner else (lambda info: "")
     labels = {
         job.run_id: f"{whose(infos[job.run_id])}{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs
