@@ -18,7 +18,7 @@ import pytest
 from core import class_report, classroom, teacher
 from core.classroom import Classroom, Viewer
 from core.config import TrainConfig
-from core.i18n import Message, UserError
+from core.i18n import Message, UserError, t
 from core.jobs import LocalJobs
 from core.processes import process_start_ticks
 from core.runs import RunStore
@@ -173,6 +173,7 @@ def test_the_class_page_shows_health_and_deletes_ended_runs_once_confirmed(app, 
     at = _teacher_page(app)
     labels = [m.label for m in at.metric]
     assert labels[:2] == ["Browser sessions", "App process"]
+    assert next(m.help for m in at.metric if m.label.startswith("Training workers")) == t("teacher.workers_help")
     assert any(m.label == "Runs training / queued" and m.value == "0 / 1" for m in at.metric)
     assert at.button(key="class.tools_delete_ended").disabled  # not before the confirmation
     at.checkbox(key="class.tools_confirm_delete").check().run()

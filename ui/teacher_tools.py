@@ -80,6 +80,7 @@ def health_ui(room: Classroom) -> None:
         t("teacher.cores", cores=f"{sum(c or 0 for c in worker_cores):.2f}") if before is not None else None,
         delta_color="off",
         delta_arrow="off",
+        help=t("teacher.workers_help"),
     )
     row[3].metric(t("teacher.queue"), f"{now.running} / {now.queued}")
     st.caption(

@@ -43,6 +43,12 @@ TEXT.update(
         "teacher.server": ("App process", "应用进程"),
         "teacher.cores": ("{cores} cores busy", "占用 {cores} 个核心"),
         "teacher.workers": ("Training workers ({count})", "训练工作进程（{count}）"),
+        "teacher.workers_help": (
+            "The processes that train runs, with the one kept ready for the next run (PyTorch already loaded, so "
+            "a run starts in a moment): it holds memory even while nothing trains.",
+            "训练任务的进程，包括为下一个任务预先准备好的那个（已载入 PyTorch，任务可以立即开始）："
+            "即使没有任务在训练，它也占用内存。",
+        ),
         "teacher.queue": ("Runs training / queued", "训练中 / 排队的训练任务"),
         "teacher.memory_disk": (
             "Memory limit {limit} · run store {store} · disk {free} GB free of {total} GB · read at {at}",
