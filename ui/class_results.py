@@ -92,8 +92,8 @@ def students_table(rows: list[class_results.StudentRow], kinds: list[str]) -> pd
 def _publish() -> None:
     try:
         chosen = practice.make_set(S["results.topic"], S["results.size"], int(S["results.seed"]))
-        practice.publish_set(class_state(), S.get("results.title", ""), chosen)
-        S["results._published"] = " ".join(S.get("results.title", "").split())  # said once, under the form
+        published = practice.publish_set(class_state(), S.get("results.title", ""), chosen)
+        S["results._published"] = next(p.title for p in reversed(published) if p.practice == chosen)  # as cleaned
         S["results.title"], S["results.seed"] = "", secrets.randbelow(10**6)
     except UserError as exc:
         S["results._problem"] = exc.message

@@ -170,10 +170,10 @@ def run_table(room: Classroom, scope: str) -> None:
 
     # no status in the labels: they would change every second, and with them the message sent;
     # in a list of the class's runs, each label starts with whose run it is
-    whose = (lambda info: f"{owner(info)} · ") if owner else (lambda info: "")
-    labels = {
-        job.run_id: f"{whose(infos[job.run_id])}{run_label(infos[job.run_id])} · {job.run_id[-8:]}" for job in jobs
-    }
+    labels = {}
+    for job in jobs:
+        info = infos[job.run_id]
+        labels[job.run_id] = (f"{owner(info)} · " if owner else "") + f"{run_label(info)} · {job.run_id[-8:]}"
     watched = S.get("train.run")
     if S.get("train._followed") != watched and watched in labels:  # a new run is watched: the box follows it
         S["train.selected"] = watched
